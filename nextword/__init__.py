@@ -1,0 +1,36 @@
+"""nextword: train word-level next-word prediction models on your own text.
+
+The package imports without TensorFlow; `load` and `train` import it when first called.
+"""
+
+__version__ = "0.1.0"
+
+from .config import Config  # noqa: E402
+from .errors import NextwordError  # noqa: E402
+from ._register import register_when_keras_loads  # noqa: E402
+
+register_when_keras_loads()
+
+
+def load(path: str):
+    """Load a .keras model file written by nextword; returns a Predictor."""
+    from .predictor import Predictor
+
+    return Predictor.load(path)
+
+
+def train(corpus, output: str = "models/nextword.keras", config: Config | None = None, **options):
+    """Train on corpus (paths, folders, globs) and write output; options are Config fields."""
+    from .train import train as run_training
+
+    config = config or Config()
+    for name, value in options.items():
+        if not hasattr(config, name):
+            raise TypeError(f"unknown training option {name!r}")
+        setattr(config, name, value)
+    if isinstance(corpus, str):
+        corpus = [corpus]
+    return run_training(corpus, config, output)
+
+
+__all__ = ["Config", "NextwordError", "load", "train", "__version__"]

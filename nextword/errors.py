@@ -1,0 +1,5 @@
+"""Errors nextword raises for bad input; cli.py turns them into one-line messages."""
+
+
+class NextwordError(Exception):
+    """A problem the user can fix: the message names it and says what to do."""

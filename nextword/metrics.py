@@ -1,0 +1,85 @@
+"""Evaluation: perplexity and top-k accuracy of a model over held-out text.
+
+Convention (../shared/data/README.md): every token counts, one end-of-line token per line,
+unknown-token targets included; perplexity is exp(mean negative log-likelihood) and top-k
+accuracy ranks the whole vocabulary. The text is cut into `streams` contiguous pieces that are
+scored side by side, each carrying its recurrent state, so every token sees its whole history
+within its piece.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from .data import encode_scan, scan_corpus
+from .errors import NextwordError
+from .vocab import EOL_ID, UNK_ID
+
+
+@dataclass
+class Evaluation:
+    tokens: int
+    perplexity: float
+    top1_accuracy: float
+    top5_accuracy: float
+    unknown_rate: float
+    cross_entropy: float  # mean negative log-likelihood, nats per token
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def score_ids(predictor, ids: np.ndarray, streams: int = 32, chunk: int = 128,
+              on_tokens=None) -> Evaluation:
+    """Score a stream of token ids (targets), each predicted from everything before it.
+
+    The first token is predicted after a start-of-line token, like a prefix.
+    """
+    ids = np.asarray(ids, dtype=np.int32)
+    total = len(ids)
+    if total == 0:
+        raise NextwordError("no tokens to evaluate")
+    streams = max(1, min(streams, total // max(chunk, 1) or 1))
+    length = -(-total // streams)
+    padded = np.full(streams * length, -1, dtype=np.int64)
+    padded[:total] = ids
+    targets = padded.reshape(streams, length)
+    inputs = np.concatenate([np.full((streams, 1), EOL_ID), targets[:, :-1]], axis=1)
+    # A stream after the first starts where the previous one ended: give it that context.
+    inputs[1:, 0] = targets[:-1, -1]
+    inputs = np.where(inputs < 0, 0, inputs)
+    state = predictor.initial_state(streams)
+    nll, top1, top5, count = 0.0, 0, 0, 0
+    for begin in range(0, length, chunk):
+        logits, state = predictor.score(inputs[:, begin:begin + chunk], state)
+        block = targets[:, begin:begin + chunk]
+        valid = block >= 0
+        logits = logits.astype(np.float64)
+        log_z = np.logaddexp.reduce(logits, axis=-1)
+        safe = np.where(valid, block, 0)
+        target_logits = np.take_along_axis(logits, safe[..., None], axis=-1)[..., 0]
+        higher = (logits > target_logits[..., None]).sum(axis=-1)
+        nll += float(((log_z - target_logits) * valid).sum())
+        top1 += int(((higher < 1) & valid).sum())
+        top5 += int(((higher < 5) & valid).sum())
+        count += int(valid.sum())
+        if on_tokens is not None:
+            on_tokens(int(valid.sum()))
+    return Evaluation(tokens=count, perplexity=math.exp(nll / count), top1_accuracy=top1 / count,
+                      top5_accuracy=top5 / count, unknown_rate=float((ids == UNK_ID).mean()),
+                      cross_entropy=nll / count)
+
+
+def evaluate(predictor, specs, on_bytes=None, on_tokens=None) -> Evaluation:
+    """Tokenise text files the way the model was trained and score every token."""
+    config = predictor.config
+    with tempfile.TemporaryDirectory(prefix="nextword-") as scratch:
+        scan = scan_corpus(specs, config.lowercase, config.encoding,
+                           ids_path=os.path.join(scratch, "raw.ids"), on_bytes=on_bytes)
+        ids = encode_scan(scan, predictor.vocabulary, os.path.join(scratch, "vocab.ids"))
+        return score_ids(predictor, np.array(ids), on_tokens=on_tokens)

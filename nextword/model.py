@@ -1,0 +1,68 @@
+"""Building the network: Embedding -> recurrent layers -> softmax over the vocabulary.
+
+`build_model` makes the id-to-logits network that trains; `build_predictor_model` wraps it with
+the vocabulary (a StringLookup layer) and a softmax, which is what the .keras file holds: token
+strings in, next-token probabilities out, loadable with keras.saving.load_model.
+"""
+
+from __future__ import annotations
+
+import keras
+from keras import layers
+
+from .config import Config
+from .layers import TiedEmbedding
+from .vocab import EOL, PAD, SPECIALS, UNK, Vocabulary
+
+CELL_LAYERS = {"simplernn": layers.SimpleRNN, "lstm": layers.LSTM, "gru": layers.GRU}
+CORE_NAME, VOCAB_NAME, EMBEDDING_NAME, OUTPUT_NAME = "language_model", "vocabulary", "embedding", "logits"
+
+
+def rnn_name(index: int) -> str:
+    return f"rnn_{index}"
+
+
+def build_model(config: Config, vocab_size: int, dtype: str | None = None) -> keras.Model:
+    """The trainable network: int token ids (batch, time) -> logits (batch, time, vocab).
+
+    With tie_weights the last recurrent layer is projected to the embedding size (when the sizes
+    differ) and the embedding matrix scores the output words. `dtype` is a Keras dtype policy
+    for every layer ("mixed_bfloat16" to train in bf16); the logits are always float32.
+    """
+    token_ids = keras.Input(shape=(None,), dtype="int32", name="token_ids")
+    if config.tie_weights:
+        embedding = TiedEmbedding(vocab_size, config.embedding_dim, name=EMBEDDING_NAME,
+                                  dtype=dtype)
+    else:
+        embedding = layers.Embedding(vocab_size, config.embedding_dim, name=EMBEDDING_NAME,
+                                     dtype=dtype)
+    x = embedding(token_ids)
+    if config.dropout:
+        x = layers.Dropout(config.dropout, name="embedding_dropout", dtype=dtype)(x)
+    cell = CELL_LAYERS[config.cell]
+    for index in range(config.layers):
+        x = cell(config.units, return_sequences=True, name=rnn_name(index), dtype=dtype)(x)
+        if config.dropout:
+            x = layers.Dropout(config.dropout, name=f"dropout_{index}", dtype=dtype)(x)
+    if config.tie_weights:
+        if config.units != config.embedding_dim:
+            x = layers.Dense(config.embedding_dim, name="projection", dtype=dtype)(x)
+        logits = embedding(x, reverse=True)
+    else:
+        logits = layers.Dense(vocab_size, name=OUTPUT_NAME, dtype=dtype)(x)
+    logits = layers.Activation("linear", dtype="float32", name="float32_logits")(logits)
+    return keras.Model(token_ids, logits, name=CORE_NAME)
+
+
+def build_predictor_model(core: keras.Model, vocabulary: Vocabulary) -> keras.Model:
+    """Token strings (batch, time) -> next-token probabilities (batch, time, vocab).
+
+    The vocabulary lives in a built-in StringLookup layer inside the model file; unknown
+    strings map to the unknown token.
+    """
+    tokens = keras.Input(shape=(None,), dtype="string", name="tokens")
+    lookup = layers.StringLookup(vocabulary=vocabulary.tokens[len(SPECIALS) - 1:],
+                                 mask_token=PAD, oov_token=UNK, name=VOCAB_NAME)
+    assert lookup.get_vocabulary()[:3] == [PAD, UNK, EOL]
+    probabilities = layers.Softmax(dtype="float32", name="probabilities")(core(lookup(tokens)))
+    return keras.Model(tokens, probabilities, name="nextword")

@@ -1,0 +1,199 @@
+"""Loading a model file and predicting: next-word lists, stepped state, generated text.
+
+A Predictor rebuilds tokenisation from the Config saved in the file and compiles two functions
+from the model's own layers: `advance` runs a prefix through the network and returns the last
+logits with the recurrent state, `step` feeds one token per row and carries the state, so
+generating costs the same per word however long the text grows.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import sampling, storage
+from .config import Config
+from .errors import NextwordError
+from .text import detokenize, tokenize
+from .vocab import EOL, EOL_ID, PAD_ID, UNK_ID, Vocabulary
+
+
+class Predictor:
+    """A loaded nextword model: predict(prefix), generate(prefix), and the stepping functions.
+
+    Attributes:
+        model: the Keras model in the file (token strings -> next-token probabilities).
+        vocabulary: the Vocabulary, ids in model order.
+        config: the training Config saved with the model.
+        training: what training reported (validation perplexity, accuracy, time, ...).
+    """
+
+    def __init__(self, model, meta: dict):
+        import keras
+        import tensorflow as tf
+
+        from .model import CORE_NAME, EMBEDDING_NAME, OUTPUT_NAME, VOCAB_NAME, rnn_name
+
+        self.model = model
+        self.meta = meta
+        self.config = Config.from_dict(meta.get("config", {}))
+        self.training = meta.get("training", {})
+        try:
+            self.vocabulary = Vocabulary(model.get_layer(VOCAB_NAME).get_vocabulary())
+            core = model.get_layer(CORE_NAME)
+            self._embedding = core.get_layer(EMBEDDING_NAME)
+            self._rnns = [core.get_layer(rnn_name(i)) for i in range(self.config.layers)]
+        except ValueError as error:
+            raise NextwordError(f"the model file does not have nextword's layers ({error})") from None
+        self.core = core
+        names = {layer.name for layer in core.layers}
+        self._projection = core.get_layer("projection") if "projection" in names else None
+        self._output = None if self.config.tie_weights else core.get_layer(OUTPUT_NAME)
+        self._runners = [keras.layers.RNN(layer.cell, return_sequences=True, return_state=True)
+                         for layer in self._rnns]
+        self._state_sizes = [len(tf.nest.flatten(layer.cell.state_size)) for layer in self._rnns]
+        self._advance = tf.function(self._advance_graph, reduce_retracing=True)
+        self._step = tf.function(self._step_graph, reduce_retracing=True)
+        self._score = tf.function(self._score_graph, reduce_retracing=True)
+        self.banned = [PAD_ID, UNK_ID]
+
+    @classmethod
+    def load(cls, path: str) -> "Predictor":
+        """Load a .keras file written by nextword (safe mode; no code from the file runs)."""
+        from ._tf import quiet_tensorflow
+
+        storage.read_meta(path)  # fail fast, before TensorFlow is imported, on a foreign file
+        quiet_tensorflow()
+        model, meta = storage.load(path)
+        return cls(model, meta)
+
+    # ----- the network, stepped -------------------------------------------------------------
+    def _logits(self, hidden):
+        if self._projection is not None:
+            hidden = self._projection(hidden)
+        if self._output is None:
+            return self._embedding(hidden, reverse=True)
+        return self._output(hidden)
+
+    def _run(self, token_ids, state):
+        x = self._embedding(token_ids)
+        new_state, offset = [], 0
+        for runner, size in zip(self._runners, self._state_sizes):
+            outputs = runner(x, initial_state=list(state[offset:offset + size]))
+            x = outputs[0]
+            new_state += list(outputs[1:])
+            offset += size
+        return x, tuple(new_state)
+
+    def _advance_graph(self, token_ids, state):
+        hidden, state = self._run(token_ids, state)
+        return self._logits(hidden[:, -1]), state
+
+    def _score_graph(self, token_ids, state):
+        hidden, state = self._run(token_ids, state)
+        return self._logits(hidden), state
+
+    def _step_graph(self, token_ids, state):
+        import tensorflow as tf
+
+        x = self._embedding(token_ids)
+        new_state, offset = [], 0
+        for layer, size in zip(self._rnns, self._state_sizes):
+            x, cell_state = layer.cell(x, list(state[offset:offset + size]), training=False)
+            new_state += tf.nest.flatten(cell_state)
+            offset += size
+        return self._logits(x), tuple(new_state)
+
+    def initial_state(self, batch: int = 1) -> tuple:
+        """Zero recurrent state for `batch` rows: a flat tuple of (batch, units) arrays."""
+        return tuple(np.zeros((batch, layer.cell.units), dtype=np.float32)
+                     for layer, size in zip(self._rnns, self._state_sizes) for _ in range(size))
+
+    def advance(self, token_ids: np.ndarray, state=None):
+        """Run (batch, time) token ids from `state`; returns (last logits (batch, vocab), state)."""
+        token_ids = np.asarray(token_ids, dtype=np.int32)
+        if state is None:
+            state = self.initial_state(len(token_ids))
+        logits, state = self._advance(token_ids, state)
+        return logits.numpy(), state
+
+    def score(self, token_ids: np.ndarray, state):
+        """Logits at every position of (batch, time) ids, and the state after the last."""
+        logits, state = self._score(np.asarray(token_ids, dtype=np.int32), state)
+        return logits.numpy(), state
+
+    def step(self, token_ids: np.ndarray, state):
+        """Feed one token per row; returns (logits (batch, vocab), new state)."""
+        logits, state = self._step(np.asarray(token_ids, dtype=np.int32), state)
+        return logits.numpy(), state
+
+    @staticmethod
+    def select_state(state, rows):
+        """The state of the given rows (beam search reorders hypotheses)."""
+        import tensorflow as tf
+
+        return tuple(tf.gather(part, rows) for part in state)
+
+    # ----- text in, words out ---------------------------------------------------------------
+    def encode(self, prefix: str) -> list[int]:
+        """Token ids of a prefix, after a start-of-line token (an empty prefix starts a line).
+
+        Raises NextwordError when the prefix has words but none is in the vocabulary.
+        """
+        tokens = tokenize(prefix, self.config.lowercase)
+        ids = self.vocabulary.encode(tokens)
+        if ids and all(i == UNK_ID for i in ids):
+            raise NextwordError(f"none of the words in {prefix[:60]!r} are in the model's "
+                                "vocabulary; try other words or train on text that has them")
+        return [EOL_ID] + ids
+
+    def distribution(self, prefix: str) -> np.ndarray:
+        """The model's probability for every vocabulary id as the token after prefix."""
+        logits, _ = self.advance(np.array([self.encode(prefix)]))
+        return sampling.softmax(logits[0].astype(np.float64))
+
+    def predict(self, prefix: str, k: int = 5) -> list[tuple[str, float]]:
+        """The k most likely next words with their probabilities, most likely first.
+
+        Padding, unknown and end-of-line tokens are never suggested; k larger than the
+        vocabulary returns every word.
+        """
+        if k < 1:
+            raise NextwordError(f"-k/--top-k must be at least 1, got {k}")
+        probabilities = self.distribution(prefix)
+        probabilities[[PAD_ID, UNK_ID, EOL_ID]] = -1.0
+        count = min(k, len(probabilities) - 3)
+        best = np.argsort(-probabilities, kind="stable")[:count]
+        return [(self.vocabulary.tokens[i], float(probabilities[i])) for i in best]
+
+    def generate(self, prefix: str = "", words: int = 20, strategy: str = "top-p",
+                 temperature: float = 1.0, top_k: int = 40, top_p: float = 0.9,
+                 beams: int = 4, repetition_penalty: float = 1.0, no_repeat_ngram: int = 0,
+                 stop_at_eol: bool = False, seed: int | None = None) -> str:
+        """A continuation of prefix, as text (punctuation attached, end-of-line as a newline)."""
+        return detokenize(self.generate_tokens(
+            prefix, words, strategy, temperature, top_k, top_p, beams, repetition_penalty,
+            no_repeat_ngram, stop_at_eol, seed), eol=EOL)
+
+    def generate_tokens(self, prefix="", words=20, strategy="top-p", temperature=1.0, top_k=40,
+                        top_p=0.9, beams=4, repetition_penalty=1.0, no_repeat_ngram=0,
+                        stop_at_eol=False, seed=None) -> list[str]:
+        """Like generate, but returns the generated tokens."""
+        if words < 1:
+            raise NextwordError(f"--words must be at least 1, got {words}")
+        if repetition_penalty <= 0:
+            raise NextwordError(f"--repetition-penalty must be above 0, got {repetition_penalty}")
+        sampling.check_temperature(temperature)
+        history = self.encode(prefix)
+        logits, state = self.advance(np.array([history]))
+        stop = EOL_ID if stop_at_eol else None
+        if strategy == "beam":
+            chosen = sampling.beam_search(self.step, state, logits[0], history, words, beams,
+                                          self.banned, stop, repetition_penalty,
+                                          no_repeat_ngram, self.select_state)
+        else:
+            sampler = sampling.make_sampler(strategy, top_k, top_p)
+            rng = np.random.default_rng(seed)
+            chosen = sampling.generate(self.step, state, logits[0], history, words, sampler,
+                                       rng, self.banned, stop, temperature, repetition_penalty,
+                                       no_repeat_ngram)
+        return self.vocabulary.decode(chosen)

@@ -1,0 +1,102 @@
+"""Model files: one .keras archive holding the network, its vocabulary and nextword's metadata.
+
+Keras writes the network (its StringLookup layer carries the vocabulary); nextword adds one
+entry, `nextword.json`, with the format version, the training Config and training results.
+Files are written to a temporary name in the same folder and renamed into place, so a crash
+during saving never leaves a broken model where a good one was.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import zipfile
+
+from .errors import NextwordError
+
+FORMAT_VERSION = 1
+META_ENTRY = "nextword.json"
+
+
+def check_writable(path: str) -> None:
+    """Fail early (before any training) when path cannot be written."""
+    folder = os.path.dirname(os.path.abspath(path))
+    if not path.endswith(".keras"):
+        raise NextwordError(f"model path {path} must end in .keras")
+    if os.path.isdir(path):
+        raise NextwordError(f"model path {path} is a folder; give a file name ending in .keras")
+    if not os.path.isdir(folder):
+        raise NextwordError(f"folder {folder} does not exist; create it or choose another "
+                            "--output")
+    if not os.access(folder, os.W_OK):
+        raise NextwordError(f"folder {folder} is not writable; choose another --output")
+
+
+def save(model, meta: dict, path: str) -> None:
+    """Write model and metadata to path atomically (temporary file, fsync, rename)."""
+    check_writable(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    handle, temporary = tempfile.mkstemp(prefix=".nextword-", suffix=".keras", dir=folder)
+    os.close(handle)
+    try:
+        model.save(temporary)
+        with zipfile.ZipFile(temporary, "a") as archive:
+            archive.writestr(META_ENTRY, json.dumps(dict(meta, format_version=FORMAT_VERSION),
+                                                    indent=1))
+        with open(temporary, "rb") as written:
+            os.fsync(written.fileno())
+        os.replace(temporary, path)
+    except OSError as error:
+        raise NextwordError(f"could not save the model to {path}: {error.strerror or error}; "
+                            "the previous file there is unchanged") from None
+    finally:
+        if os.path.exists(temporary):
+            os.remove(temporary)
+
+
+def read_meta(path: str) -> dict:
+    """Check that path is a nextword model file of a known version and return its metadata."""
+    if not os.path.exists(path):
+        raise NextwordError(f"model file {path} does not exist; train one with "
+                            "`nextword train CORPUS` or pass -m/--model")
+    if os.path.isdir(path):
+        raise NextwordError(f"model path {path} is a folder, not a .keras file")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+            if META_ENTRY not in names:
+                kind = "a Keras model saved by something else" if "config.json" in names \
+                    else "not a Keras model"
+                raise NextwordError(f"{path} is {kind}, not a nextword model; train one with "
+                                    "`nextword train CORPUS`")
+            meta = json.loads(archive.read(META_ENTRY))
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        raise NextwordError(f"{path} is not a nextword model file (not a valid .keras archive, "
+                            "perhaps truncated); train it again") from None
+    version = meta.get("format_version")
+    if not isinstance(version, int) or version > FORMAT_VERSION:
+        raise NextwordError(f"{path} was written by a newer nextword (model format {version}, "
+                            f"this one reads {FORMAT_VERSION}); upgrade nextword")
+    return meta
+
+
+def load(path: str):
+    """Load a nextword .keras file in Keras's safe mode. Returns (keras_model, meta)."""
+    meta = read_meta(path)
+    import keras
+
+    from . import layers  # noqa: F401  registers TiedEmbedding for deserialisation
+
+    try:
+        model = keras.saving.load_model(path, compile=False, safe_mode=True)
+    except ValueError as error:
+        if "safe_mode" in str(error) or "lambda" in str(error).lower():
+            raise NextwordError(f"{path} contains code (a Lambda layer or similar), which "
+                                "nextword refuses to run; use a model trained by nextword") from None
+        raise NextwordError(f"{path} could not be loaded as a nextword model: "
+                            f"{str(error).splitlines()[0]}") from None
+    except Exception as error:  # a damaged archive can fail in h5py, zipfile or Keras
+        raise NextwordError(f"{path} could not be loaded ({type(error).__name__}); the file is "
+                            "damaged or not a nextword model; train it again") from None
+    return model, meta

@@ -1,0 +1,48 @@
+"""Shared fixtures: a tiny corpus and a tiny model trained once per test session."""
+
+import os
+
+import pytest
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+CORPUS = """in the beginning god created the heaven and the earth .
+and the earth was without form , and void ; and darkness was upon the face of the deep .
+and the spirit of god moved upon the face of the waters .
+and god said , let there be light : and there was light .
+and god saw the light , that it was good : and god divided the light from the darkness .
+and god called the light day , and the darkness he called night .
+and the evening and the morning were the first day .
+and god said , let there be a firmament in the midst of the waters .
+and god made the firmament , and divided the waters .
+and god called the firmament heaven .
+"""
+
+TINY = dict(units=32, embedding_dim=16, sequence_length=8, batch_size=4, epochs=6,
+            learning_rate=0.01, max_minutes=0,
+            min_count=1, validation_split=0.2, dropout=0.0, mixed_precision=False, seed=3)
+
+
+@pytest.fixture(scope="session")
+def corpus_file(tmp_path_factory):
+    path = tmp_path_factory.mktemp("corpus") / "genesis.txt"
+    path.write_text(CORPUS * 4, encoding="utf-8")
+    return str(path)
+
+
+@pytest.fixture(scope="session")
+def trained(tmp_path_factory, corpus_file):
+    """(model path, training result) of a tiny tied LSTM trained for two epochs."""
+    from nextword import Config
+    from nextword.train import train
+
+    output = str(tmp_path_factory.mktemp("models") / "tiny.keras")
+    result = train([corpus_file], Config(**TINY), output, verbose=0, log=lambda line: None)
+    return output, result
+
+
+@pytest.fixture(scope="session")
+def predictor(trained):
+    import nextword
+
+    return nextword.load(trained[0])

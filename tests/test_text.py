@@ -1,0 +1,83 @@
+import codecs
+
+import pytest
+
+from nextword.errors import NextwordError
+from nextword.text import detokenize, find_files, iter_segments, iter_tokens, tokenize
+
+
+def test_tokenize_splits_punctuation_and_lowercases():
+    assert tokenize("And God said, Let there be light!") == [
+        "and", "god", "said", ",", "let", "there", "be", "light", "!"]
+
+
+def test_tokenize_keeps_inner_hyphens_and_apostrophes_and_splits_possessive():
+    assert tokenize("The LORD's well-known don't -- wait...") == [
+        "the", "lord", "'s", "well-known", "don't", "--", "wait", "..."]
+
+
+def test_tokenize_keep_case():
+    assert tokenize("God said", lowercase=False) == ["God", "said"]
+
+
+def test_detokenize_attaches_punctuation():
+    tokens = ["and", "god", "said", ",", "let", "there", "be", "light", ".", "<eol>", "the",
+              "lord", "'s", "(", "holy", ")", "word"]
+    assert detokenize(tokens) == "and god said, let there be light.\nthe lord's (holy) word"
+
+
+def test_iter_tokens_adds_end_of_line_per_line(tmp_path):
+    path = tmp_path / "a.txt"
+    path.write_text("one two\n\nthree", encoding="utf-8")
+    assert list(iter_tokens([str(path)])) == [["one", "two", "<eol>"], ["<eol>"],
+                                              ["three", "<eol>"]]
+
+
+def test_very_long_line_comes_in_bounded_pieces(tmp_path, monkeypatch):
+    import nextword.text as text
+
+    monkeypatch.setattr(text, "MAX_SEGMENT_CHARS", 100)
+    monkeypatch.setattr(text, "CHUNK_BYTES", 64)
+    path = tmp_path / "long.txt"
+    path.write_text("word " * 1000, encoding="utf-8")
+    pieces = list(iter_segments(str(path)))
+    assert all(len(piece) <= 100 for piece, _ in pieces)
+    assert [ends for _, ends in pieces].count(True) == 1
+    assert sum(len(tokenize(piece)) for piece, _ in pieces) == 1000
+
+
+def test_utf16_with_bom_is_read(tmp_path):
+    path = tmp_path / "u16.txt"
+    path.write_bytes(codecs.BOM_UTF16_LE + "héllo world\n".encode("utf-16-le"))
+    assert list(iter_tokens([str(path)])) == [["héllo", "world", "<eol>"]]
+
+
+def test_latin1_names_line_and_byte(tmp_path):
+    path = tmp_path / "latin.txt"
+    path.write_bytes("fine line\ncaf\xe9 here\n".encode("latin-1"))
+    with pytest.raises(NextwordError, match=r"line 2 is not utf-8 text \(byte 0xe9 at column 4\)"
+                       r".*--encoding latin-1"):
+        list(iter_tokens([str(path)]))
+    assert list(iter_tokens([str(path)], encoding="latin-1"))[1] == ["café", "here", "<eol>"]
+
+
+def test_find_files_walks_folders_skips_binary_and_expands_globs(tmp_path):
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "a.txt").write_text("a\n")
+    (tmp_path / "sub" / "b.md").write_text("b\n")
+    (tmp_path / "image.png").write_bytes(b"\x89PNG\x00\x00binary")
+    found = find_files([str(tmp_path)])
+    assert [p.rsplit("/", 1)[1] for p in found.files] == ["a.txt", "b.md"]
+    assert [p.rsplit("/", 1)[1] for p in found.skipped] == ["image.png"]
+    assert len(find_files([str(tmp_path / "**" / "*.md")]).files) == 1
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda p: str(p / "missing.txt"), "does not exist"),
+    (lambda p: (p / "x.bin").write_bytes(b"\x00\x01\x02") and str(p / "x.bin"), "binary file"),
+    (lambda p: (p / "empty").mkdir() or str(p / "empty"), "holds no files"),
+    (lambda p: str(p / "*.nothing"), "no files match"),
+])
+def test_find_files_bad_paths(tmp_path, make, message):
+    with pytest.raises(NextwordError, match=message):
+        find_files([make(tmp_path)])

@@ -1,0 +1,62 @@
+"""Training a tiny model end to end, and loading the file in fresh processes."""
+
+import json
+import os
+import subprocess
+import sys
+import zipfile
+
+import numpy as np
+
+
+def test_training_writes_one_keras_file_with_metadata(trained):
+    path, result = trained
+    assert os.path.isfile(path) and result["epochs"] >= 3
+    assert 1 < result["validation_perplexity"] < 200
+    with zipfile.ZipFile(path) as archive:
+        meta = json.loads(archive.read("nextword.json"))
+    assert meta["config"]["units"] == 32 and meta["format_version"] == 1
+    assert meta["training"]["vocabulary_size"] == result["vocabulary_size"]
+    assert not [n for n in os.listdir(os.path.dirname(path)) if n.startswith(".nextword-")]
+
+
+def test_trained_model_learned_the_corpus(predictor):
+    words = [word for word, _ in predictor.predict("and god", k=3)]
+    assert "said" in words or "called" in words
+
+
+def test_tied_weights_share_one_variable(predictor):
+    core = predictor.core
+    embedding = core.get_layer("embedding")
+    assert "logits" not in [layer.name for layer in core.layers]
+    assert len(embedding.weights) == 2  # the matrix and the output bias, nothing else
+    assert len(core.trainable_weights) == len({id(w) for w in core.trainable_weights})
+
+
+def run_fresh(code):
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_fresh_process_predicts_identically(trained, predictor):
+    path, _ = trained
+    here = predictor.predict("and the earth", k=5)
+    there = run_fresh(f"import json, nextword; p = nextword.load({path!r}); "
+                      f"print(json.dumps(p.predict('and the earth', k=5)))")
+    assert [w for w, _ in here] == [w for w, _ in there]
+    np.testing.assert_allclose([p for _, p in here], [p for _, p in there], rtol=1e-5)
+
+
+def test_keras_load_model_in_fresh_process_safe_mode(trained, predictor):
+    path, _ = trained
+    code = (f"import json, nextword, keras, numpy as np\n"
+            f"model = keras.saving.load_model({path!r})\n"
+            f"vocabulary = model.get_layer('vocabulary').get_vocabulary()\n"
+            f"probabilities = model(np.array([['<eol>', 'and', 'the', 'earth']], dtype=object))\n"
+            f"print(json.dumps([vocabulary[:3], np.asarray(probabilities)[0, -1].tolist()]))")
+    specials, probabilities = run_fresh(code)
+    assert specials == ["<pad>", "<unk>", "<eol>"]
+    expected = predictor.distribution("and the earth")
+    np.testing.assert_allclose(probabilities, expected, atol=1e-6)
