@@ -123,7 +123,7 @@ def preprocess(corpus, max_vocab, min_count, lowercase, encoding, vocab_out, top
 @main.command(context_settings=CONTEXT)
 @click.argument("corpus", nargs=-1, required=True)
 @click.option("-o", "--output", default=DEFAULT_MODEL, show_default=True,
-              type=click.Path(dir_okay=False), help="Where to write the .keras model file.")
+              help="Where to write the .keras model file.")
 @click.option("--cell", type=click.Choice(CELLS), default=defaults.cell, show_default=True,
               help="The recurrent cell.")
 @click.option("--layers", type=int, default=defaults.layers, show_default=True,
@@ -160,13 +160,22 @@ def preprocess(corpus, max_vocab, min_count, lowercase, encoding, vocab_out, top
               help="Text encoding of the corpus files (a byte-order mark overrides it).")
 @click.option("--max-minutes", type=float, default=defaults.max_minutes, show_default=True,
               help="Stop training after this many minutes and keep the best model (0: no limit).")
+@click.option("--sampled-softmax", type=int, default=defaults.sampled_softmax, show_default=True,
+              help="Train against this many sampled words per step instead of the whole "
+                   "vocabulary: faster for large vocabularies (0: full softmax). Validation "
+                   "and prediction always use the full softmax.")
 @click.option("--mixed-precision/--float32", default=defaults.mixed_precision,
               show_default=True,
               help="Train in bfloat16 where the CPU has bf16 units; the saved model is float32.")
 @click.option("--seed", type=int, default=defaults.seed, show_default=True,
               help="Random seed for the split, shuffling and initial weights.")
+@click.option("--backup-dir", type=click.Path(file_okay=False),
+              help="Where training state is saved so that the same command resumes an "
+                   "interrupted run [default: beside the output, <name>-backup].")
+@click.option("--save-every", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Also save training state every this many steps (0: each epoch only).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar, only the result.")
-def train(corpus, output, quiet, **options):
+def train(corpus, output, quiet, backup_dir, save_every, **options):
     """Train a model on a corpus (files, folders, globs) and write one .keras file.
 
     \b
@@ -184,10 +193,11 @@ def train(corpus, output, quiet, **options):
     storage.check_writable(output)
     result = run_training(list(corpus), config, output, verbose=0 if quiet else 1,
                           log=lambda line: click.echo(line, err=True),
-                          reading_progress=lambda files: byte_progress("reading", files))
+                          reading_progress=lambda files: byte_progress("reading", files),
+                          backup_dir=backup_dir, save_every=save_every)
     if result["interrupted"]:
         click.echo("training was interrupted; the best model so far was saved. Run the same "
-                   "command again to train anew.", err=True)
+                   "command again to resume from the last backup.", err=True)
     click.echo(f"model\t{result['output']}")
     click.echo(f"validation perplexity\t{result['validation_perplexity']:.2f}")
     click.echo(f"validation accuracy\t{100 * result['validation_accuracy']:.2f}%")

@@ -37,6 +37,7 @@ class Config:
     patience: int = 2  # epochs without validation improvement before stopping early
     validation_split: float = 0.05
     max_minutes: float = 9.0  # stop after this many minutes, keeping the best (0: no limit)
+    sampled_softmax: int = 0  # train against this many sampled words, not all (0: full softmax)
     mixed_precision: bool = False  # bfloat16 where the CPU has bf16 units (measured slower here)
     seed: int = 1337
     corpus: list = field(default_factory=list)  # the files it was trained on (for reporting)
@@ -63,8 +64,10 @@ class Config:
                                 f"got {self.validation_split}")
         if self.learning_rate <= 0:
             raise NextwordError(f"--learning-rate must be positive, got {self.learning_rate}")
-        if self.clipnorm < 0 or self.max_minutes < 0 or self.patience < 0:
-            raise NextwordError("--clipnorm, --max-minutes and --patience cannot be negative")
+        for name in ("clipnorm", "max_minutes", "patience", "sampled_softmax"):
+            if getattr(self, name) < 0:
+                raise NextwordError(f"--{name.replace('_', '-')} cannot be negative, "
+                                    f"got {getattr(self, name)}")
         try:
             "".encode(self.encoding)
         except LookupError:

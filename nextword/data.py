@@ -128,13 +128,17 @@ class Windows:
             block = np.asarray(self.ids[rows[:, None] + offsets], dtype=np.int32)
             yield block[:, :-1], block[:, 1:]
 
-    def dataset(self, split: str, batch_size: int):
-        """A tf.data.Dataset of (inputs, labels) batches; training batches reshuffle each epoch."""
+    def dataset(self, split: str, batch_size: int, first_epoch: int = 0):
+        """A tf.data.Dataset of (inputs, labels) batches; training batches reshuffle each epoch.
+
+        The shuffle of epoch e depends only on (seed, e), so a run resumed at first_epoch sees
+        the same batches as an uninterrupted one.
+        """
         import tensorflow as tf
 
         starts = self.train if split == "train" else self.validation
         training = split == "train"
-        epoch = [0]
+        epoch = [first_epoch]
 
         def generate():
             rng = np.random.default_rng((self.seed, epoch[0])) if training else None

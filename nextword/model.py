@@ -16,6 +16,7 @@ from .vocab import EOL, PAD, SPECIALS, UNK, Vocabulary
 
 CELL_LAYERS = {"simplernn": layers.SimpleRNN, "lstm": layers.LSTM, "gru": layers.GRU}
 CORE_NAME, VOCAB_NAME, EMBEDDING_NAME, OUTPUT_NAME = "language_model", "vocabulary", "embedding", "logits"
+HIDDEN_NAME = "hidden"  # the vectors the output layer scores
 
 
 def rnn_name(index: int) -> str:
@@ -44,14 +45,24 @@ def build_model(config: Config, vocab_size: int, dtype: str | None = None) -> ke
         x = cell(config.units, return_sequences=True, name=rnn_name(index), dtype=dtype)(x)
         if config.dropout:
             x = layers.Dropout(config.dropout, name=f"dropout_{index}", dtype=dtype)(x)
+    if config.tie_weights and config.units != config.embedding_dim:
+        x = layers.Dense(config.embedding_dim, name="projection", dtype=dtype)(x)
+    x = layers.Identity(name=HIDDEN_NAME, dtype=dtype)(x)
     if config.tie_weights:
-        if config.units != config.embedding_dim:
-            x = layers.Dense(config.embedding_dim, name="projection", dtype=dtype)(x)
         logits = embedding(x, reverse=True)
     else:
         logits = layers.Dense(vocab_size, name=OUTPUT_NAME, dtype=dtype)(x)
     logits = layers.Activation("linear", dtype="float32", name="float32_logits")(logits)
     return keras.Model(token_ids, logits, name=CORE_NAME)
+
+
+def output_weights(core: keras.Model):
+    """The output layer's (weights (vocab, dim), biases (vocab,)) as tensors, tied or not."""
+    if isinstance(core.get_layer(EMBEDDING_NAME), TiedEmbedding):
+        embedding = core.get_layer(EMBEDDING_NAME)
+        return embedding.embeddings, embedding.output_bias
+    dense = core.get_layer(OUTPUT_NAME)
+    return keras.ops.transpose(dense.kernel), dense.bias
 
 
 def build_predictor_model(core: keras.Model, vocabulary: Vocabulary) -> keras.Model:

@@ -39,6 +39,9 @@ def save(model, meta: dict, path: str) -> None:
     folder = os.path.dirname(os.path.abspath(path))
     handle, temporary = tempfile.mkstemp(prefix=".nextword-", suffix=".keras", dir=folder)
     os.close(handle)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(temporary, 0o666 & ~umask)  # mkstemp makes 0600; a model is an ordinary file
     try:
         model.save(temporary)
         with zipfile.ZipFile(temporary, "a") as archive:
@@ -61,7 +64,8 @@ def read_meta(path: str) -> dict:
         raise NextwordError(f"model file {path} does not exist; train one with "
                             "`nextword train CORPUS` or pass -m/--model")
     if os.path.isdir(path):
-        raise NextwordError(f"model path {path} is a folder, not a .keras file")
+        raise NextwordError(f"model path {path} is a folder, not a .keras file; pass the "
+                            ".keras file inside it with -m/--model")
     try:
         with zipfile.ZipFile(path) as archive:
             names = archive.namelist()

@@ -9,9 +9,11 @@ from __future__ import annotations
 import codecs
 import glob
 import os
-import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator
+
+import regex
 
 from .errors import NextwordError
 
@@ -21,7 +23,11 @@ MAX_SEGMENT_CHARS = 1 << 20  # split a line longer than this at whitespace
 # A word (letters/digits, with inner hyphens and apostrophes such as "don't", "well-known"),
 # a possessive "'s" split off ("lord's" -> "lord", "'s"), runs of dashes or dots, or any other
 # single non-space character (punctuation becomes a token of its own).
-TOKEN_PATTERN = re.compile(r"'s\b|\w+(?:-\w+)*(?:'(?!s\b)\w+)*|-{2,}|\.{2,}|[^\w\s]")
+# Words include combining marks (\p{M}), so scripts such as Devanagari and decomposed accents
+# stay whole; text is NFC-normalised first so one word has one spelling. \x1c-\x1f are
+# whitespace to Python's str.split but not to regex's \s: they are dropped like spaces.
+TOKEN_PATTERN = regex.compile(
+    r"'s\b|[\w\p{M}]+(?:-[\w\p{M}]+)*(?:'(?!s\b)[\w\p{M}]+)*|-{2,}|\.{2,}|[^\w\p{M}\s\x1c-\x1f]")
 
 # Detokenisation: no space before these, no space after OPENERS.
 NO_SPACE_BEFORE = {",", ".", ";", ":", "?", "!", ")", "]", "}", "'s", "'", "...", "%"}
@@ -30,6 +36,8 @@ OPENERS = {"(", "[", "{"}
 
 def tokenize(text: str, lowercase: bool = True) -> list[str]:
     """Split text into word and punctuation tokens; whitespace is dropped."""
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", text)
     if lowercase:
         text = text.lower()
     return TOKEN_PATTERN.findall(text)
@@ -105,7 +113,8 @@ def find_files(specs: Iterable[str]) -> CorpusFiles:
                 found.files.append(path)
     if not found.files:
         raise NextwordError(f"no text files found in {', '.join(specs)} "
-                            f"({len(found.skipped)} binary files skipped)")
+                            f"({len(found.skipped)} binary file(s) skipped); "
+                            "give nextword plain text files")
     return found
 
 

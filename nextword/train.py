@@ -8,9 +8,11 @@ writes the model file atomically, keeping the best model so far if training is i
 from __future__ import annotations
 
 import contextlib
+import json
 import math
 import os
 import platform
+import shutil
 import tempfile
 import time
 
@@ -47,7 +49,9 @@ def _callbacks(config: Config, started: float):
         """Adds perplexity = exp(cross-entropy) to the logs the progress bar prints."""
 
         def _add(self, logs):
-            for key in ("loss", "val_loss"):
+            # A sampled-softmax training loss is no cross-entropy over the vocabulary.
+            keys = ("val_loss",) if config.sampled_softmax else ("loss", "val_loss")
+            for key in keys:
                 if logs and key in logs:
                     logs[key.replace("loss", "perplexity")] = math.exp(min(logs[key], 50.0))
 
@@ -95,8 +99,55 @@ def validation_metrics(core, dataset) -> tuple[float, float]:
     return loss / count, hits / count
 
 
+def default_backup_dir(output: str) -> str:
+    """Where an interrupted run's state is kept: beside the model, `<name>-backup/`."""
+    return os.path.splitext(output)[0] + "-backup"
+
+
+def history_path(output: str) -> str:
+    return os.path.splitext(output)[0] + ".history.csv"
+
+
+class Backup:
+    """Keras BackupAndRestore plus a check that the backup belongs to the same training run."""
+
+    def __init__(self, folder: str, config: Config, save_every: int = 0):
+        self.folder = folder
+        self.config = config
+        self.save_every = save_every
+        self.config_path = os.path.join(folder, "nextword-config.json")
+
+    def check(self) -> int:
+        """The number of epochs the backup has finished (0: none); refuses a foreign backup."""
+        if not os.path.exists(self.config_path):
+            return 0
+        with open(self.config_path) as handle:
+            saved = json.load(handle)
+        if saved != self._comparable(self.config.to_dict()):
+            raise NextwordError(f"{self.folder} holds an interrupted run with other options; "
+                                "rerun that command to resume it, or delete the folder")
+        metadata = os.path.join(self.folder, "training_metadata.json")
+        if not os.path.exists(metadata):
+            return 0
+        with open(metadata) as handle:
+            return int(json.load(handle).get("epoch", 0))
+
+    @staticmethod
+    def _comparable(values: dict) -> dict:
+        return {k: v for k, v in values.items() if k not in ("max_minutes", "corpus")}
+
+    def callback(self):
+        import keras
+
+        os.makedirs(self.folder, exist_ok=True)
+        with open(self.config_path, "w") as handle:
+            json.dump(self._comparable(self.config.to_dict()), handle)
+        return keras.callbacks.BackupAndRestore(
+            self.folder, save_freq=self.save_every or "epoch", delete_checkpoint=True)
+
+
 def train(corpus, config: Config, output: str, verbose: int = 1, log=print,
-          reading_progress=None) -> dict:
+          reading_progress=None, backup_dir: str | None = None, save_every: int = 0) -> dict:
     """Train a model on the corpus files, folders or globs and save it to output.
 
     Args:
@@ -105,6 +156,9 @@ def train(corpus, config: Config, output: str, verbose: int = 1, log=print,
         output: the .keras file to write (replaced atomically).
         verbose: Keras progress-bar verbosity (0 silent, 1 bar, 2 one line per epoch).
         log: where one-line progress messages go.
+        backup_dir: where training state is saved each epoch (and every save_every steps) so
+            that the same command resumes an interrupted run; default `<output>-backup`.
+        save_every: also back up every this many steps (0: at the end of each epoch only).
         reading_progress: files -> context manager yielding a callback that is given the
             byte count of each chunk read (a progress bar for the corpus pass).
     Returns:
@@ -142,26 +196,41 @@ def train(corpus, config: Config, output: str, verbose: int = 1, log=print,
         core = build_model(config, len(vocabulary), dtype=dtype)
         optimizer = keras.optimizers.Adam(learning_rate=config.learning_rate,
                                           clipnorm=config.clipnorm or None)
-        core.compile(optimizer=optimizer,
-                     loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-                     metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")])
-        train_data = windows.dataset("train", config.batch_size)
+        if config.sampled_softmax:
+            from .sampled_softmax import SampledSoftmaxTrainer
+
+            trainer = SampledSoftmaxTrainer(core, config.sampled_softmax)
+            trainer.compile(optimizer=optimizer)
+        else:
+            trainer = core
+            core.compile(optimizer=optimizer,
+                         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                         metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")])
+        trainer(np.zeros((1, config.sequence_length), dtype=np.int32))  # build before restoring
+        backup = Backup(backup_dir or default_backup_dir(output), config, save_every)
+        first_epoch = backup.check()
+        if first_epoch:
+            log(f"resuming from {backup.folder} after epoch {first_epoch}")
+        train_data = windows.dataset("train", config.batch_size, first_epoch=first_epoch)
         validation_data = windows.dataset("validation", config.batch_size)
         callbacks = _callbacks(config, started)
+        stopper = callbacks[2]
+        callbacks += [backup.callback(),
+                      keras.callbacks.CSVLogger(history_path(output), append=bool(first_epoch))]
         interrupted = False
         history = {}
         try:
-            fitted = core.fit(train_data, validation_data=validation_data,
-                              epochs=config.epochs, callbacks=callbacks, verbose=verbose,
-                              shuffle=False)
+            fitted = trainer.fit(train_data, validation_data=validation_data,
+                                 epochs=config.epochs, callbacks=callbacks, verbose=verbose,
+                                 shuffle=False)
             history = fitted.history
         except KeyboardInterrupt:
             interrupted = True
-            stopper = callbacks[2]
             if stopper.best_weights is None:
-                raise NextwordError("training interrupted before the first epoch ended; "
-                                    "nothing was saved") from None
-            core.set_weights(stopper.best_weights)
+                raise NextwordError(f"training interrupted before the first epoch ended; no "
+                                    f"model was saved. Run the same command again to resume "
+                                    f"from {backup.folder}") from None
+            trainer.set_weights(stopper.best_weights)
             log("training interrupted: saving the best model so far")
         training_seconds = time.time() - started
 
@@ -190,4 +259,6 @@ def train(corpus, config: Config, output: str, verbose: int = 1, log=print,
             "versions": {"nextword": __version__, "keras": keras.__version__},
         }
         storage.save(predictor_model, meta, output)
+        if not interrupted and os.path.isdir(backup.folder):
+            shutil.rmtree(backup.folder, ignore_errors=True)
     return result
