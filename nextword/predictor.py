@@ -1,9 +1,10 @@
 """Loading a model file and predicting: next-word lists, stepped state, generated text.
 
-A Predictor rebuilds tokenisation from the Config saved in the file and compiles two functions
-from the model's own layers: `advance` runs a prefix through the network and returns the last
-logits with the recurrent state, `step` feeds one token per row and carries the state, so
-generating costs the same per word however long the text grows.
+A Predictor rebuilds tokenisation from the Config saved in the file. `advance` runs a prefix
+through the network and returns the last logits with the recurrent state, `step` feeds one token
+per row and carries the state, so generating costs the same per word however long the text
+grows; both run in numpy from the model's weights (stepper.py). `score` runs long batches in a
+compiled TensorFlow function, for evaluation.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import numpy as np
 from . import sampling, storage
 from .config import Config
 from .errors import NextwordError
+from .stepper import NumpyStepper
 from .text import detokenize, tokenize
 from .vocab import EOL, EOL_ID, PAD_ID, UNK_ID, Vocabulary
 
@@ -51,9 +53,10 @@ class Predictor:
         self._runners = [keras.layers.RNN(layer.cell, return_sequences=True, return_state=True)
                          for layer in self._rnns]
         self._state_sizes = [len(tf.nest.flatten(layer.cell.state_size)) for layer in self._rnns]
-        self._advance = tf.function(self._advance_graph, reduce_retracing=True)
-        self._step = tf.function(self._step_graph, reduce_retracing=True)
         self._score = tf.function(self._score_graph, reduce_retracing=True)
+        self._stepper = NumpyStepper(self._embedding, [layer.cell for layer in self._rnns],
+                                     self._projection, self._output,
+                                     tied=self._output is None)
         self.banned = [PAD_ID, UNK_ID]
 
     @classmethod
@@ -84,37 +87,20 @@ class Predictor:
             offset += size
         return x, tuple(new_state)
 
-    def _advance_graph(self, token_ids, state):
-        hidden, state = self._run(token_ids, state)
-        return self._logits(hidden[:, -1]), state
-
     def _score_graph(self, token_ids, state):
         hidden, state = self._run(token_ids, state)
         return self._logits(hidden), state
 
-    def _step_graph(self, token_ids, state):
-        import tensorflow as tf
-
-        x = self._embedding(token_ids)
-        new_state, offset = [], 0
-        for layer, size in zip(self._rnns, self._state_sizes):
-            x, cell_state = layer.cell(x, list(state[offset:offset + size]), training=False)
-            new_state += tf.nest.flatten(cell_state)
-            offset += size
-        return self._logits(x), tuple(new_state)
-
     def initial_state(self, batch: int = 1) -> tuple:
         """Zero recurrent state for `batch` rows: a flat tuple of (batch, units) arrays."""
-        return tuple(np.zeros((batch, layer.cell.units), dtype=np.float32)
-                     for layer, size in zip(self._rnns, self._state_sizes) for _ in range(size))
+        return self._stepper.initial_state(batch)
 
     def advance(self, token_ids: np.ndarray, state=None):
         """Run (batch, time) token ids from `state`; returns (last logits (batch, vocab), state)."""
         token_ids = np.asarray(token_ids, dtype=np.int32)
         if state is None:
             state = self.initial_state(len(token_ids))
-        logits, state = self._advance(token_ids, state)
-        return logits.numpy(), state
+        return self._stepper.advance(token_ids, state)
 
     def score(self, token_ids: np.ndarray, state):
         """Logits at every position of (batch, time) ids, and the state after the last."""
@@ -123,15 +109,12 @@ class Predictor:
 
     def step(self, token_ids: np.ndarray, state):
         """Feed one token per row; returns (logits (batch, vocab), new state)."""
-        logits, state = self._step(np.asarray(token_ids, dtype=np.int32), state)
-        return logits.numpy(), state
+        return self._stepper.step(np.asarray(token_ids, dtype=np.int32), state)
 
     @staticmethod
     def select_state(state, rows):
         """The state of the given rows (beam search reorders hypotheses)."""
-        import tensorflow as tf
-
-        return tuple(tf.gather(part, rows) for part in state)
+        return tuple(part[rows] for part in state)
 
     # ----- text in, words out ---------------------------------------------------------------
     def encode(self, prefix: str) -> list[int]:

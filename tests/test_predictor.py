@@ -40,6 +40,8 @@ def test_stepped_distribution_equals_full_pass(cell, layers, tie):
         np.testing.assert_allclose(stepped / stepped.sum(), full[position], atol=1e-5)
     prefix_logits, _ = predictor.advance(ids[None, :])
     np.testing.assert_allclose(prefix_logits[0], logits[0], atol=1e-5)
+    scored, _ = predictor.score(ids[None, :], predictor.initial_state(1))  # TensorFlow path
+    np.testing.assert_allclose(scored[0, -1], logits[0], atol=1e-5)
 
 
 def test_predict_never_suggests_special_tokens_and_k_beyond_vocabulary():
