@@ -8,15 +8,15 @@ proportional to the vocabulary, not to the corpus.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
-from array import array
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from .errors import NextwordError
-from .text import find_files, iter_tokens
+from .text import find_files, iter_blocks, tokenize
 from .vocab import EOL, Vocabulary
 
 FLUSH_TOKENS = 1 << 20  # write provisional ids to disk a million at a time
@@ -38,45 +38,74 @@ def total_bytes(files) -> int:
     return sum(os.path.getsize(path) for path in files)
 
 
+PARALLEL_BYTES = 16 << 20  # corpora at least this big are tokenised by a pool of processes
+
+
+def encode_block(block: str, lowercase: bool) -> tuple[list[str], np.ndarray]:
+    """Tokenise one block of text: its distinct tokens, and each token as an index into them.
+
+    Runs in worker processes; the main process maps the few distinct tokens to global ids,
+    so its own work per block is small.
+    """
+    tokens = tokenize(block, lowercase, newlines=True)
+    words = list(set(tokens))
+    local = {word: i for i, word in enumerate(words)}
+    return words, np.fromiter(map(local.__getitem__, tokens), dtype=np.int32, count=len(tokens))
+
+
+def _encoded_blocks(files, lowercase, encoding, on_bytes, workers):
+    """(words, ids) of every block of every file, in order; in `workers` processes if > 1."""
+    blocks = (block for path in files for block in iter_blocks(path, encoding, on_bytes))
+    if workers <= 1:
+        for block in blocks:
+            yield encode_block(block, lowercase)
+        return
+    context = multiprocessing.get_context("spawn")  # no fork of a process running TensorFlow
+    with context.Pool(workers) as pool:
+        waiting: deque = deque()
+        for block in blocks:
+            waiting.append(pool.apply_async(encode_block, (block, lowercase)))
+            if len(waiting) >= 2 * workers:  # bounded: never more than a few blocks in flight
+                yield waiting.popleft().get()
+        while waiting:
+            yield waiting.popleft().get()
+
+
 def scan_corpus(specs, lowercase: bool = True, encoding: str = "utf-8", ids_path: str | None = None,
-                on_bytes=None) -> CorpusScan:
+                on_bytes=None, workers: int | None = None) -> CorpusScan:
     """Tokenise every file once, counting tokens and optionally writing provisional ids.
 
+    Memory stays proportional to the number of distinct tokens: ids go to `ids_path` block by
+    block. Corpora over PARALLEL_BYTES are tokenised by one process per core (`workers`).
     Raises NextwordError when the corpus holds no words.
     """
     found = find_files(specs)
     scan = CorpusScan(files=found.files, skipped=found.skipped, ids_path=ids_path)
-    index: dict[str, int] = {}
+    if workers is None:
+        big = sum(os.path.getsize(path) for path in found.files) >= PARALLEL_BYTES
+        workers = min(os.cpu_count() or 1, 8) if big else 1
+    index: dict[str, int] = {"\n": 0}  # the end-of-line token, renamed EOL below
     setdefault = index.setdefault
-    buffer = array("i")
-    frequencies = np.zeros(0, dtype=np.int64)
+    frequencies = np.zeros(1024, dtype=np.int64)
     sink = open(ids_path, "wb") if ids_path else None
-
-    def flush():
-        nonlocal frequencies, buffer
-        if not buffer:
-            return
-        ids = np.frombuffer(buffer, dtype=np.int32)
-        chunk = np.bincount(ids, minlength=len(index))
-        if len(frequencies) < len(chunk):
-            frequencies = np.pad(frequencies, (0, len(chunk) - len(frequencies)))
-        frequencies[:len(chunk)] += chunk
-        if sink:
-            sink.write(buffer.tobytes())
-        buffer = array("i")
-
     try:
-        for tokens in iter_tokens(found.files, lowercase, encoding, EOL, on_bytes):
-            buffer.extend([setdefault(token, len(index)) for token in tokens])
-            if tokens and tokens[-1] == EOL:
-                scan.lines += 1
-            if len(buffer) >= FLUSH_TOKENS:
-                flush()
-        flush()
+        for words, local_ids in _encoded_blocks(found.files, lowercase, encoding, on_bytes,
+                                                workers):
+            remap = np.fromiter((setdefault(word, len(index)) for word in words),
+                                dtype=np.int32, count=len(words))
+            ids = remap[local_ids]
+            if len(index) > len(frequencies):
+                frequencies = np.pad(frequencies, (0, max(len(index), 2 * len(frequencies))
+                                                   - len(frequencies)))
+            frequencies += np.bincount(ids, minlength=len(frequencies))
+            if sink:
+                sink.write(ids.tobytes())
     finally:
         if sink:
             sink.close()
-    scan.words = list(index)
+    frequencies = frequencies[:len(index)]
+    scan.words = [EOL] + list(index)[1:]
+    scan.lines = int(frequencies[0])
     scan.tokens = int(frequencies.sum())
     scan.counts = Counter(dict(zip(scan.words, frequencies.tolist())))
     if not any(any(c.isalnum() for c in word) for word in scan.words if word != EOL):

@@ -147,7 +147,8 @@ class Backup:
 
 
 def train(corpus, config: Config, output: str, verbose: int = 1, log=print,
-          reading_progress=None, backup_dir: str | None = None, save_every: int = 0) -> dict:
+          reading_progress=None, backup_dir: str | None = None, save_every: int = 0,
+          extra_callbacks=()) -> dict:
     """Train a model on the corpus files, folders or globs and save it to output.
 
     Args:
@@ -159,6 +160,7 @@ def train(corpus, config: Config, output: str, verbose: int = 1, log=print,
         backup_dir: where training state is saved each epoch (and every save_every steps) so
             that the same command resumes an interrupted run; default `<output>-backup`.
         save_every: also back up every this many steps (0: at the end of each epoch only).
+        extra_callbacks: more Keras callbacks for fit (a notebook's own logging, say).
         reading_progress: files -> context manager yielding a callback that is given the
             byte count of each chunk read (a progress bar for the corpus pass).
     Returns:
@@ -216,7 +218,8 @@ def train(corpus, config: Config, output: str, verbose: int = 1, log=print,
         callbacks = _callbacks(config, started)
         stopper = callbacks[2]
         callbacks += [backup.callback(),
-                      keras.callbacks.CSVLogger(history_path(output), append=bool(first_epoch))]
+                      keras.callbacks.CSVLogger(history_path(output), append=bool(first_epoch)),
+                      *extra_callbacks]
         interrupted = False
         history = {}
         try:

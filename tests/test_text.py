@@ -3,7 +3,7 @@ import codecs
 import pytest
 
 from nextword.errors import NextwordError
-from nextword.text import detokenize, find_files, iter_segments, iter_tokens, tokenize
+from nextword.text import detokenize, find_files, iter_blocks, iter_tokens, tokenize
 
 
 def test_tokenize_splits_punctuation_and_lowercases():
@@ -29,8 +29,8 @@ def test_detokenize_attaches_punctuation():
 def test_iter_tokens_adds_end_of_line_per_line(tmp_path):
     path = tmp_path / "a.txt"
     path.write_text("one two\n\nthree", encoding="utf-8")
-    assert list(iter_tokens([str(path)])) == [["one", "two", "<eol>"], ["<eol>"],
-                                              ["three", "<eol>"]]
+    tokens = [t for block in iter_tokens([str(path)]) for t in block]
+    assert tokens == ["one", "two", "<eol>", "<eol>", "three", "<eol>"]
 
 
 def test_very_long_line_comes_in_bounded_pieces(tmp_path, monkeypatch):
@@ -40,10 +40,10 @@ def test_very_long_line_comes_in_bounded_pieces(tmp_path, monkeypatch):
     monkeypatch.setattr(text, "CHUNK_BYTES", 64)
     path = tmp_path / "long.txt"
     path.write_text("word " * 1000, encoding="utf-8")
-    pieces = list(iter_segments(str(path)))
-    assert all(len(piece) <= 100 for piece, _ in pieces)
-    assert [ends for _, ends in pieces].count(True) == 1
-    assert sum(len(tokenize(piece)) for piece, _ in pieces) == 1000
+    pieces = list(iter_blocks(str(path)))
+    assert len(pieces) > 10 and all(len(piece) <= 100 + 64 for piece in pieces)
+    assert "".join(pieces).count("\n") == 1 and pieces[-1].endswith("\n")
+    assert sum(len(tokenize(piece)) for piece in pieces) == 1000
 
 
 def test_utf16_with_bom_is_read(tmp_path):
@@ -52,13 +52,25 @@ def test_utf16_with_bom_is_read(tmp_path):
     assert list(iter_tokens([str(path)])) == [["héllo", "world", "<eol>"]]
 
 
+def test_blocks_never_cut_a_token(tmp_path, monkeypatch):
+    import nextword.text as text
+
+    monkeypatch.setattr(text, "CHUNK_BYTES", 7)
+    path = tmp_path / "a.txt"
+    words = [f"word{i}" for i in range(300)]
+    path.write_text(" ".join(words[:150]) + "\n" + " ".join(words[150:]), encoding="utf-8")
+    tokens = [t for block in iter_tokens([str(path)]) for t in block]
+    assert tokens == words[:150] + ["<eol>"] + words[150:] + ["<eol>"]
+
+
 def test_latin1_names_line_and_byte(tmp_path):
     path = tmp_path / "latin.txt"
     path.write_bytes("fine line\ncaf\xe9 here\n".encode("latin-1"))
     with pytest.raises(NextwordError, match=r"line 2 is not utf-8 text \(byte 0xe9 at column 4\)"
                        r".*--encoding latin-1"):
         list(iter_tokens([str(path)]))
-    assert list(iter_tokens([str(path)], encoding="latin-1"))[1] == ["café", "here", "<eol>"]
+    tokens = [t for block in iter_tokens([str(path)], encoding="latin-1") for t in block]
+    assert tokens[3:] == ["café", "here", "<eol>"]
 
 
 def test_find_files_walks_folders_skips_binary_and_expands_globs(tmp_path):

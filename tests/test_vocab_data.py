@@ -34,6 +34,17 @@ def test_corpus_without_words_is_an_error(tmp_path, text):
         scan_corpus([str(tmp_path / "a.txt")])
 
 
+def test_parallel_scan_equals_serial_scan(tmp_path):
+    path = tmp_path / "a.txt"
+    path.write_text("the cat , the hat\nthe end of it\n" * 2000)
+    serial = scan_corpus([str(path)], ids_path=str(tmp_path / "one.ids"), workers=1)
+    parallel = scan_corpus([str(path)], ids_path=str(tmp_path / "two.ids"), workers=2)
+    assert serial.counts == parallel.counts and serial.lines == parallel.lines == 4000
+    vocabulary = Vocabulary.build(serial.counts, max_vocab=100, min_count=1)
+    np.testing.assert_array_equal(encode_scan(serial, vocabulary, str(tmp_path / "a")),
+                                  encode_scan(parallel, vocabulary, str(tmp_path / "b")))
+
+
 def test_windows_labels_are_inputs_shifted_by_one():
     ids = np.arange(100, dtype=np.int32)
     windows = Windows(ids, sequence_length=9, validation_split=0.2, seed=0)

@@ -1,0 +1,89 @@
+"""Nothing is lost: atomic model replacement, a full disk, and Ctrl-C during training."""
+
+import errno
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from click.testing import CliRunner
+
+SAVE_LOOP = """
+import sys, nextword
+from nextword import storage
+predictor = nextword.load(sys.argv[1])
+print("ready", flush=True)
+while True:
+    storage.save(predictor.model, predictor.meta, sys.argv[2])
+"""
+
+
+def test_kill_during_save_leaves_previous_model_loadable(trained, tmp_path):
+    import shutil
+
+    import nextword
+
+    target = tmp_path / "model.keras"
+    shutil.copy(trained[0], target)
+    process = subprocess.Popen([sys.executable, "-c", SAVE_LOOP, trained[0], str(target)],
+                               stdout=subprocess.PIPE, text=True)
+    assert process.stdout.readline().strip() == "ready"
+    for delay in (0.05, 0.13, 0.29):  # kill it at several moments of its save loop
+        time.sleep(delay)
+        nextword.load(str(target)).predict("and god")
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert nextword.load(str(target)).predict("and god")
+
+
+def test_disk_full_during_save_keeps_previous_model(trained, tmp_path, monkeypatch):
+    import shutil
+
+    import nextword
+    from nextword import storage
+    from nextword.errors import NextwordError
+
+    target = tmp_path / "model.keras"
+    shutil.copy(trained[0], target)
+    before = target.read_bytes()
+    predictor = nextword.load(str(target))
+
+    def full_disk(self, path, *args, **kwargs):
+        with open(path, "wb") as handle:
+            handle.write(b"PK\x03\x04 partial")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(type(predictor.model), "save", full_disk)
+    with pytest.raises(NextwordError, match="No space left on device; the previous file "
+                                            "there is unchanged"):
+        storage.save(predictor.model, predictor.meta, str(target))
+    assert target.read_bytes() == before
+    assert os.listdir(tmp_path) == ["model.keras"]
+
+
+def test_ctrl_c_keeps_best_model_and_says_how_to_resume(corpus_file, tmp_path):
+    import nextword
+
+    output = tmp_path / "interrupted.keras"
+    command = [sys.executable, "-m", "nextword", "train", corpus_file, "-o", str(output),
+               "--units", "16", "--embedding-dim", "8", "--sequence-length", "8",
+               "--batch-size", "2", "--epochs", "200", "--min-count", "1",
+               "--validation-split", "0.2", "--max-minutes", "0", "--patience", "300", "-q"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True)
+    history = tmp_path / "interrupted.history.csv"
+    deadline = time.time() + 120
+    while time.time() < deadline and process.poll() is None:
+        if history.exists() and len(history.read_text().splitlines()) >= 2:
+            break
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=120)
+    assert process.returncode == 0, stderr
+    assert "training was interrupted; the best model so far was saved" in stderr
+    assert "Run the same command again to resume" in stderr
+    assert "Traceback" not in stderr
+    assert nextword.load(str(output)).predict("and god")
+    assert (tmp_path / "interrupted-backup").is_dir()  # what the resume will start from
