@@ -162,8 +162,8 @@ def preprocess(corpus, max_vocab, min_count, lowercase, encoding, vocab_out, top
               help="Stop training after this many minutes and keep the best model (0: no limit).")
 @click.option("--sampled-softmax", type=int, default=defaults.sampled_softmax, show_default=True,
               help="Train against this many sampled words per step instead of the whole "
-                   "vocabulary: faster for large vocabularies (0: full softmax). Validation "
-                   "and prediction always use the full softmax.")
+                   "vocabulary, when it has more than twice as many (0: always the full "
+                   "softmax). Validation and prediction always use the full softmax.")
 @click.option("--mixed-precision/--float32", default=defaults.mixed_precision,
               show_default=True,
               help="Train in bfloat16 where the CPU has bf16 units; the saved model is float32.")
@@ -174,8 +174,17 @@ def preprocess(corpus, max_vocab, min_count, lowercase, encoding, vocab_out, top
                    "interrupted run [default: beside the output, <name>-backup].")
 @click.option("--save-every", type=click.IntRange(min=0), default=0, show_default=True,
               help="Also save training state every this many steps (0: each epoch only).")
+@click.option("--distribute", type=click.Choice(["none", "mirrored", "multi-worker"]),
+              default="none", show_default=True,
+              help="Train under tf.distribute: mirrored over this machine's GPUs (or CPU), or "
+                   "multi-worker across machines configured by TF_CONFIG (see the README).")
+@click.option("--plot/--no-plot", default=True, show_default=True,
+              help="Draw the training curves into <name>.png beside the model.")
+@click.option("--tensorboard", type=click.Path(file_okay=False),
+              help="Also write TensorBoard logs to this folder.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar, only the result.")
-def train(corpus, output, quiet, backup_dir, save_every, **options):
+def train(corpus, output, quiet, backup_dir, save_every, distribute, plot, tensorboard,
+          **options):
     """Train a model on a corpus (files, folders, globs) and write one .keras file.
 
     \b
@@ -194,14 +203,34 @@ def train(corpus, output, quiet, backup_dir, save_every, **options):
     result = run_training(list(corpus), config, output, verbose=0 if quiet else 1,
                           log=lambda line: click.echo(line, err=True),
                           reading_progress=lambda files: byte_progress("reading", files),
-                          backup_dir=backup_dir, save_every=save_every)
+                          backup_dir=backup_dir, save_every=save_every, plot=plot,
+                          distribute=distribute,
+                          extra_callbacks=_tensorboard(tensorboard))
+    if result["output"] is None:
+        click.echo("worker finished; the chief writes the model")
+        return
     if result["interrupted"]:
         click.echo("training was interrupted; the best model so far was saved. Run the same "
                    "command again to resume from the last backup.", err=True)
     click.echo(f"model\t{result['output']}")
+    if plot and result["history"]:
+        from .train import picture_path
+
+        click.echo(f"training curves\t{picture_path(result['output'])}")
     click.echo(f"validation perplexity\t{result['validation_perplexity']:.2f}")
     click.echo(f"validation accuracy\t{100 * result['validation_accuracy']:.2f}%")
     click.echo(f"training time\t{result['training_seconds']:.0f} s")
+
+
+def _tensorboard(folder):
+    if not folder:
+        return ()
+    from ._tf import quiet_tensorflow
+
+    quiet_tensorflow()
+    import keras
+
+    return (keras.callbacks.TensorBoard(log_dir=folder),)
 
 
 def _load(model_path):

@@ -37,7 +37,8 @@ class Config:
     patience: int = 2  # epochs without validation improvement before stopping early
     validation_split: float = 0.05
     max_minutes: float = 9.0  # stop after this many minutes, keeping the best (0: no limit)
-    sampled_softmax: int = 0  # train against this many sampled words, not all (0: full softmax)
+    sampled_softmax: int = 1024  # train against this many sampled words (0: full softmax);
+    # used only when the vocabulary is over twice as large; validation is always full softmax
     mixed_precision: bool = False  # bfloat16 where the CPU has bf16 units (measured slower here)
     seed: int = 1337
     corpus: list = field(default_factory=list)  # the files it was trained on (for reporting)

@@ -157,16 +157,24 @@ class Windows:
             block = np.asarray(self.ids[rows[:, None] + offsets], dtype=np.int32)
             yield block[:, :-1], block[:, 1:]
 
-    def dataset(self, split: str, batch_size: int, first_epoch: int = 0):
+    def dataset(self, split: str, batch_size: int, first_epoch: int = 0, shards: int = 1):
         """A tf.data.Dataset of (inputs, labels) batches; training batches reshuffle each epoch.
 
         The shuffle of epoch e depends only on (seed, e), so a run resumed at first_epoch sees
-        the same batches as an uninterrupted one.
+        the same batches as an uninterrupted one. With shards > 1 (multi-worker training, where
+        tf.distribute gives each worker every shards-th training batch) the batch count is cut
+        to a multiple of shards so that every worker runs the same number of steps.
         """
         import tensorflow as tf
 
         starts = self.train if split == "train" else self.validation
         training = split == "train"
+        if shards > 1 and training:
+            usable = (len(starts) // batch_size // shards) * shards * batch_size
+            if usable == 0:
+                raise NextwordError(f"too little {split} data for {shards} workers; add text "
+                                    "or lower --batch-size")
+            starts = starts[:usable]
         epoch = [first_epoch]
 
         def generate():
@@ -180,4 +188,8 @@ class Windows:
         dataset = dataset.apply(tf.data.experimental.assert_cardinality(batches))
         options = tf.data.Options()
         options.autotune.enabled = False  # avoids a 1-10 s stall at the end of each fit epoch
+        if shards > 1:  # training batches are dealt out; every worker validates on all
+            policies = tf.data.experimental.AutoShardPolicy
+            options.experimental_distribute.auto_shard_policy = (
+                policies.DATA if training else policies.OFF)
         return dataset.prefetch(4).with_options(options)

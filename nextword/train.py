@@ -21,6 +21,7 @@ import numpy as np
 from . import __version__, storage
 from .config import Config
 from .data import Windows, encode_scan, scan_corpus
+from .distribute import is_chief, make_strategy, task
 from .errors import NextwordError
 from .text import find_files
 from .vocab import Vocabulary
@@ -42,7 +43,7 @@ def compute_dtype(config: Config) -> str:
     return "mixed_bfloat16" if config.mixed_precision and cpu_has_bf16() else "float32"
 
 
-def _callbacks(config: Config, started: float):
+def _callbacks(config: Config, started: float, sampled: bool):
     import keras
 
     class PerplexityLogs(keras.callbacks.Callback):
@@ -50,7 +51,7 @@ def _callbacks(config: Config, started: float):
 
         def _add(self, logs):
             # A sampled-softmax training loss is no cross-entropy over the vocabulary.
-            keys = ("val_loss",) if config.sampled_softmax else ("loss", "val_loss")
+            keys = ("val_loss",) if sampled else ("loss", "val_loss")
             for key in keys:
                 if logs and key in logs:
                     logs[key.replace("loss", "perplexity")] = math.exp(min(logs[key], 50.0))
@@ -108,6 +109,10 @@ def history_path(output: str) -> str:
     return os.path.splitext(output)[0] + ".history.csv"
 
 
+def picture_path(output: str) -> str:
+    return os.path.splitext(output)[0] + ".png"
+
+
 class Backup:
     """Keras BackupAndRestore plus a check that the backup belongs to the same training run."""
 
@@ -148,7 +153,7 @@ class Backup:
 
 def train(corpus, config: Config, output: str, verbose: int = 1, log=print,
           reading_progress=None, backup_dir: str | None = None, save_every: int = 0,
-          extra_callbacks=()) -> dict:
+          extra_callbacks=(), plot: bool = True, distribute: str = "none") -> dict:
     """Train a model on the corpus files, folders or globs and save it to output.
 
     Args:
@@ -161,6 +166,9 @@ def train(corpus, config: Config, output: str, verbose: int = 1, log=print,
             that the same command resumes an interrupted run; default `<output>-backup`.
         save_every: also back up every this many steps (0: at the end of each epoch only).
         extra_callbacks: more Keras callbacks for fit (a notebook's own logging, say).
+        plot: draw the training curves into `<name>.png` beside the model.
+        distribute: "none", "mirrored" (all local devices) or "multi-worker" (TF_CONFIG);
+            under multi-worker only the chief writes the model.
         reading_progress: files -> context manager yielding a callback that is given the
             byte count of each chunk read (a progress bar for the corpus pass).
     Returns:
@@ -195,31 +203,49 @@ def train(corpus, config: Config, output: str, verbose: int = 1, log=print,
 
         keras.utils.set_random_seed(config.seed)
         dtype = compute_dtype(config)
-        core = build_model(config, len(vocabulary), dtype=dtype)
-        optimizer = keras.optimizers.Adam(learning_rate=config.learning_rate,
-                                          clipnorm=config.clipnorm or None)
-        if config.sampled_softmax:
-            from .sampled_softmax import SampledSoftmaxTrainer
+        strategy = make_strategy(distribute)
+        chief = is_chief(distribute)
+        _, worker, workers = task() if distribute == "multi-worker" else ("chief", 0, 1)
+        sampled = config.sampled_softmax and len(vocabulary) > 2 * config.sampled_softmax
+        with strategy.scope():
+            core = build_model(config, len(vocabulary), dtype=dtype)
+            optimizer = keras.optimizers.Adam(learning_rate=config.learning_rate,
+                                              clipnorm=config.clipnorm or None)
+            if sampled or distribute == "multi-worker":
+                from .sampled_softmax import SampledSoftmaxTrainer
 
-            trainer = SampledSoftmaxTrainer(core, config.sampled_softmax)
-            trainer.compile(optimizer=optimizer)
-        else:
-            trainer = core
-            core.compile(optimizer=optimizer,
-                         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-                         metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")])
-        trainer(np.zeros((1, config.sequence_length), dtype=np.int32))  # build before restoring
-        backup = Backup(backup_dir or default_backup_dir(output), config, save_every)
+                trainer = SampledSoftmaxTrainer(core, config.sampled_softmax if sampled else 0,
+                                                vector_logs=distribute == "multi-worker")
+                trainer.compile(optimizer=optimizer)
+            else:
+                trainer = core
+                core.compile(optimizer=optimizer,
+                             loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                             metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")])
+            trainer(np.zeros((1, config.sequence_length), dtype=np.int32))  # build it now
+        if distribute == "multi-worker":
+            # Keras 3.15 under MultiWorkerMirroredStrategy (tensorflow/tensorflow#72388):
+            # fit first averages a data batch across workers to build the model, which fails
+            # ("Attempt to convert a value (PerReplica...)"); the model is built already, so
+            # skip it. Its reduce of the step's logs fails on scalars: the trainer returns
+            # them as 1-element vectors (see sampled_softmax.py).
+            trainer._maybe_symbolic_build = lambda *args, **kwargs: None
+        folder = backup_dir or default_backup_dir(output)
+        if not chief:  # each worker keeps its own state; only the chief's sits beside the model
+            folder = os.path.join(scratch, f"backup-worker-{worker}")
+        backup = Backup(folder, config, save_every)
         first_epoch = backup.check()
         if first_epoch:
             log(f"resuming from {backup.folder} after epoch {first_epoch}")
-        train_data = windows.dataset("train", config.batch_size, first_epoch=first_epoch)
-        validation_data = windows.dataset("validation", config.batch_size)
-        callbacks = _callbacks(config, started)
+        train_data = windows.dataset("train", config.batch_size, first_epoch=first_epoch,
+                                     shards=workers)
+        validation_data = windows.dataset("validation", config.batch_size, shards=workers)
+        callbacks = _callbacks(config, started, sampled)
         stopper = callbacks[2]
-        callbacks += [backup.callback(),
-                      keras.callbacks.CSVLogger(history_path(output), append=bool(first_epoch)),
-                      *extra_callbacks]
+        callbacks += [backup.callback(), *extra_callbacks]
+        if chief:
+            callbacks.append(keras.callbacks.CSVLogger(history_path(output),
+                                                       append=bool(first_epoch)))
         interrupted = False
         history = {}
         try:
@@ -261,7 +287,15 @@ def train(corpus, config: Config, output: str, verbose: int = 1, log=print,
             "training": result,
             "versions": {"nextword": __version__, "keras": keras.__version__},
         }
+        if not chief:
+            return dict(result, output=None)
         storage.save(predictor_model, meta, output)
+        if plot and history:
+            from .plot import plot_history
+
+            plot_history(history, picture_path(output),
+                         f"{config.cell} {config.layers}x{config.units} on "
+                         f"{', '.join(os.path.basename(p) for p in config.corpus[:3])}")
         if not interrupted and os.path.isdir(backup.folder):
             shutil.rmtree(backup.folder, ignore_errors=True)
     return result
