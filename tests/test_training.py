@@ -60,3 +60,15 @@ def test_keras_load_model_in_fresh_process_safe_mode(trained, predictor):
     assert specials == ["<pad>", "<unk>", "<eol>"]
     expected = predictor.distribution("and the earth")
     np.testing.assert_allclose(probabilities, expected, atol=1e-6)
+
+
+def test_history_csv_and_training_curve_picture_beside_the_model(trained):
+    path, result = trained
+    stem = path[:-len(".keras")]
+    with open(stem + ".history.csv") as handle:
+        rows = handle.read().splitlines()
+    assert rows[0].split(",")[:1] == ["epoch"] and "val_loss" in rows[0]
+    assert len(rows) == 1 + result["epochs"]
+    with open(stem + ".png", "rb") as handle:
+        picture = handle.read()
+    assert picture.startswith(b"\x89PNG\r\n\x1a\n") and len(picture) > 10_000
