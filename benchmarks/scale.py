@@ -77,6 +77,8 @@ def main():
         kind, path = args.child
         result = child_scan(path) if kind == "scan" else child_train(path, args.steps)
         result["peak_rss_gb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+        # Tokenising worker processes (corpora over 16 MB): the largest of them.
+        result["worker_rss_gb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 2**20
         print(json.dumps(result))
         return
     with tempfile.TemporaryDirectory(prefix="nextword-scale-") as folder:
@@ -90,12 +92,13 @@ def main():
             results[kind] = json.loads(output.stdout.strip().splitlines()[-1])
     scan, fit = results["scan"], results["train"]
     print(f"synthetic corpus: {tokens:,} tokens, {size:,.0f} MiB\n")
-    print("| stage | time | peak RSS | speed |")
-    print("|---|---|---|---|")
+    print("| stage | time | peak RSS (main process) | largest worker | speed |")
+    print("|---|---|---|---|---|")
     print(f"| vocabulary pass (preprocess) | {scan['seconds']:.0f} s | "
-          f"{scan['peak_rss_gb']:.2f} GB | {scan['words_per_second'] / 1e6:.2f}M words/s |")
+          f"{scan['peak_rss_gb']:.2f} GB | {scan['worker_rss_gb']:.2f} GB | "
+          f"{scan['words_per_second'] / 1e6:.2f}M words/s |")
     print(f"| train: pass, encode, {args.steps} steps | {fit['seconds']:.0f} s | "
-          f"{fit['peak_rss_gb']:.2f} GB | |")
+          f"{fit['peak_rss_gb']:.2f} GB | {fit['worker_rss_gb']:.2f} GB | |")
 
 
 if __name__ == "__main__":
