@@ -81,6 +81,42 @@ def _callbacks(config: Config, started: float, sampled: bool):
     return callbacks
 
 
+def _build_trainer(config: Config, vocab_size: int, strategy, distribute: str, sampled: bool,
+                   dtype: str):
+    """The network and what fit() trains: the network itself, or a sampled-softmax wrapper.
+
+    Returns (core, trainer), built and compiled under the strategy's scope.
+    """
+    import keras
+
+    from .model import build_model
+
+    with strategy.scope():
+        core = build_model(config, vocab_size, dtype=dtype)
+        optimizer = keras.optimizers.Adam(learning_rate=config.learning_rate,
+                                          clipnorm=config.clipnorm or None)
+        if sampled or distribute == "multi-worker":
+            from .sampled_softmax import SampledSoftmaxTrainer
+
+            trainer = SampledSoftmaxTrainer(core, config.sampled_softmax if sampled else 0,
+                                            vector_logs=distribute == "multi-worker")
+            trainer.compile(optimizer=optimizer)
+        else:
+            trainer = core
+            core.compile(optimizer=optimizer,
+                         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                         metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")])
+        trainer(np.zeros((1, config.sequence_length), dtype=np.int32))  # build it now
+    if distribute == "multi-worker":
+        # Keras 3.15 under MultiWorkerMirroredStrategy (tensorflow/tensorflow#72388): fit
+        # first averages a data batch across workers to build the model, which fails
+        # ("Attempt to convert a value (PerReplica...)"); the model is built already, so skip
+        # it. Its reduce of the step's logs fails on scalars: the trainer returns them as
+        # 1-element vectors (see sampled_softmax.py).
+        trainer._maybe_symbolic_build = lambda *args, **kwargs: None
+    return core, trainer
+
+
 def validation_metrics(core, dataset) -> tuple[float, float]:
     """Mean cross-entropy and accuracy of an (uncompiled) id-to-logits model over a dataset."""
     import tensorflow as tf
@@ -207,29 +243,8 @@ def train(corpus, config: Config, output: str, verbose: int = 1, log=print,
         chief = is_chief(distribute)
         _, worker, workers = task() if distribute == "multi-worker" else ("chief", 0, 1)
         sampled = config.sampled_softmax and len(vocabulary) > 2 * config.sampled_softmax
-        with strategy.scope():
-            core = build_model(config, len(vocabulary), dtype=dtype)
-            optimizer = keras.optimizers.Adam(learning_rate=config.learning_rate,
-                                              clipnorm=config.clipnorm or None)
-            if sampled or distribute == "multi-worker":
-                from .sampled_softmax import SampledSoftmaxTrainer
-
-                trainer = SampledSoftmaxTrainer(core, config.sampled_softmax if sampled else 0,
-                                                vector_logs=distribute == "multi-worker")
-                trainer.compile(optimizer=optimizer)
-            else:
-                trainer = core
-                core.compile(optimizer=optimizer,
-                             loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-                             metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")])
-            trainer(np.zeros((1, config.sequence_length), dtype=np.int32))  # build it now
-        if distribute == "multi-worker":
-            # Keras 3.15 under MultiWorkerMirroredStrategy (tensorflow/tensorflow#72388):
-            # fit first averages a data batch across workers to build the model, which fails
-            # ("Attempt to convert a value (PerReplica...)"); the model is built already, so
-            # skip it. Its reduce of the step's logs fails on scalars: the trainer returns
-            # them as 1-element vectors (see sampled_softmax.py).
-            trainer._maybe_symbolic_build = lambda *args, **kwargs: None
+        core, trainer = _build_trainer(config, len(vocabulary), strategy, distribute, sampled,
+                                       dtype)
         folder = backup_dir or default_backup_dir(output)
         if not chief:  # each worker keeps its own state; only the chief's sits beside the model
             folder = os.path.join(scratch, f"backup-worker-{worker}")

@@ -51,7 +51,8 @@ def test_sampled_softmax_reaches_the_full_softmax_validation_loss(corpus_file, t
     from nextword import Config
     from nextword.train import train
 
-    options = dict(units=32, embedding_dim=16, sequence_length=8, batch_size=4, epochs=6,
+    options = dict(cell="lstm", units=32, embedding_dim=16, sequence_length=8, batch_size=4,
+                   epochs=6,
                    learning_rate=0.01, min_count=1, validation_split=0.2, dropout=0.0,
                    max_minutes=0, seed=3)
     losses = {}
