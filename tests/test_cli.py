@@ -7,21 +7,8 @@ import sys
 import zipfile
 
 import pytest
-from click.testing import CliRunner
 
-from nextword.cli import main
-
-
-def run(*args, input=None, env=None):
-    return CliRunner().invoke(main, list(args), input=input, env=env, catch_exceptions=False)
-
-
-def assert_one_line_error(result, message):
-    assert result.exit_code == 1, result.output
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
-    assert message in lines[0]
-    assert "Traceback" not in result.output
+from cli_helpers import assert_one_line_error, run
 
 
 def test_version_and_help():

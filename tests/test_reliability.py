@@ -13,25 +13,12 @@ import unicodedata
 import zipfile
 
 import pytest
-from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from nextword.cli import main
+from cli_helpers import assert_one_line_error, run
 from nextword.errors import NextwordError
 from nextword.text import tokenize
-
-
-def run(*args, input=None, env=None):
-    return CliRunner().invoke(main, list(args), input=input, env=env, catch_exceptions=False)
-
-
-def assert_one_line_error(result, message):
-    assert result.exit_code == 1, result.output
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
-    assert message in lines[0]
-    assert "Traceback" not in result.output
 
 
 def says_what_to_do(result) -> bool:
