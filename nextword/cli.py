@@ -17,6 +17,7 @@ from . import __version__
 from .config import CELLS, Config
 from .errors import NextwordError
 from .sampling import STRATEGIES
+from .text import find_files
 
 DEFAULT_MODEL = "models/nextword.keras"
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -68,12 +69,6 @@ def byte_progress(label: str, files):
         yield bar.update
 
 
-def _corpus_files(corpus):
-    from .text import find_files
-
-    return find_files(corpus).files
-
-
 @main.command(context_settings=CONTEXT)
 @click.argument("corpus", nargs=-1, required=True)
 @click.option("--max-vocab", type=int, default=defaults.max_vocab, show_default=True,
@@ -100,8 +95,10 @@ def preprocess(corpus, max_vocab, min_count, lowercase, encoding, vocab_out, top
 
     config = Config(max_vocab=max_vocab, min_count=min_count, lowercase=lowercase,
                     encoding=encoding).validate()
-    with byte_progress("reading", _corpus_files(corpus)) as update:
-        scan = scan_corpus(corpus, config.lowercase, config.encoding, on_bytes=update)
+    found = find_files(corpus)
+    with byte_progress("reading", found.files) as update:
+        scan = scan_corpus(corpus, config.lowercase, config.encoding, on_bytes=update,
+                           found=found)
     vocabulary = Vocabulary.build(scan.counts, config.max_vocab, config.min_count)
     for path in scan.skipped:
         click.echo(f"skipped {path}: not a text file", err=True)
@@ -359,10 +356,10 @@ def evaluate(text, model_path, as_json):
     """
     from .metrics import evaluate as run_evaluation
 
-    files = _corpus_files(text)
+    found = find_files(text)
     predictor = _load(model_path)
-    with byte_progress("evaluating", files) as update:
-        result = run_evaluation(predictor, list(text), on_bytes=update)
+    with byte_progress("evaluating", found.files) as update:
+        result = run_evaluation(predictor, list(text), on_bytes=update, found=found)
     if as_json:
         click.echo(json.dumps(result.to_dict()))
         return

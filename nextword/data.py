@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .errors import NextwordError
-from .text import find_files, iter_blocks, tokenize
+from .text import CorpusFiles, find_files, iter_blocks, tokenize
 from .vocab import EOL, Vocabulary
 
-FLUSH_TOKENS = 1 << 20  # write provisional ids to disk a million at a time
+FLUSH_TOKENS = 1 << 20  # remap ids a million at a time
 
 
 @dataclass
@@ -32,10 +32,6 @@ class CorpusScan:
     counts: Counter = field(default_factory=Counter)
     ids_path: str | None = None  # provisional ids, one int32 per token, if asked for
     words: list[str] = field(default_factory=list)  # provisional id -> token
-
-
-def total_bytes(files) -> int:
-    return sum(os.path.getsize(path) for path in files)
 
 
 PARALLEL_BYTES = 16 << 20  # corpora at least this big are tokenised by a pool of processes
@@ -72,14 +68,16 @@ def _encoded_blocks(files, lowercase, encoding, on_bytes, workers):
 
 
 def scan_corpus(specs, lowercase: bool = True, encoding: str = "utf-8", ids_path: str | None = None,
-                on_bytes=None, workers: int | None = None) -> CorpusScan:
+                on_bytes=None, workers: int | None = None,
+                found: CorpusFiles | None = None) -> CorpusScan:
     """Tokenise every file once, counting tokens and optionally writing provisional ids.
 
     Memory stays proportional to the number of distinct tokens: ids go to `ids_path` block by
     block. Corpora over PARALLEL_BYTES are tokenised by one process per core (`workers`).
+    `found` is find_files(specs) when the caller has it already (for a progress bar).
     Raises NextwordError when the corpus holds no words.
     """
-    found = find_files(specs)
+    found = found or find_files(specs)
     scan = CorpusScan(files=found.files, skipped=found.skipped, ids_path=ids_path)
     if workers is None:
         big = sum(os.path.getsize(path) for path in found.files) >= PARALLEL_BYTES

@@ -75,11 +75,12 @@ def score_ids(predictor, ids: np.ndarray, streams: int = 32, chunk: int = 128,
                       cross_entropy=nll / count)
 
 
-def evaluate(predictor, specs, on_bytes=None, on_tokens=None) -> Evaluation:
+def evaluate(predictor, specs, on_bytes=None, on_tokens=None, found=None) -> Evaluation:
     """Tokenise text files the way the model was trained and score every token."""
     config = predictor.config
     with tempfile.TemporaryDirectory(prefix="nextword-") as scratch:
         scan = scan_corpus(specs, config.lowercase, config.encoding,
-                           ids_path=os.path.join(scratch, "raw.ids"), on_bytes=on_bytes)
+                           ids_path=os.path.join(scratch, "raw.ids"), on_bytes=on_bytes,
+                           found=found)
         ids = encode_scan(scan, predictor.vocabulary, os.path.join(scratch, "vocab.ids"))
         return score_ids(predictor, np.array(ids), on_tokens=on_tokens)

@@ -190,14 +190,11 @@ def beam_search(step: Step, state, logits: np.ndarray, history: list[int], words
                 survivors.append((score, row, token))
             if len(survivors) == beams:
                 break
-        if not survivors or position == words - 1:
-            sequences = [sequences[r] + [t] for _, r, t in survivors]
-            scores = np.array([s for s, _, _ in survivors])
-            break
-        rows = np.array([r for _, r, _ in survivors])
         sequences = [sequences[r] + [t] for _, r, t in survivors]
         scores = np.array([s for s, _, _ in survivors])
-        state = select_state(state, rows)
+        if not survivors or position == words - 1:
+            break
+        state = select_state(state, np.array([r for _, r, _ in survivors]))
         logits, state = step(np.array([t for _, _, t in survivors], dtype=np.int32), state)
         logits = np.asarray(logits)
         if finished and max(f[0] for f in finished) >= scores.max():

@@ -222,11 +222,13 @@ def train(corpus, config: Config, output: str, verbose: int = 1, log=print,
 
     started = time.time()
     with tempfile.TemporaryDirectory(prefix="nextword-") as scratch:
-        progress = reading_progress(find_files(corpus).files) if reading_progress \
+        found = find_files(corpus)
+        progress = reading_progress(found.files) if reading_progress \
             else contextlib.nullcontext(None)
         with progress as on_bytes:
             scan = scan_corpus(corpus, config.lowercase, config.encoding,
-                               ids_path=os.path.join(scratch, "raw.ids"), on_bytes=on_bytes)
+                               ids_path=os.path.join(scratch, "raw.ids"), on_bytes=on_bytes,
+                               found=found)
         for path in scan.skipped:
             log(f"skipped {path}: not a text file")
         vocabulary = Vocabulary.build(scan.counts, config.max_vocab, config.min_count)
