@@ -12,11 +12,14 @@ from ._register import register_when_keras_loads  # noqa: E402
 register_when_keras_loads()
 
 
-def load(path: str):
-    """Load a .keras model file written by nextword; returns a Predictor."""
+def load(path: str, ngram: bool = True):
+    """Load a .keras model file written by nextword; returns a Predictor.
+
+    ngram=False ignores the file's n-gram model: the network alone predicts.
+    """
     from .predictor import Predictor
 
-    return Predictor.load(path)
+    return Predictor.load(path, ngram=ngram)
 
 
 def train(corpus, output: str = "models/nextword.keras", config: Config | None = None, **options):

@@ -161,6 +161,13 @@ def preprocess(corpus, max_vocab, min_count, lowercase, encoding, vocab_out, top
               help="Train against this many sampled words per step instead of the whole "
                    "vocabulary, when it has more than twice as many (0: always the full "
                    "softmax). Validation and prediction always use the full softmax.")
+@click.option("--ngram-order", type=int, default=defaults.ngram_order, show_default=True,
+              help="Mix the network with a Kneser-Ney n-gram model of this order counted from "
+                   "the same corpus and stored in the model file (0: the network alone).")
+@click.option("--ngram-max-entries", type=int, default=defaults.ngram_max_entries,
+              show_default=True,
+              help="Prune the rarest long n-grams until at most this many remain (0: keep "
+                   "all); bounds the model file (about 20 bytes per entry).")
 @click.option("--mixed-precision/--float32", default=defaults.mixed_precision,
               show_default=True,
               help="Train in bfloat16 where the CPU has bf16 units; the saved model is float32.")
@@ -216,6 +223,9 @@ def train(corpus, output, quiet, backup_dir, save_every, distribute, plot, tenso
         click.echo(f"training curves\t{picture_path(result['output'])}")
     click.echo(f"validation perplexity\t{result['validation_perplexity']:.2f}")
     click.echo(f"validation accuracy\t{100 * result['validation_accuracy']:.2f}%")
+    if result.get("ngram_order"):
+        click.echo(f"network alone\tperplexity {result['network_validation_perplexity']:.2f}, "
+                   f"accuracy {100 * result['network_validation_accuracy']:.2f}%")
     click.echo(f"training time\t{result['training_seconds']:.0f} s")
 
 
@@ -230,10 +240,10 @@ def _tensorboard(folder):
     return (keras.callbacks.TensorBoard(log_dir=folder),)
 
 
-def _load(model_path):
+def _load(model_path, ngram=True):
     from .predictor import Predictor
 
-    return Predictor.load(model_path)
+    return Predictor.load(model_path, ngram=ngram)
 
 
 def _print_predictions(predictor, prefix, k):
@@ -347,7 +357,9 @@ def generate(prefix, model_path, words, strategy, temperature, top_k, top_p, bea
 @click.argument("text", nargs=-1, required=True)
 @model_option
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object, for scripts.")
-def evaluate(text, model_path, as_json):
+@click.option("--ngram/--network-only", default=True, show_default=True,
+              help="Score with the model's n-gram mixture, or the network alone.")
+def evaluate(text, model_path, as_json, ngram):
     """Report perplexity and top-1/top-5 accuracy of a model on held-out TEXT files.
 
     \b
@@ -357,7 +369,7 @@ def evaluate(text, model_path, as_json):
     from .metrics import evaluate as run_evaluation
 
     found = find_files(text)
-    predictor = _load(model_path)
+    predictor = _load(model_path, ngram=ngram)
     with byte_progress("evaluating", found.files) as update:
         result = run_evaluation(predictor, list(text), on_bytes=update, found=found)
     if as_json:
@@ -394,6 +406,8 @@ def info(model_path):
         ("training time", f"{training.get('training_seconds', 0):.0f} s"),
         ("validation perplexity", f"{training.get('validation_perplexity', float('nan')):.2f}"),
         ("validation accuracy", f"{100 * training.get('validation_accuracy', 0):.2f}%"),
+        ("n-gram order", training.get("ngram_order") or "none"),
+        ("n-gram entries", training.get("ngram_entries", 0)),
         ("nextword version", predictor.meta.get("versions", {}).get("nextword")),
         ("keras version", predictor.meta.get("versions", {}).get("keras")),
     ]

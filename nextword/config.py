@@ -39,6 +39,9 @@ class Config:
     max_minutes: float = 9.0  # stop after this many minutes, keeping the best (0: no limit)
     sampled_softmax: int = 1024  # train against this many sampled words (0: full softmax);
     # used only when the vocabulary is over twice as large; validation is always full softmax
+    # Mixed with an n-gram model (ngram.py) counted in the same pass; 0 or 1: the network alone.
+    ngram_order: int = 5  # interpolated modified Kneser-Ney over up to 4 previous words
+    ngram_max_entries: int = 5_000_000  # prune rare long n-grams beyond this (0: keep all)
     mixed_precision: bool = False  # bfloat16 where the CPU has bf16 units (measured slower here)
     seed: int = 1337
     corpus: list = field(default_factory=list)  # the files it was trained on (for reporting)
@@ -65,7 +68,11 @@ class Config:
                                 f"got {self.validation_split}")
         if self.learning_rate <= 0:
             raise NextwordError(f"--learning-rate must be positive, got {self.learning_rate}")
-        for name in ("clipnorm", "max_minutes", "patience", "sampled_softmax"):
+        if not 0 <= self.ngram_order <= 8:
+            raise NextwordError(f"--ngram-order must be between 0 (none) and 8, "
+                                f"got {self.ngram_order}")
+        for name in ("clipnorm", "max_minutes", "patience", "sampled_softmax",
+                     "ngram_max_entries"):
             if getattr(self, name) < 0:
                 raise NextwordError(f"--{name.replace('_', '-')} cannot be negative, "
                                     f"got {getattr(self, name)}")

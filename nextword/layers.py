@@ -63,3 +63,97 @@ class TiedEmbedding(keras.layers.Embedding):
         config = super().get_config()
         config["use_output_bias"] = self.use_output_bias
         return config
+
+
+@keras.saving.register_keras_serializable(package="nextword")
+class NGramMixture(keras.layers.Layer):
+    """Mixes the network's next-token probabilities with an n-gram model held in the layer.
+
+    Called on [token_ids (batch, time), probabilities (batch, time, vocab)], it returns the
+    mixture at every position: w[b] * network + (1 - w[b]) * n-gram, where the bucket b says
+    how long a context the n-gram model has seen there and how often. The counts live in
+    non-trainable variables, so the .keras file carries them and loads them in safe mode. The
+    same arithmetic runs in numpy for prediction (ngram.py); tests hold the two equal.
+
+    Args:
+        vocab_size: ids are 0 .. vocab_size - 1.
+        sizes: for each order n = 2, 3, ..., [contexts, entries] (the variables' shapes).
+        count_buckets: count classes per order (see ngram.COUNT_BUCKETS).
+    """
+
+    def __init__(self, vocab_size, sizes, count_buckets=6, **kwargs):
+        super().__init__(**kwargs)
+        self.vocab_size = int(vocab_size)
+        self.sizes = [[int(contexts), int(entries)] for contexts, entries in sizes]
+        self.count_buckets = int(count_buckets)
+
+    def build(self, input_shape=None):
+        def weight(name, shape, dtype):
+            return self.add_weight(name=name, shape=shape, dtype=dtype, initializer="zeros",
+                                   trainable=False)
+
+        self.unigram = weight("unigram", (self.vocab_size,), "float32")
+        self.tables = []
+        for n, (contexts, entries) in enumerate(self.sizes, start=2):
+            self.tables.append([weight(f"keys_{n}", (contexts,), "int64"),
+                                weight(f"starts_{n}", (contexts + 1,), "int64"),
+                                weight(f"classes_{n}", (contexts,), "int32"),
+                                weight(f"gammas_{n}", (contexts,), "float32"),
+                                weight(f"words_{n}", (entries,), "int32"),
+                                weight(f"alphas_{n}", (entries,), "float32")])
+        self.mixture = weight("mixture", (1 + len(self.sizes) * self.count_buckets,), "float32")
+
+    def table_variables(self):
+        """unigram, then keys, starts, classes, gammas, words, alphas of each order."""
+        return [self.unigram] + [v for table in self.tables for v in table]
+
+    def call(self, inputs):
+        import tensorflow as tf
+
+        token_ids, probabilities = inputs
+        ids = tf.cast(token_ids, tf.int64)
+        batch, time = tf.shape(ids)[0], tf.shape(ids)[1]
+        rows = batch * time
+        network = tf.reshape(tf.cast(probabilities, tf.float32), (rows, self.vocab_size))
+        ngram = tf.tile(tf.convert_to_tensor(self.unigram)[None], tf.stack([rows, 1]))
+        buckets = tf.zeros((rows,), tf.int32)
+        keys = tf.zeros_like(ids)
+        for index, (table, (contexts, _)) in enumerate(zip(self.tables, self.sizes)):
+            shift = index  # order n = index + 2 adds the id n - 2 places back
+            shifted = tf.pad(ids, [[0, 0], [shift, 0]])[:, :time]
+            keys = keys + shifted * (self.vocab_size ** shift)
+            if contexts == 0:
+                continue
+            table_keys, starts, classes, gammas, words, alphas = (
+                tf.convert_to_tensor(v) for v in table)
+            flat = tf.reshape(keys, (-1,))
+            usable = tf.reshape(tf.broadcast_to(tf.range(time)[None] >= shift, (batch, time)),
+                                (-1,))
+            where = tf.searchsorted(table_keys[None], flat[None], out_type=tf.int64)[0]
+            where = tf.minimum(where, contexts - 1)
+            found = usable & tf.equal(tf.gather(table_keys, where), flat)
+            ngram = ngram * tf.where(found, tf.gather(gammas, where), 1.0)[:, None]
+            begin = tf.gather(starts, where)
+            size = tf.where(found, tf.gather(starts, where + 1) - begin, 0)
+            entries = tf.ragged.range(begin, begin + size)
+            entry = entries.flat_values
+            indices = tf.stack([entries.value_rowids(), tf.cast(tf.gather(words, entry),
+                                                                tf.int64)], axis=1)
+            ngram = tf.tensor_scatter_nd_add(ngram, indices, tf.gather(alphas, entry))
+            buckets = tf.where(found, 1 + index * self.count_buckets
+                               + tf.gather(classes, where), buckets)
+        weight = tf.gather(tf.convert_to_tensor(self.mixture), buckets)[:, None]
+        mixed = weight * network + (1.0 - weight) * ngram
+        return tf.reshape(mixed, tf.shape(probabilities))
+
+    def compute_output_shape(self, input_shape):
+        return input_shape[1]
+
+    def compute_output_spec(self, inputs):
+        return keras.KerasTensor(inputs[1].shape, dtype="float32")
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(vocab_size=self.vocab_size, sizes=self.sizes,
+                      count_buckets=self.count_buckets)
+        return config

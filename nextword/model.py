@@ -11,11 +11,12 @@ import keras
 from keras import layers
 
 from .config import Config
-from .layers import TiedEmbedding
+from .layers import NGramMixture, TiedEmbedding
 from .vocab import EOL, PAD, SPECIALS, UNK, Vocabulary
 
 CELL_LAYERS = {"simplernn": layers.SimpleRNN, "lstm": layers.LSTM, "gru": layers.GRU}
 CORE_NAME, VOCAB_NAME, EMBEDDING_NAME, OUTPUT_NAME = "language_model", "vocabulary", "embedding", "logits"
+NGRAM_NAME = "ngram"
 HIDDEN_NAME = "hidden"  # the vectors the output layer scores
 
 
@@ -65,15 +66,25 @@ def output_weights(core: keras.Model):
     return keras.ops.transpose(dense.kernel), dense.bias
 
 
-def build_predictor_model(core: keras.Model, vocabulary: Vocabulary) -> keras.Model:
+def build_predictor_model(core: keras.Model, vocabulary: Vocabulary, ngram=None,
+                          mixture=None) -> keras.Model:
     """Token strings (batch, time) -> next-token probabilities (batch, time, vocab).
 
     The vocabulary lives in a built-in StringLookup layer inside the model file; unknown
-    strings map to the unknown token.
+    strings map to the unknown token. With an NGramTable (and its mixture weights) the
+    network's probabilities are mixed with the n-gram model's in an NGramMixture layer.
     """
     tokens = keras.Input(shape=(None,), dtype="string", name="tokens")
     lookup = layers.StringLookup(vocabulary=vocabulary.tokens[len(SPECIALS) - 1:],
                                  mask_token=PAD, oov_token=UNK, name=VOCAB_NAME)
     assert lookup.get_vocabulary()[:3] == [PAD, UNK, EOL]
-    probabilities = layers.Softmax(dtype="float32", name="probabilities")(core(lookup(tokens)))
+    ids = lookup(tokens)
+    probabilities = layers.Softmax(dtype="float32", name="probabilities")(core(ids))
+    if ngram is not None:
+        mixer = NGramMixture(len(vocabulary), [[len(o.keys), len(o.words)] for o in ngram.orders],
+                             name=NGRAM_NAME)
+        probabilities = mixer([ids, probabilities])
+        for variable, values in zip(mixer.table_variables(), ngram.arrays()):
+            variable.assign(values)
+        mixer.mixture.assign(mixture)
     return keras.Model(tokens, probabilities, name="nextword")

@@ -5,6 +5,10 @@ through the network and returns the last logits with the recurrent state, `step`
 per row and carries the state, so generating costs the same per word however long the text
 grows; both run in numpy from the model's weights (stepper.py). `score` runs long batches in a
 compiled TensorFlow function, for evaluation.
+
+When the file holds an n-gram model (an NGramMixture layer), every one of these returns the
+log of the mixed distribution instead of the network's logits (softmax of either gives the
+probabilities), and the state carries the last few ids as the n-gram's history.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import numpy as np
 from . import sampling, storage
 from .config import Config
 from .errors import NextwordError
+from .ngram import NGramTable, mix
 from .stepper import NumpyStepper
 from .text import detokenize, tokenize
 from .vocab import EOL, EOL_ID, PAD_ID, UNK_ID, Vocabulary
@@ -29,11 +34,11 @@ class Predictor:
         training: what training reported (validation perplexity, accuracy, time, ...).
     """
 
-    def __init__(self, model, meta: dict):
+    def __init__(self, model, meta: dict, ngram: bool = True):
         import keras
         import tensorflow as tf
 
-        from .model import CORE_NAME, EMBEDDING_NAME, OUTPUT_NAME, VOCAB_NAME, rnn_name
+        from .model import CORE_NAME, EMBEDDING_NAME, NGRAM_NAME, OUTPUT_NAME, VOCAB_NAME, rnn_name
 
         self.model = model
         self.meta = meta
@@ -58,16 +63,25 @@ class Predictor:
                                      self._projection, self._output,
                                      tied=self._output is None)
         self.banned = [PAD_ID, UNK_ID]
+        self.ngram, self.mixture = None, None
+        if ngram and NGRAM_NAME in {layer.name for layer in model.layers}:
+            mixer = model.get_layer(NGRAM_NAME)
+            self.ngram = NGramTable.from_arrays(
+                mixer.vocab_size, [v.numpy() for v in mixer.table_variables()])
+            self.mixture = mixer.mixture.numpy()
 
     @classmethod
-    def load(cls, path: str) -> "Predictor":
-        """Load a .keras file written by nextword (safe mode; no code from the file runs)."""
+    def load(cls, path: str, ngram: bool = True) -> "Predictor":
+        """Load a .keras file written by nextword (safe mode; no code from the file runs).
+
+        ngram=False ignores the file's n-gram model: the network alone predicts.
+        """
         from ._tf import quiet_tensorflow
 
         storage.read_meta(path)  # fail fast, before TensorFlow is imported, on a foreign file
         quiet_tensorflow()
         model, meta = storage.load(path)
-        return cls(model, meta)
+        return cls(model, meta, ngram=ngram)
 
     # ----- the network, stepped -------------------------------------------------------------
     def _logits(self, hidden):
@@ -92,24 +106,61 @@ class Predictor:
         return self._logits(hidden), state
 
     def initial_state(self, batch: int = 1) -> tuple:
-        """Zero recurrent state for `batch` rows: a flat tuple of (batch, units) arrays."""
-        return self._stepper.initial_state(batch)
+        """Zero recurrent state for `batch` rows: a flat tuple of (batch, units) arrays.
+
+        With an n-gram model the last part is the (batch, order - 1) history of ids, -1 where
+        there is none yet.
+        """
+        state = self._stepper.initial_state(batch)
+        if self.ngram is not None:
+            state += (np.full((batch, self.ngram.order - 1), -1, dtype=np.int64),)
+        return state
 
     def advance(self, token_ids: np.ndarray, state=None):
         """Run (batch, time) token ids from `state`; returns (last logits (batch, vocab), state)."""
         token_ids = np.asarray(token_ids, dtype=np.int32)
         if state is None:
             state = self.initial_state(len(token_ids))
-        return self._stepper.advance(token_ids, state)
+        if self.ngram is None:
+            return self._stepper.advance(token_ids, state)
+        logits, network_state = self._stepper.advance(token_ids, state[:-1])
+        history = np.concatenate([state[-1], token_ids], axis=1)[:, -(self.ngram.order - 1):]
+        return self._mix(logits, history), network_state + (history,)
 
     def score(self, token_ids: np.ndarray, state):
         """Logits at every position of (batch, time) ids, and the state after the last."""
-        logits, state = self._score(np.asarray(token_ids, dtype=np.int32), state)
-        return logits.numpy(), state
+        token_ids = np.asarray(token_ids, dtype=np.int32)
+        if self.ngram is None:
+            logits, state = self._score(token_ids, state)
+            return logits.numpy(), state
+        logits, network_state = self._score(token_ids, state[:-1])
+        logits = logits.numpy()
+        batch, time = token_ids.shape
+        keep = self.ngram.order - 1
+        ids = np.concatenate([state[-1], token_ids], axis=1)
+        histories = np.stack([ids[:, t + 1:t + 1 + keep] for t in range(time)], axis=1)
+        logits = logits.reshape(batch * time, -1)
+        histories = histories.reshape(batch * time, keep)
+        for begin in range(0, len(logits), 1024):  # bounded memory: a few (1024, vocab) arrays
+            logits[begin:begin + 1024] = self._mix(logits[begin:begin + 1024],
+                                                   histories[begin:begin + 1024])
+        return logits.reshape(batch, time, -1), tuple(network_state) + (ids[:, -keep:],)
 
     def step(self, token_ids: np.ndarray, state):
         """Feed one token per row; returns (logits (batch, vocab), new state)."""
-        return self._stepper.step(np.asarray(token_ids, dtype=np.int32), state)
+        token_ids = np.asarray(token_ids, dtype=np.int32)
+        if self.ngram is None:
+            return self._stepper.step(token_ids, state)
+        return self.advance(token_ids[:, None], state)
+
+    def _mix(self, logits: np.ndarray, history: np.ndarray) -> np.ndarray:
+        """Log of the network and n-gram mixture, rows of logits and (rows, order-1) histories."""
+        network = np.exp(logits - logits.max(axis=-1, keepdims=True))
+        network /= network.sum(axis=-1, keepdims=True)
+        lengths = (history >= 0).sum(axis=1)
+        ngram, buckets = self.ngram.distributions(np.maximum(history, 0), lengths)
+        mixed = mix(network, ngram, buckets, self.mixture)
+        return np.log(np.maximum(mixed, 1e-30))
 
     @staticmethod
     def select_state(state, rows):

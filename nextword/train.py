@@ -23,6 +23,7 @@ from .config import Config
 from .data import Windows, encode_scan, scan_corpus
 from .distribute import is_chief, make_strategy, task
 from .errors import NextwordError
+from .mixing import fit_ngram
 from .text import find_files
 from .vocab import Vocabulary
 
@@ -115,25 +116,6 @@ def _build_trainer(config: Config, vocab_size: int, strategy, distribute: str, s
         # 1-element vectors (see sampled_softmax.py).
         trainer._maybe_symbolic_build = lambda *args, **kwargs: None
     return core, trainer
-
-
-def validation_metrics(core, dataset) -> tuple[float, float]:
-    """Mean cross-entropy and accuracy of an (uncompiled) id-to-logits model over a dataset."""
-    import tensorflow as tf
-
-    @tf.function(reduce_retracing=True)
-    def batch_sums(inputs, labels):
-        logits = core(inputs, training=False)
-        losses = tf.nn.sparse_softmax_cross_entropy_with_logits(labels, logits)
-        hits = tf.cast(tf.equal(tf.argmax(logits, -1, output_type=tf.int32), labels), tf.float64)
-        return tf.reduce_sum(tf.cast(losses, tf.float64)), tf.reduce_sum(hits)
-
-    loss = hits = count = 0.0
-    for inputs, labels in dataset:
-        batch_loss, batch_hits = batch_sums(inputs, labels)
-        loss, hits = loss + float(batch_loss), hits + float(batch_hits)
-        count += int(tf.size(labels))
-    return loss / count, hits / count
 
 
 def default_backup_dir(output: str) -> str:
@@ -283,16 +265,16 @@ def train(corpus, config: Config, output: str, verbose: int = 1, log=print,
         # Export in float32 whatever the training precision: predictions stay exact.
         export_core = build_model(config, len(vocabulary))
         export_core.set_weights(core.get_weights())
-        validation_loss, validation_accuracy = validation_metrics(export_core, validation_data)
-        predictor_model = build_predictor_model(export_core, vocabulary)
+        table, mixture, held_out = fit_ngram(export_core, windows, len(vocabulary),
+                                             config.ngram_order, config.ngram_max_entries, log)
+        predictor_model = build_predictor_model(export_core, vocabulary, table, mixture)
         result = {
             "output": output,
             "vocabulary_size": len(vocabulary),
             "corpus_files": len(scan.files),
             "corpus_tokens": scan.tokens,
             "coverage": vocabulary.coverage(scan.counts),
-            "validation_perplexity": float(math.exp(validation_loss)),
-            "validation_accuracy": float(validation_accuracy),
+            **held_out,
             "epochs": len(history.get("loss", [])),
             "training_seconds": round(training_seconds, 1),
             "compute_dtype": dtype,

@@ -1,0 +1,123 @@
+"""After training: count the n-gram model, fit its mixture with the network, measure both.
+
+The n-gram model counts only the training windows' targets, so the held-out windows that fit
+the mixture weights (EM, ngram.fit_mixture) are text neither model has seen. Each held-out
+window is scored after up to `context` ids of the text before it, as evaluation and prediction
+see a word after its whole history rather than at the start of a cut window.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .data import Windows
+from .ngram import NGramTable, fit_mixture, mix
+from .vocab import EOL_ID
+
+CONTEXT = 64  # ids of history before each held-out window
+MAX_WINDOWS = 2000  # held-out windows used (evenly spread), bounding the time on big corpora
+
+
+def held_out_windows(windows: Windows, max_windows: int = MAX_WINDOWS) -> np.ndarray:
+    chosen = windows.validation
+    if len(chosen) > max_windows:
+        chosen = chosen[np.linspace(0, len(chosen) - 1, max_windows).astype(np.int64)]
+    return chosen
+
+
+def kept_positions(windows: Windows) -> np.ndarray:
+    """True at every position of the id stream that is not a held-out target."""
+    keep = np.ones(len(windows.ids), dtype=bool)
+    length = windows.sequence_length
+    targets = windows.validation[:, None] * length + np.arange(1, length + 1)
+    keep[targets.ravel()] = False
+    return keep
+
+
+def held_out_batches(core, windows: Windows, chosen: np.ndarray, ngram: NGramTable | None,
+                     context: int = CONTEXT, batch_size: int = 32):
+    """Yield (network probabilities, n-gram probabilities, buckets, targets) per batch.
+
+    Probabilities are (rows, vocab) with one row per held-out target; without an n-gram
+    model its two entries are None.
+    """
+    import tensorflow as tf
+
+    forward = tf.function(lambda x: tf.nn.softmax(core(x, training=False)),
+                          reduce_retracing=True)
+    length = windows.sequence_length
+    keep = 0 if ngram is None else ngram.order - 1
+    context = max(context, keep)
+    offsets = np.arange(-context, length + 1)
+    for begin in range(0, len(chosen), batch_size):
+        starts = chosen[begin:begin + batch_size] * length
+        where = starts[:, None] + offsets
+        # Before the first token the text "starts a line", as a prefix does.
+        ids = np.where(where >= 0, np.asarray(windows.ids[np.maximum(where, 0)]), EOL_ID)
+        inputs, targets = ids[:, :-1], ids[:, context + 1:]
+        network = forward(inputs.astype(np.int32)).numpy()[:, context:]
+        vocab = network.shape[-1]
+        network = network.reshape(-1, vocab)
+        if ngram is None:
+            yield network, None, None, targets.ravel()
+            continue
+        histories = np.stack([inputs[:, context + j - keep + 1:context + j + 1]
+                              for j in range(length)], axis=1).reshape(-1, keep)
+        probabilities, buckets = ngram.distributions(histories)
+        yield network, probabilities, buckets, targets.ravel()
+
+
+def _target(probabilities, targets):
+    return probabilities[np.arange(len(targets)), targets]
+
+
+def _hits(probabilities, targets):
+    return int((probabilities.argmax(axis=1) == targets).sum())
+
+
+def fit_ngram(core, windows: Windows, vocab_size: int, order: int, max_entries: int,
+              log=print) -> tuple[NGramTable | None, np.ndarray | None, dict]:
+    """Count the n-gram model, fit the mixture weights, and measure on held-out windows.
+
+    Returns (table, mixture weights, results): results hold the network's held-out
+    perplexity and accuracy and, with an n-gram model, the mixture's (which predictions use).
+    """
+    chosen = held_out_windows(windows)
+    table = mixture = None
+    if order >= 2:
+        table = NGramTable.build(windows.ids, vocab_size, order, keep=kept_positions(windows),
+                                 max_entries=max_entries)
+    network_nll = network_hits = count = 0.0
+    parts = []
+    for network, ngram, buckets, targets in held_out_batches(core, windows, chosen, table):
+        p = _target(network, targets)
+        network_nll -= float(np.log(np.maximum(p, 1e-30)).sum())
+        network_hits += _hits(network, targets)
+        count += len(targets)
+        if table is not None:
+            parts.append((p, _target(ngram, targets), buckets))
+    results = {"network_validation_perplexity": math.exp(network_nll / count),
+               "network_validation_accuracy": network_hits / count,
+               "validation_tokens": int(count), "ngram_order": table.order if table else 0,
+               "ngram_entries": table.entries if table else 0}
+    results["validation_perplexity"] = results["network_validation_perplexity"]
+    results["validation_accuracy"] = results["network_validation_accuracy"]
+    if table is None:
+        return None, None, results
+    network_p, ngram_p, buckets = (np.concatenate(part) for part in zip(*parts))
+    mixture = fit_mixture(network_p, ngram_p, buckets, table.bucket_count())
+    mixed_nll = -float(np.log(np.maximum(mix(network_p[:, None], ngram_p[:, None], buckets,
+                                             mixture)[:, 0], 1e-30)).sum())
+    mixed_hits = 0
+    for network, ngram, buckets, targets in held_out_batches(core, windows, chosen, table):
+        mixed_hits += _hits(mix(network, ngram, buckets, mixture), targets)
+    results.update(validation_perplexity=math.exp(mixed_nll / count),
+                   validation_accuracy=mixed_hits / count,
+                   ngram_validation_perplexity=math.exp(-float(np.log(ngram_p).sum()) / count))
+    log(f"n-gram model: order {table.order}, {table.entries:,} entries; held-out perplexity "
+        f"network {results['network_validation_perplexity']:.2f}, n-gram "
+        f"{results['ngram_validation_perplexity']:.2f}, mixed "
+        f"{results['validation_perplexity']:.2f}")
+    return table, mixture, results

@@ -1,0 +1,251 @@
+"""A count-based n-gram model (interpolated modified Kneser-Ney) to mix with the network.
+
+Recurrent networks generalise; n-gram counts remember exact phrases, which repetitive text (a
+bible, legal or technical prose) is full of. Mixing the two beats either alone (Mikolov 2012,
+Grave et al. 2017). The counts come from the same id stream the network trains on, in one
+numpy pass, and are stored as arrays inside the .keras file (NGramMixture in layers.py).
+
+Layout: for each order n = 2..N, the contexts seen (n-1 ids packed into one int64, the most
+recent id least significant) sorted, each with the start of its entries, its count and its
+back-off weight gamma; entries hold a next word and its discounted probability alpha, grouped by
+context. Then p_n(w | h) = alpha(h, w) + gamma(h) * p_{n-1}(w | h'), with p_1 a dense vector.
+Lower orders use continuation counts (Kneser & Ney 1995) and three discounts per order (Chen &
+Goodman 1998). Pruned entries give their mass to gamma, so every distribution sums to one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+COUNT_BUCKETS = 6  # context counts 1, 2-3, 4-7, 8-15, 16-31, 32+
+
+
+@dataclass
+class Order:
+    """The arrays of one order n >= 2."""
+    keys: np.ndarray  # int64 (contexts,), sorted
+    starts: np.ndarray  # int64 (contexts + 1,): entries of context i are starts[i]:starts[i+1]
+    classes: np.ndarray  # int32 (contexts,): floor(log2(context count)), capped (buckets)
+    gammas: np.ndarray  # float32 (contexts,): back-off weight
+    words: np.ndarray  # int32 (entries,)
+    alphas: np.ndarray  # float32 (entries,)
+
+
+def max_order(vocab_size: int, order: int) -> int:
+    """The highest order whose contexts pack exactly into an int64 (V^(n-1) < 2^62)."""
+    while order > 1 and vocab_size ** (order - 1) >= 2 ** 62:
+        order -= 1
+    return order
+
+
+def _discounts(counts: np.ndarray) -> np.ndarray:
+    """Modified Kneser-Ney discounts D1, D2, D3+ from the count-of-counts (Chen & Goodman)."""
+    n = [int((counts == k).sum()) for k in (1, 2, 3, 4)]
+    if min(n) == 0:  # too little text for the estimate: the usual constant discounts
+        return np.array([0.5, 1.0, 1.5])
+    y = n[0] / (n[0] + 2 * n[1])
+    d = np.array([1 - 2 * y * n[1] / n[0], 2 - 3 * y * n[2] / n[1], 3 - 4 * y * n[3] / n[2]])
+    return np.clip(d, 0.0, np.array([1.0, 2.0, 3.0]))
+
+
+def _group(keys: np.ndarray, words: np.ndarray):
+    """Distinct (key, word) pairs, sorted, with how often each occurred."""
+    order = np.lexsort((words, keys))
+    keys, words = keys[order], words[order]
+    new = np.ones(len(keys), dtype=bool)
+    new[1:] = (keys[1:] != keys[:-1]) | (words[1:] != words[:-1])
+    first = np.flatnonzero(new)
+    counts = np.diff(np.append(first, len(keys)))
+    return keys[first], words[first], counts
+
+
+class NGramTable:
+    """Interpolated modified Kneser-Ney probabilities over a fixed vocabulary of ids."""
+
+    def __init__(self, vocab_size: int, unigram: np.ndarray, orders: list[Order]):
+        self.vocab_size = vocab_size
+        self.unigram = unigram.astype(np.float32)
+        self.orders = orders  # orders[i] is order i + 2
+
+    @property
+    def order(self) -> int:
+        return len(self.orders) + 1
+
+    @property
+    def entries(self) -> int:
+        return sum(len(o.words) for o in self.orders) + self.vocab_size
+
+    @classmethod
+    def build(cls, ids: np.ndarray, vocab_size: int, order: int = 5,
+              keep: np.ndarray | None = None, max_entries: int = 0) -> "NGramTable":
+        """Count n-grams of ids (int array) up to `order`.
+
+        keep: optional boolean mask over positions; an n-gram counts only when its last token's
+            position is kept (held-out text must not be counted).
+        max_entries: when positive, entries seen once are dropped from the highest orders
+            down (then those seen twice, ...) until at most this many remain.
+        """
+        ids = np.asarray(ids, dtype=np.int64)
+        order = max_order(vocab_size, order)
+        n_positions = len(ids)
+        positions = np.arange(order - 1, n_positions) if keep is None \
+            else np.flatnonzero(keep[order - 1:]) + order - 1
+        # The highest order counts occurrences; each lower order counts distinct left words.
+        contexts = np.zeros(len(positions), dtype=np.int64)
+        for k in range(1, order):
+            contexts = contexts * vocab_size + ids[positions - (order - k)]
+        keys, words, counts = _group(contexts, ids[positions])
+        tables = {}
+        for n in range(order, 1, -1):
+            tables[n] = (keys, words, counts)
+            # Drop the oldest context word; count distinct (shorter context, word) pairs.
+            shorter = keys % (vocab_size ** (n - 2)) if n > 2 else np.zeros_like(keys)
+            keys, words, counts = _group(shorter, words)
+        unigram_counts = np.bincount(words, weights=counts, minlength=vocab_size)
+        d = _discounts(unigram_counts[unigram_counts > 0])
+        discounted = np.maximum(unigram_counts - _discount_of(unigram_counts, d), 0.0)
+        total = unigram_counts.sum()
+        unigram = discounted / total
+        uniform = np.full(vocab_size, 1.0 / max(vocab_size - 1, 1))
+        uniform[0] = 0.0  # padding is never a next token
+        unigram += (1.0 - unigram.sum()) * uniform
+        if max_entries:
+            tables = _prune(tables, max_entries - vocab_size, order)
+        orders = [_finish(*tables[n]) for n in range(2, order + 1)]
+        return cls(vocab_size, unigram, orders)
+
+    # ----- querying ------------------------------------------------------------------------
+    def context_keys(self, history: np.ndarray, n: int) -> np.ndarray:
+        """The packed keys of the last n-1 ids of each row of history (rows, >= n-1)."""
+        keys = np.zeros(len(history), dtype=np.int64)
+        for k in range(n - 1, 0, -1):
+            keys = keys * self.vocab_size + history[:, -k]
+        return keys
+
+    def distributions(self, history: np.ndarray, lengths: np.ndarray | None = None):
+        """Next-id probabilities (rows, vocab) and mixing buckets (rows,) for each history row.
+
+        history: int (rows, N-1), the last N-1 ids of each row, right-aligned; `lengths` says
+            how many of them are real (rows at the start of a text have fewer).
+        The bucket of a row says how much the n-gram model knows there: the longest context it
+        has seen and how often (see bucket_count).
+        """
+        history = np.asarray(history, dtype=np.int64)
+        rows = len(history)
+        if lengths is None:
+            lengths = np.full(rows, history.shape[1] if history.ndim == 2 else 0)
+        probabilities = np.tile(self.unigram, (rows, 1))
+        buckets = np.zeros(rows, dtype=np.int64)
+        for n, table in enumerate(self.orders, start=2):
+            usable = np.flatnonzero(lengths >= n - 1)
+            if len(usable) == 0 or len(table.keys) == 0:
+                continue
+            keys = self.context_keys(history[usable], n)
+            where = np.minimum(np.searchsorted(table.keys, keys), len(table.keys) - 1)
+            found = table.keys[where] == keys
+            usable, where = usable[found], where[found]
+            if len(usable) == 0:
+                continue
+            probabilities[usable] *= table.gammas[where][:, None]
+            begin, end = table.starts[where], table.starts[where + 1]
+            sizes = end - begin
+            row_of = np.repeat(usable, sizes)
+            entry = np.arange(sizes.sum()) - np.repeat(np.cumsum(sizes) - sizes, sizes) \
+                + np.repeat(begin, sizes)
+            probabilities[row_of, table.words[entry]] += table.alphas[entry]
+            buckets[usable] = 1 + (n - 2) * COUNT_BUCKETS + table.classes[where]
+        return probabilities, buckets
+
+    def bucket_count(self) -> int:
+        return 1 + len(self.orders) * COUNT_BUCKETS
+
+    # ----- arrays for storage --------------------------------------------------------------
+    def arrays(self) -> list[np.ndarray]:
+        out = [self.unigram]
+        for o in self.orders:
+            out += [o.keys, o.starts, o.classes, o.gammas, o.words, o.alphas]
+        return out
+
+    @classmethod
+    def from_arrays(cls, vocab_size: int, arrays) -> "NGramTable":
+        arrays = [np.asarray(a) for a in arrays]
+        orders = [Order(*arrays[i:i + 6]) for i in range(1, len(arrays), 6)]
+        return cls(vocab_size, arrays[0], orders)
+
+
+def _discount_of(counts: np.ndarray, d: np.ndarray) -> np.ndarray:
+    return np.where(counts >= 3, d[2], np.where(counts == 2, d[1], np.where(counts == 1, d[0], 0)))
+
+
+def _prune(tables: dict, budget: int, order: int) -> dict:
+    """Drop rare entries, highest orders first, until the entries fit the budget."""
+    threshold = {n: 1 for n in tables}
+    def size():
+        return sum(int((c >= threshold[n]).sum()) for n, (_, _, c) in tables.items())
+    while size() > max(budget, 0):
+        candidates = [n for n in range(order, 2, -1)]  # unigrams and bigrams are never pruned
+        if not candidates:
+            break
+        n = min(candidates, key=lambda m: (threshold[m], -m))
+        threshold[n] += 1
+        if threshold[n] > 1 << 20:
+            break
+    pruned = {}
+    for n, (keys, words, counts) in tables.items():
+        pruned[n] = (keys, words, counts, threshold[n])
+    return pruned
+
+
+def _finish(keys, words, counts, threshold: int = 1) -> Order:
+    """Discounted entries and back-off weights of one order from its (key, word, count)s."""
+    counts = counts.astype(np.float64)
+    d = _discounts(counts)
+    first = np.ones(len(keys), dtype=bool)
+    first[1:] = keys[1:] != keys[:-1]
+    starts = np.flatnonzero(first)
+    context_of = np.cumsum(first) - 1
+    totals = np.add.reduceat(counts, starts) if len(starts) else np.zeros(0)
+    alphas = np.maximum(counts - _discount_of(counts, d), 0.0) / totals[context_of]
+    kept = counts >= threshold
+    kept_mass = np.bincount(context_of[kept], weights=alphas[kept], minlength=len(starts))
+    gammas = np.clip(1.0 - kept_mass, 0.0, 1.0)
+    # Contexts keep their statistics even when all their entries were pruned.
+    sizes = np.bincount(context_of[kept], minlength=len(starts))
+    return Order(keys=keys[starts].astype(np.int64),
+                 starts=np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64),
+                 classes=np.minimum(np.frexp(totals)[1] - 1, COUNT_BUCKETS - 1).astype(np.int32),
+                 gammas=gammas.astype(np.float32),
+                 words=words[kept].astype(np.int32), alphas=alphas[kept].astype(np.float32))
+
+
+def fit_mixture(network: np.ndarray, ngram: np.ndarray, buckets: np.ndarray, bucket_count: int,
+                iterations: int = 30, min_tokens: int = 20) -> np.ndarray:
+    """Per-bucket weights of the network in the mixture, by EM on held-out targets.
+
+    network, ngram: each model's probability of the actual next token at held-out positions;
+    buckets: each position's bucket. Returns float32 (bucket_count,) weights in [0, 1] that
+    maximise the mixture's held-out likelihood; buckets with fewer than min_tokens positions
+    share the weight fitted over all positions.
+    """
+    network = np.asarray(network, dtype=np.float64)
+    ngram = np.asarray(ngram, dtype=np.float64)
+    shared = 0.5
+    for _ in range(iterations):
+        mixed = shared * network + (1 - shared) * ngram
+        shared = float(np.mean(shared * network / np.maximum(mixed, 1e-300)))
+    weights = np.full(bucket_count, shared)
+    sizes = np.bincount(buckets, minlength=bucket_count)
+    for _ in range(iterations):
+        w = weights[buckets]
+        posterior = w * network / np.maximum(w * network + (1 - w) * ngram, 1e-300)
+        sums = np.bincount(buckets, weights=posterior, minlength=bucket_count)
+        weights = np.where(sizes >= min_tokens, sums / np.maximum(sizes, 1), shared)
+    return np.clip(weights, 0.0, 1.0).astype(np.float32)
+
+
+def mix(network: np.ndarray, ngram: np.ndarray, buckets: np.ndarray, weights: np.ndarray):
+    """The mixture's probabilities: w[bucket] * network + (1 - w[bucket]) * ngram, per row."""
+    w = weights[buckets][:, None]
+    return w * network + (1.0 - w) * ngram
