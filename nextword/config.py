@@ -74,7 +74,7 @@ class Config:
         for name in ("clipnorm", "max_minutes", "patience", "sampled_softmax",
                      "ngram_max_entries"):
             if getattr(self, name) < 0:
-                raise NextwordError(f"--{name.replace('_', '-')} cannot be negative, "
+                raise NextwordError(f"--{name.replace('_', '-')} must be 0 or more, "
                                     f"got {getattr(self, name)}")
         try:
             "".encode(self.encoding)

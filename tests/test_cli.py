@@ -72,6 +72,10 @@ def test_evaluate_json_has_documented_keys(trained, corpus_file):
     assert set(report) >= {"tokens", "perplexity", "top1_accuracy", "top5_accuracy",
                            "unknown_rate"}
     assert report["tokens"] == 588 and report["perplexity"] > 1
+    alone = json.loads(run("evaluate", corpus_file, "-m", trained[0], "--json",
+                           "--network-only").stdout)
+    # The tiny corpus repeats itself: the n-gram mixture knows it better than the network.
+    assert alone["tokens"] == 588 and alone["perplexity"] > report["perplexity"]
 
 
 def test_info_lists_documented_fields(trained):
@@ -79,7 +83,8 @@ def test_info_lists_documented_fields(trained):
     assert result.exit_code == 0, result.output
     fields = [line.split("\t")[0] for line in result.stdout.splitlines()]
     for name in ["cell", "layers", "units", "parameters", "vocabulary size", "sequence length",
-                 "corpus files", "training time", "validation perplexity", "keras version"]:
+                 "corpus files", "training time", "validation perplexity", "n-gram order",
+                 "keras version"]:
         assert name in fields
 
 

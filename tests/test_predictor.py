@@ -9,7 +9,7 @@ from nextword.vocab import SPECIALS, Vocabulary
 WORDS = ["the", "lord", "said", "and", "god", ",", "."]
 
 
-def make_predictor(**options):
+def make_predictor(ngram_order=0, **options):
     from nextword._tf import quiet_tensorflow
 
     quiet_tensorflow()
@@ -22,14 +22,23 @@ def make_predictor(**options):
     vocabulary = Vocabulary(list(SPECIALS) + WORDS)
     keras.utils.set_random_seed(0)
     core = build_model(config, len(vocabulary))
-    model = build_predictor_model(core, vocabulary)
+    table = mixture = None
+    if ngram_order:
+        from nextword.ngram import NGramTable
+
+        ids = np.random.default_rng(0).integers(2, len(vocabulary), 400)
+        table = NGramTable.build(ids, len(vocabulary), ngram_order)
+        mixture = np.linspace(0.2, 0.8, table.bucket_count()).astype(np.float32)
+    model = build_predictor_model(core, vocabulary, table, mixture)
     return Predictor(model, {"config": config.to_dict()})
 
 
 @pytest.mark.parametrize("cell", ["simplernn", "lstm", "gru"])
-@pytest.mark.parametrize("layers, tie", [(1, True), (2, False)])
-def test_stepped_distribution_equals_full_pass(cell, layers, tie):
-    predictor = make_predictor(cell=cell, layers=layers, tie_weights=tie)
+@pytest.mark.parametrize("layers, tie, ngram_order", [(1, True, 0), (2, False, 0), (1, True, 3)])
+def test_stepped_distribution_equals_full_pass(cell, layers, tie, ngram_order):
+    """numpy stepping (predict, generate) = the Keras model = the batched scorer (evaluate)."""
+    predictor = make_predictor(cell=cell, layers=layers, tie_weights=tie, ngram_order=ngram_order)
+    assert (predictor.ngram is not None) == bool(ngram_order)
     tokens = ["<eol>", "and", "god", "said", ",", "the", "lord", "."]
     full = predictor.model(np.array([tokens], dtype=object)).numpy()[0]
     ids = np.array(predictor.vocabulary.encode(tokens), dtype=np.int32)
@@ -74,3 +83,14 @@ def test_generate_is_reproducible_and_never_emits_padding_or_unknown():
     assert len(first) == 40 and not {"<pad>", "<unk>"} & set(first)
     beam = predictor.generate_tokens("the", words=5, strategy="beam", beams=3)
     assert 1 <= len(beam) <= 5
+
+
+def test_ngram_mixture_generates_and_can_be_switched_off():
+    predictor = make_predictor(ngram_order=3)
+    text = predictor.generate_tokens("the lord", words=12, strategy="beam", beams=3)
+    assert 1 <= len(text) <= 12
+    from nextword.predictor import Predictor
+
+    alone = Predictor(predictor.model, predictor.meta, ngram=False)
+    assert alone.ngram is None and len(alone.initial_state(1)) == 1
+    assert not np.allclose(alone.distribution("the lord"), predictor.distribution("the lord"))

@@ -158,6 +158,8 @@ def test_corpus_shorter_than_one_training_window(tmp_path):
     (["--epochs", "0"], "--epochs must be at least 1, got 0"),
     (["--layers", "0"], "--layers must be at least 1, got 0"),
     (["--dropout", "1.0"], "--dropout must be in [0, 1), got 1.0"),
+    (["--ngram-order", "9"], "--ngram-order must be between 0 (none) and 8, got 9"),
+    (["--ngram-max-entries", "-1"], "--ngram-max-entries must be 0 or more, got -1"),
     (["--validation-split", "0"], "--validation-split must be between 0 and 1 (exclusive), "
                                   "got 0.0"),
     (["--validation-split", "1"], "--validation-split must be between 0 and 1 (exclusive), "

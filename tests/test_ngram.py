@@ -1,0 +1,145 @@
+"""The Kneser-Ney n-gram model against a plain reference, its mixture, and its pruning."""
+
+from collections import Counter, defaultdict
+
+import numpy as np
+import pytest
+
+from nextword.ngram import COUNT_BUCKETS, NGramTable, fit_mixture, mix
+
+
+def reference_kn(ids, vocab_size, order):
+    """Interpolated modified Kneser-Ney written out plainly, for one history at a time."""
+    ids = list(ids)
+    counts = {order: Counter(tuple(ids[t - order + 1:t + 1]) for t in range(order - 1, len(ids)))}
+    for n in range(order - 1, 0, -1):  # continuation counts: distinct left extensions
+        counts[n] = Counter(gram[1:] for gram in counts[n + 1])
+
+    def discounts(values):
+        n1, n2, n3, n4 = (sum(1 for v in values if v == k) for k in (1, 2, 3, 4))
+        if min(n1, n2, n3, n4) == 0:
+            return [0.5, 1.0, 1.5]
+        y = n1 / (n1 + 2 * n2)
+        return [min(max(d, 0), cap) for d, cap in
+                ((1 - 2 * y * n2 / n1, 1), (2 - 3 * y * n3 / n2, 2), (3 - 4 * y * n4 / n3, 3))]
+
+    tables = {}
+    for n in range(1, order + 1):
+        d = discounts(list(counts[n].values()))
+        by_context = defaultdict(dict)
+        for gram, c in counts[n].items():
+            by_context[gram[:-1]][gram[-1]] = c
+        tables[n] = (d, by_context)
+
+    def probability(history, n):
+        d, by_context = tables[n]
+        if n == 1:
+            seen = by_context[()]
+            total = sum(seen.values())
+            alphas = {w: max(c - d[min(c, 3) - 1], 0) / total for w, c in seen.items()}
+            uniform = np.full(vocab_size, 1 / (vocab_size - 1))
+            uniform[0] = 0
+            out = (1 - sum(alphas.values())) * uniform
+            for w, a in alphas.items():
+                out[w] += a
+            return out
+        if len(history) < n - 1:  # too short a history for this order
+            return probability(history, n - 1)
+        lower = probability(history[len(history) - (n - 2):] if n > 2 else [], n - 1)
+        context = tuple(history[-(n - 1):])
+        if context not in by_context:
+            return lower
+        seen = by_context[context]
+        total = sum(seen.values())
+        alphas = {w: max(c - d[min(c, 3) - 1], 0) / total for w, c in seen.items()}
+        out = (1 - sum(alphas.values())) * lower
+        for w, a in alphas.items():
+            out[w] += a
+        return out
+
+    return lambda history: probability(list(history)[-(order - 1):], order)
+
+
+def zipf_ids(length, vocab_size, seed=0):
+    rng = np.random.default_rng(seed)
+    weights = 1 / np.arange(1, vocab_size)
+    ids = rng.choice(np.arange(1, vocab_size), size=length, p=weights / weights.sum())
+    ids[::5] = ids[::5] % 4 + 1  # some repeated structure, so that long contexts recur
+    return ids
+
+
+@pytest.mark.parametrize("order", [2, 3, 4])
+def test_distributions_equal_the_plain_reference(order):
+    vocab_size = 25
+    ids = zipf_ids(4000, vocab_size)
+    table = NGramTable.build(ids, vocab_size, order)
+    reference = reference_kn(ids, vocab_size, order)
+    rng = np.random.default_rng(1)
+    histories = [ids[s:s + order - 1] for s in rng.integers(0, len(ids) - order, 30)]
+    histories += [rng.integers(1, vocab_size, order - 1) for _ in range(10)]  # often unseen
+    probabilities, _ = table.distributions(np.array(histories))
+    for history, row in zip(histories, probabilities):
+        np.testing.assert_allclose(row, reference(history), atol=1e-6)
+        assert row.sum() == pytest.approx(1.0, abs=1e-5) and row[0] == 0.0
+
+
+def test_short_histories_back_off_to_lower_orders():
+    vocab_size = 25
+    ids = zipf_ids(3000, vocab_size)
+    table = NGramTable.build(ids, vocab_size, 4)
+    reference = reference_kn(ids, vocab_size, 4)
+    history = np.array([[0, 0, ids[10]], [0, ids[9], ids[10]]])
+    probabilities, buckets = table.distributions(history, lengths=np.array([1, 2]))
+    np.testing.assert_allclose(probabilities[0], reference([ids[10]]), atol=1e-6)
+    np.testing.assert_allclose(probabilities[1], reference([ids[9], ids[10]]), atol=1e-6)
+    assert buckets[0] <= COUNT_BUCKETS < buckets[1] <= 2 * COUNT_BUCKETS
+
+
+def test_held_out_positions_are_not_counted():
+    # 3 4 5 occurs only where the targets are held out: the model must not have seen "4 -> 5".
+    ids = np.array([1, 2, 1, 2, 1, 2, 1, 2, 3, 4, 5, 1, 2, 1, 2])
+    keep = np.ones(len(ids), dtype=bool)
+    keep[8:11] = False
+    table = NGramTable.build(ids, 6, 3, keep=keep)
+    probabilities, buckets = table.distributions(np.array([[3, 4]]))
+    assert buckets[0] == 0  # neither "3 4" nor "4" was seen as a context
+    assert probabilities[0, 5] == pytest.approx(table.unigram[5])
+    seen, _ = table.distributions(np.array([[1, 2]]))
+    assert seen[0].argmax() == 1
+
+
+def test_pruning_fits_the_budget_and_keeps_distributions_whole():
+    vocab_size = 25
+    ids = zipf_ids(4000, vocab_size)
+    full = NGramTable.build(ids, vocab_size, 4)
+    pruned = NGramTable.build(ids, vocab_size, 4, max_entries=full.entries // 2)
+    assert pruned.entries <= full.entries // 2
+    assert len(pruned.orders[0].words) == len(full.orders[0].words)  # bigrams are kept
+    history = np.array([ids[s:s + 3] for s in range(0, 300, 7)])
+    probabilities, _ = pruned.distributions(history)
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, atol=1e-5)
+
+
+def test_arrays_round_trip():
+    ids = zipf_ids(1000, 12)
+    table = NGramTable.build(ids, 12, 3)
+    again = NGramTable.from_arrays(12, table.arrays())
+    history = np.array([ids[s:s + 2] for s in range(50)])
+    np.testing.assert_array_equal(table.distributions(history)[0],
+                                  again.distributions(history)[0])
+
+
+def test_order_is_capped_where_contexts_do_not_pack_into_64_bits():
+    assert NGramTable.build(np.arange(50) % 7, 100_000, 5).order == 4  # 1e5^3 < 2^62 <= 1e5^4
+
+
+def test_mixture_weights_follow_the_better_model_per_bucket():
+    rng = np.random.default_rng(0)
+    buckets = rng.integers(0, 2, 2000)
+    network = np.where(buckets == 0, 0.6, 0.01) * rng.uniform(0.8, 1.2, 2000)
+    ngram = np.where(buckets == 0, 0.01, 0.6) * rng.uniform(0.8, 1.2, 2000)
+    weights = fit_mixture(network, ngram, buckets, bucket_count=3)
+    assert weights[0] > 0.9 and weights[1] < 0.1
+    assert 0.0 <= weights[2] <= 1.0  # no data: the weight fitted over all positions
+    mixed = mix(np.array([[0.2, 0.8]]), np.array([[0.6, 0.4]]), np.array([0]), weights)
+    assert mixed.sum() == pytest.approx(1.0)
