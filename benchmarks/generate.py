@@ -4,7 +4,10 @@ For a 2-layer 256-unit LSTM over a 10,000-word vocabulary (random weights: speed
 depend on what was learned), prints greedy words/s with the carried state and with the
 textbook loop that feeds the whole text so far through the network for every new word.
 
-    python benchmarks/generate.py [--words 100] [--prefix 20]
+    python benchmarks/generate.py [--words 100] [--prefix 20] [--model models/nextword.keras]
+
+With --model it measures a trained model file instead, n-gram mixture included (the history
+of the last words rides in the carried state; re-running rebuilds it from the whole text).
 """
 
 import argparse
@@ -66,8 +69,19 @@ def main():
     parser.add_argument("--words", type=int, default=100)
     parser.add_argument("--prefix", type=int, default=20)
     parser.add_argument("--vocab", type=int, default=10000)
+    parser.add_argument("--model", help="a trained .keras file instead of random weights")
     args = parser.parse_args()
-    predictor = build(args.vocab)
+    if args.model:
+        import nextword
+
+        predictor = nextword.load(args.model)
+        args.vocab = len(predictor.vocabulary)
+        described = (f"{args.model}: {predictor.config.layers}x{predictor.config.units} "
+                     f"{predictor.config.cell}, n-gram order "
+                     f"{predictor.ngram.order if predictor.ngram else 0}")
+    else:
+        predictor = build(args.vocab)
+        described = "2-layer 256-unit LSTM"
     prefix = list(np.random.default_rng(0).integers(3, args.vocab, args.prefix))
     carried(predictor, prefix, 3)  # compile both functions once
     rerun(predictor, prefix, 3)
@@ -81,7 +95,7 @@ def main():
     print(f"| re-run whole prefix | {args.words} | {seconds_rerun:.3f} | "
           f"{args.words / seconds_rerun:.0f} |")
     print(f"\nspeed-up: {seconds_rerun / seconds_carried:.1f}x "
-          f"(2-layer 256-unit LSTM, {args.vocab:,}-word vocabulary, {args.prefix}-word prefix)")
+          f"({described}, {args.vocab:,}-word vocabulary, {args.prefix}-word prefix)")
 
 
 if __name__ == "__main__":
