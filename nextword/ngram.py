@@ -85,12 +85,12 @@ class NGramTable:
         keep: optional boolean mask over positions; an n-gram counts only when its last token's
             position is kept (held-out text must not be counted).
         max_entries: when positive, entries seen once are dropped from the highest orders
-            down (then those seen twice, ...) until at most this many remain.
+            down (then those seen twice, ...) until at most this many remain; their
+            probability mass goes to the lower orders, so distributions still sum to one.
         """
         ids = np.asarray(ids, dtype=np.int64)
         order = max_order(vocab_size, order)
-        n_positions = len(ids)
-        positions = np.arange(order - 1, n_positions) if keep is None \
+        positions = np.arange(order - 1, len(ids)) if keep is None \
             else np.flatnonzero(keep[order - 1:]) + order - 1
         # The highest order counts occurrences; each lower order counts distinct left words.
         contexts = np.zeros(len(positions), dtype=np.int64)
@@ -111,9 +111,9 @@ class NGramTable:
         uniform = np.full(vocab_size, 1.0 / max(vocab_size - 1, 1))
         uniform[0] = 0.0  # padding is never a next token
         unigram += (1.0 - unigram.sum()) * uniform
-        if max_entries:
-            tables = _prune(tables, max_entries - vocab_size, order)
-        orders = [_finish(*tables[n]) for n in range(2, order + 1)]
+        threshold = _thresholds(tables, max_entries - vocab_size) if max_entries \
+            else {n: 1 for n in tables}
+        orders = [_finish(*tables[n], threshold[n]) for n in range(2, order + 1)]
         return cls(vocab_size, unigram, orders)
 
     # ----- querying ------------------------------------------------------------------------
@@ -179,23 +179,26 @@ def _discount_of(counts: np.ndarray, d: np.ndarray) -> np.ndarray:
     return np.where(counts >= 3, d[2], np.where(counts == 2, d[1], np.where(counts == 1, d[0], 0)))
 
 
-def _prune(tables: dict, budget: int, order: int) -> dict:
-    """Drop rare entries, highest orders first, until the entries fit the budget."""
+def _thresholds(tables: dict, budget: int) -> dict:
+    """The least count an entry of each order needs to be kept so that the entries fit budget.
+
+    Rare entries go first, highest orders first; bigrams are never pruned (nor unigrams, which
+    are not entries), so a budget below their number leaves just them.
+    """
     threshold = {n: 1 for n in tables}
+    largest = {n: int(counts.max(initial=0)) for n, (_, _, counts) in tables.items()}
+    prunable = [n for n in tables if n >= 3]
+
     def size():
-        return sum(int((c >= threshold[n]).sum()) for n, (_, _, c) in tables.items())
-    while size() > max(budget, 0):
-        candidates = [n for n in range(order, 2, -1)]  # unigrams and bigrams are never pruned
-        if not candidates:
+        return sum(int((counts >= threshold[n]).sum()) for n, (_, _, counts) in tables.items())
+
+    while size() > budget:
+        left = [n for n in prunable if threshold[n] <= largest[n]]
+        if not left:
             break
-        n = min(candidates, key=lambda m: (threshold[m], -m))
+        n = min(left, key=lambda m: (threshold[m], -m))
         threshold[n] += 1
-        if threshold[n] > 1 << 20:
-            break
-    pruned = {}
-    for n, (keys, words, counts) in tables.items():
-        pruned[n] = (keys, words, counts, threshold[n])
-    return pruned
+    return threshold
 
 
 def _finish(keys, words, counts, threshold: int = 1) -> Order:

@@ -143,3 +143,11 @@ def test_mixture_weights_follow_the_better_model_per_bucket():
     assert 0.0 <= weights[2] <= 1.0  # no data: the weight fitted over all positions
     mixed = mix(np.array([[0.2, 0.8]]), np.array([[0.6, 0.4]]), np.array([0]), weights)
     assert mixed.sum() == pytest.approx(1.0)
+
+
+def test_a_budget_below_the_bigrams_keeps_just_the_bigrams():
+    ids = zipf_ids(2000, 25)
+    table = NGramTable.build(ids, 25, 4, max_entries=10)
+    assert [len(o.words) > 0 for o in table.orders] == [True, False, False]
+    probabilities, _ = table.distributions(np.array([ids[5:8]]))
+    assert probabilities.sum() == pytest.approx(1.0, abs=1e-5)
