@@ -96,8 +96,8 @@ class NGramMixture(keras.layers.Layer):
         self.tables = []
         for n, (contexts, entries) in enumerate(self.sizes, start=2):
             self.tables.append([weight(f"keys_{n}", (contexts,), "int64"),
-                                weight(f"starts_{n}", (contexts + 1,), "int64"),
-                                weight(f"classes_{n}", (contexts,), "int32"),
+                                weight(f"starts_{n}", (contexts + 1,), "int32"),
+                                weight(f"classes_{n}", (contexts,), "int8"),
                                 weight(f"gammas_{n}", (contexts,), "float32"),
                                 weight(f"words_{n}", (entries,), "int32"),
                                 weight(f"alphas_{n}", (entries,), "float32")])
@@ -141,7 +141,7 @@ class NGramMixture(keras.layers.Layer):
                                                                 tf.int64)], axis=1)
             ngram = tf.tensor_scatter_nd_add(ngram, indices, tf.gather(alphas, entry))
             buckets = tf.where(found, 1 + index * self.count_buckets
-                               + tf.gather(classes, where), buckets)
+                               + tf.cast(tf.gather(classes, where), tf.int32), buckets)
         weight = tf.gather(tf.convert_to_tensor(self.mixture), buckets)[:, None]
         mixed = weight * network + (1.0 - weight) * ngram
         return tf.reshape(mixed, tf.shape(probabilities))

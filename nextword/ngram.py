@@ -19,6 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .errors import NextwordError
+
 COUNT_BUCKETS = 6  # context counts 1, 2-3, 4-7, 8-15, 16-31, 32+
 
 
@@ -26,8 +28,8 @@ COUNT_BUCKETS = 6  # context counts 1, 2-3, 4-7, 8-15, 16-31, 32+
 class Order:
     """The arrays of one order n >= 2."""
     keys: np.ndarray  # int64 (contexts,), sorted
-    starts: np.ndarray  # int64 (contexts + 1,): entries of context i are starts[i]:starts[i+1]
-    classes: np.ndarray  # int32 (contexts,): floor(log2(context count)), capped (buckets)
+    starts: np.ndarray  # int32 (contexts + 1,): entries of context i are starts[i]:starts[i+1]
+    classes: np.ndarray  # int8 (contexts,): floor(log2(context count)), capped (buckets)
     gammas: np.ndarray  # float32 (contexts,): back-off weight
     words: np.ndarray  # int32 (entries,)
     alphas: np.ndarray  # float32 (entries,)
@@ -114,6 +116,9 @@ class NGramTable:
         threshold = _thresholds(tables, max_entries - vocab_size) if max_entries \
             else {n: 1 for n in tables}
         orders = [_finish(*tables[n], threshold[n]) for n in range(2, order + 1)]
+        if max(len(o.words) for o in orders) >= 2 ** 31:
+            raise NextwordError("the n-gram model would have over 2^31 entries in one order; "
+                                "set --ngram-max-entries (or a lower --ngram-order)")
         return cls(vocab_size, unigram, orders)
 
     # ----- querying ------------------------------------------------------------------------
@@ -155,7 +160,7 @@ class NGramTable:
             entry = np.arange(sizes.sum()) - np.repeat(np.cumsum(sizes) - sizes, sizes) \
                 + np.repeat(begin, sizes)
             probabilities[row_of, table.words[entry]] += table.alphas[entry]
-            buckets[usable] = 1 + (n - 2) * COUNT_BUCKETS + table.classes[where]
+            buckets[usable] = 1 + (n - 2) * COUNT_BUCKETS + table.classes[where].astype(np.int64)
         return probabilities, buckets
 
     def bucket_count(self) -> int:
@@ -217,8 +222,8 @@ def _finish(keys, words, counts, threshold: int = 1) -> Order:
     # Contexts keep their statistics even when all their entries were pruned.
     sizes = np.bincount(context_of[kept], minlength=len(starts))
     return Order(keys=keys[starts].astype(np.int64),
-                 starts=np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64),
-                 classes=np.minimum(np.frexp(totals)[1] - 1, COUNT_BUCKETS - 1).astype(np.int32),
+                 starts=np.concatenate([[0], np.cumsum(sizes)]).astype(np.int32),
+                 classes=np.minimum(np.frexp(totals)[1] - 1, COUNT_BUCKETS - 1).astype(np.int8),
                  gammas=gammas.astype(np.float32),
                  words=words[kept].astype(np.int32), alphas=alphas[kept].astype(np.float32))
 
