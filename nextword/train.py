@@ -155,9 +155,12 @@ class Backup:
         with open(metadata) as handle:
             return int(json.load(handle).get("epoch", 0))
 
-    @staticmethod
-    def _comparable(values: dict) -> dict:
-        return {k: v for k, v in values.items() if k not in ("max_minutes", "corpus")}
+    # Options that do not change the network's training; a resumed run may change them.
+    FREE = ("max_minutes", "corpus", "ngram_order", "ngram_max_entries")
+
+    @classmethod
+    def _comparable(cls, values: dict) -> dict:
+        return {k: v for k, v in values.items() if k not in cls.FREE}
 
     def callback(self):
         import keras
