@@ -168,6 +168,10 @@ def preprocess(corpus, max_vocab, min_count, lowercase, encoding, vocab_out, top
               show_default=True,
               help="Prune the rarest long n-grams until at most this many remain (0: keep "
                    "all); bounds the model file (about 20 bytes per entry).")
+@click.option("--ngram-max-tokens", type=int, default=defaults.ngram_max_tokens,
+              show_default=True,
+              help="Count the n-grams of at most about this many tokens, in evenly spread "
+                   "stretches of a longer corpus (0: all); bounds counting time and memory.")
 @click.option("--mixed-precision/--float32", default=defaults.mixed_precision,
               show_default=True,
               help="Train in bfloat16 where the CPU has bf16 units; the saved model is float32.")

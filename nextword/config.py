@@ -42,6 +42,7 @@ class Config:
     # Mixed with an n-gram model (ngram.py) counted in the same pass; 0 or 1: the network alone.
     ngram_order: int = 5  # interpolated modified Kneser-Ney over up to 4 previous words
     ngram_max_entries: int = 5_000_000  # prune rare long n-grams beyond this (0: keep all)
+    ngram_max_tokens: int = 20_000_000  # count spread stretches of a longer corpus (0: all)
     mixed_precision: bool = False  # bfloat16 where the CPU has bf16 units (measured slower here)
     seed: int = 1337
     corpus: list = field(default_factory=list)  # the files it was trained on (for reporting)
@@ -72,7 +73,7 @@ class Config:
             raise NextwordError(f"--ngram-order must be between 0 (none) and 8, "
                                 f"got {self.ngram_order}")
         for name in ("clipnorm", "max_minutes", "patience", "sampled_softmax",
-                     "ngram_max_entries"):
+                     "ngram_max_entries", "ngram_max_tokens"):
             if getattr(self, name) < 0:
                 raise NextwordError(f"--{name.replace('_', '-')} must be 0 or more, "
                                     f"got {getattr(self, name)}")

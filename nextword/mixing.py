@@ -78,6 +78,7 @@ def _hits(probabilities, targets):
 
 
 def fit_ngram(core, windows: Windows, vocab_size: int, order: int, max_entries: int,
+              max_tokens: int = 0,
               log=print) -> tuple[NGramTable | None, np.ndarray | None, dict]:
     """Count the n-gram model, fit the mixture weights, and measure on held-out windows.
 
@@ -88,7 +89,7 @@ def fit_ngram(core, windows: Windows, vocab_size: int, order: int, max_entries: 
     table = mixture = None
     if order >= 2:
         table = NGramTable.build(windows.ids, vocab_size, order, keep=kept_positions(windows),
-                                 max_entries=max_entries)
+                                 max_entries=max_entries, max_tokens=max_tokens)
     network_nll = network_hits = count = 0.0
     parts = []
     for network, ngram, buckets, targets in held_out_batches(core, windows, chosen, table):

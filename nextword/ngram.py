@@ -22,6 +22,7 @@ import numpy as np
 from .errors import NextwordError
 
 COUNT_BUCKETS = 6  # context counts 1, 2-3, 4-7, 8-15, 16-31, 32+
+CHUNK = 1 << 22  # positions counted at a time
 
 
 @dataclass
@@ -52,15 +53,48 @@ def _discounts(counts: np.ndarray) -> np.ndarray:
     return np.clip(d, 0.0, np.array([1.0, 2.0, 3.0]))
 
 
-def _group(keys: np.ndarray, words: np.ndarray):
-    """Distinct (key, word) pairs, sorted, with how often each occurred."""
+def _group(keys: np.ndarray, words: np.ndarray, counts: np.ndarray | None = None):
+    """Distinct (key, word) pairs, sorted, with how often each occurred (or their summed counts)."""
     order = np.lexsort((words, keys))
     keys, words = keys[order], words[order]
     new = np.ones(len(keys), dtype=bool)
     new[1:] = (keys[1:] != keys[:-1]) | (words[1:] != words[:-1])
     first = np.flatnonzero(new)
-    counts = np.diff(np.append(first, len(keys)))
+    if counts is None:
+        counts = np.diff(np.append(first, len(keys)))
+    else:
+        counts = np.add.reduceat(counts[order], first) if len(first) else counts[:0]
     return keys[first], words[first], counts
+
+
+def _count(ids, vocab_size: int, order: int, keep, max_tokens: int):
+    """(context key, word, count) of every n-gram of the highest order, sorted.
+
+    Counted CHUNK positions at a time from `ids` (a memory map is fine) and merged, so memory
+    follows the number of distinct n-grams, not the corpus; over max_tokens positions, only
+    evenly spread chunks adding up to about max_tokens are counted.
+    """
+    begins = list(range(order - 1, len(ids), CHUNK))
+    if max_tokens and len(ids) > max_tokens:
+        picked = np.linspace(0, len(begins) - 1, max(1, max_tokens // CHUNK)).round()
+        begins = [begins[i] for i in sorted(set(picked.astype(int)))]
+    keys = np.zeros(0, dtype=np.int64)
+    words = np.zeros(0, dtype=np.int64)
+    counts = np.zeros(0, dtype=np.int64)
+    for begin in begins:
+        end = min(begin + CHUNK, len(ids))
+        block = np.asarray(ids[begin - order + 1:end], dtype=np.int64)
+        positions = np.arange(order - 1, len(block))
+        if keep is not None:
+            positions = positions[np.asarray(keep[begin:end])]
+        contexts = np.zeros(len(positions), dtype=np.int64)
+        for k in range(1, order):
+            contexts = contexts * vocab_size + block[positions - (order - k)]
+        chunk = _group(contexts, block[positions])
+        keys, words, counts = _group(np.concatenate([keys, chunk[0]]),
+                                     np.concatenate([words, chunk[1]]),
+                                     np.concatenate([counts, chunk[2]]))
+    return keys, words, counts
 
 
 class NGramTable:
@@ -81,24 +115,21 @@ class NGramTable:
 
     @classmethod
     def build(cls, ids: np.ndarray, vocab_size: int, order: int = 5,
-              keep: np.ndarray | None = None, max_entries: int = 0) -> "NGramTable":
-        """Count n-grams of ids (int array) up to `order`.
+              keep: np.ndarray | None = None, max_entries: int = 0,
+              max_tokens: int = 0) -> "NGramTable":
+        """Count n-grams of ids (an int array or memory map) up to `order`.
 
         keep: optional boolean mask over positions; an n-gram counts only when its last token's
             position is kept (held-out text must not be counted).
         max_entries: when positive, entries seen once are dropped from the highest orders
             down (then those seen twice, ...) until at most this many remain; their
             probability mass goes to the lower orders, so distributions still sum to one.
+        max_tokens: when positive and the corpus is longer, count evenly spread stretches
+            of about this many tokens (bounds the time and memory of counting).
         """
-        ids = np.asarray(ids, dtype=np.int64)
         order = max_order(vocab_size, order)
-        positions = np.arange(order - 1, len(ids)) if keep is None \
-            else np.flatnonzero(keep[order - 1:]) + order - 1
         # The highest order counts occurrences; each lower order counts distinct left words.
-        contexts = np.zeros(len(positions), dtype=np.int64)
-        for k in range(1, order):
-            contexts = contexts * vocab_size + ids[positions - (order - k)]
-        keys, words, counts = _group(contexts, ids[positions])
+        keys, words, counts = _count(ids, vocab_size, order, keep, max_tokens)
         tables = {}
         for n in range(order, 1, -1):
             tables[n] = (keys, words, counts)

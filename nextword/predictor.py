@@ -38,7 +38,8 @@ class Predictor:
         import keras
         import tensorflow as tf
 
-        from .model import CORE_NAME, EMBEDDING_NAME, NGRAM_NAME, OUTPUT_NAME, VOCAB_NAME, rnn_name
+        from .model import (CORE_NAME, EMBEDDING_NAME, NGRAM_NAME, OUTPUT_NAME, VOCAB_NAME,
+                            rnn_name)
 
         self.model = model
         self.meta = meta

@@ -156,7 +156,7 @@ class Backup:
             return int(json.load(handle).get("epoch", 0))
 
     # Options that do not change the network's training; a resumed run may change them.
-    FREE = ("max_minutes", "corpus", "ngram_order", "ngram_max_entries")
+    FREE = ("max_minutes", "corpus", "ngram_order", "ngram_max_entries", "ngram_max_tokens")
 
     @classmethod
     def _comparable(cls, values: dict) -> dict:
@@ -269,7 +269,8 @@ def train(corpus, config: Config, output: str, verbose: int = 1, log=print,
         export_core = build_model(config, len(vocabulary))
         export_core.set_weights(core.get_weights())
         table, mixture, held_out = fit_ngram(export_core, windows, len(vocabulary),
-                                             config.ngram_order, config.ngram_max_entries, log)
+                                             config.ngram_order, config.ngram_max_entries,
+                                             config.ngram_max_tokens, log)
         predictor_model = build_predictor_model(export_core, vocabulary, table, mixture)
         result = {
             "output": output,

@@ -151,3 +151,18 @@ def test_a_budget_below_the_bigrams_keeps_just_the_bigrams():
     assert [len(o.words) > 0 for o in table.orders] == [True, False, False]
     probabilities, _ = table.distributions(np.array([ids[5:8]]))
     assert probabilities.sum() == pytest.approx(1.0, abs=1e-5)
+
+
+def test_counting_in_chunks_equals_counting_at_once(monkeypatch):
+    import nextword.ngram as ngram
+
+    ids = zipf_ids(5000, 25)
+    keep = np.random.default_rng(2).random(5000) > 0.1
+    whole = NGramTable.build(ids, 25, 4, keep=keep)
+    monkeypatch.setattr(ngram, "CHUNK", 333)
+    chunked = NGramTable.build(ids, 25, 4, keep=keep)
+    for a, b in zip(whole.arrays(), chunked.arrays()):
+        np.testing.assert_array_equal(a, b)
+    sampled = NGramTable.build(ids, 25, 4, max_tokens=1000)  # 3 spread chunks of 333
+    assert sampled.entries < whole.entries
+    np.testing.assert_allclose(sampled.unigram.sum(), 1.0, atol=1e-5)
