@@ -13,7 +13,7 @@ import math
 import numpy as np
 
 from .data import Windows
-from .ngram import NGramTable, fit_mixture, mix
+from .ngram import NGramTable, fit_mixture, histories, mix
 from .vocab import EOL_ID
 
 CONTEXT = 64  # ids of history before each held-out window
@@ -36,17 +36,20 @@ def kept_positions(windows: Windows) -> np.ndarray:
     return keep
 
 
-def held_out_batches(core, windows: Windows, chosen: np.ndarray, ngram: NGramTable | None,
+def network_probabilities(core):
+    """A compiled function: (batch, time) ids -> the network's next-id probabilities."""
+    import tensorflow as tf
+
+    return tf.function(lambda x: tf.nn.softmax(core(x, training=False)), reduce_retracing=True)
+
+
+def held_out_batches(forward, windows: Windows, chosen: np.ndarray, ngram: NGramTable | None,
                      context: int = CONTEXT, batch_size: int = 32):
     """Yield (network probabilities, n-gram probabilities, buckets, targets) per batch.
 
-    Probabilities are (rows, vocab) with one row per held-out target; without an n-gram
-    model its two entries are None.
+    forward is network_probabilities(core). Probabilities are (rows, vocab) with one row per
+    held-out target; without an n-gram model its two entries are None.
     """
-    import tensorflow as tf
-
-    forward = tf.function(lambda x: tf.nn.softmax(core(x, training=False)),
-                          reduce_retracing=True)
     length = windows.sequence_length
     keep = 0 if ngram is None else ngram.order - 1
     context = max(context, keep)
@@ -63,9 +66,7 @@ def held_out_batches(core, windows: Windows, chosen: np.ndarray, ngram: NGramTab
         if ngram is None:
             yield network, None, None, targets.ravel()
             continue
-        histories = np.stack([inputs[:, context + j - keep + 1:context + j + 1]
-                              for j in range(length)], axis=1).reshape(-1, keep)
-        probabilities, buckets = ngram.distributions(histories)
+        probabilities, buckets = ngram.distributions(histories(inputs, context, length, keep))
         yield network, probabilities, buckets, targets.ravel()
 
 
@@ -86,13 +87,14 @@ def fit_ngram(core, windows: Windows, vocab_size: int, order: int, max_entries: 
     perplexity and accuracy and, with an n-gram model, the mixture's (which predictions use).
     """
     chosen = held_out_windows(windows)
+    forward = network_probabilities(core)
     table = mixture = None
     if order >= 2:
         table = NGramTable.build(windows.ids, vocab_size, order, keep=kept_positions(windows),
                                  max_entries=max_entries, max_tokens=max_tokens)
     network_nll = network_hits = count = 0.0
     parts = []
-    for network, ngram, buckets, targets in held_out_batches(core, windows, chosen, table):
+    for network, ngram, buckets, targets in held_out_batches(forward, windows, chosen, table):
         p = _target(network, targets)
         network_nll -= float(np.log(np.maximum(p, 1e-30)).sum())
         network_hits += _hits(network, targets)
@@ -112,7 +114,7 @@ def fit_ngram(core, windows: Windows, vocab_size: int, order: int, max_entries: 
     mixed_nll = -float(np.log(np.maximum(mix(network_p[:, None], ngram_p[:, None], buckets,
                                              mixture)[:, 0], 1e-30)).sum())
     mixed_hits = 0
-    for network, ngram, buckets, targets in held_out_batches(core, windows, chosen, table):
+    for network, ngram, buckets, targets in held_out_batches(forward, windows, chosen, table):
         mixed_hits += _hits(mix(network, ngram, buckets, mixture), targets)
     results.update(validation_perplexity=math.exp(mixed_nll / count),
                    validation_accuracy=mixed_hits / count,

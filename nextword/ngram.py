@@ -136,14 +136,13 @@ class NGramTable:
             # Drop the oldest context word; count distinct (shorter context, word) pairs.
             shorter = keys % (vocab_size ** (n - 2)) if n > 2 else np.zeros_like(keys)
             keys, words, counts = _group(shorter, words)
-        unigram_counts = np.bincount(words, weights=counts, minlength=vocab_size)
-        d = _discounts(unigram_counts[unigram_counts > 0])
-        discounted = np.maximum(unigram_counts - _discount_of(unigram_counts, d), 0.0)
-        total = unigram_counts.sum()
-        unigram = discounted / total
-        uniform = np.full(vocab_size, 1.0 / max(vocab_size - 1, 1))
-        uniform[0] = 0.0  # padding is never a next token
-        unigram += (1.0 - unigram.sum()) * uniform
+        # What is left is order 1: one empty context, whose back-off is the uniform
+        # distribution over every id but padding (never a next token).
+        first = _finish(keys, words, counts)
+        gamma = float(first.gammas[0]) if len(first.gammas) else 1.0
+        unigram = np.full(vocab_size, gamma / max(vocab_size - 1, 1))
+        unigram[0] = 0.0
+        unigram[first.words] += first.alphas
         threshold = _thresholds(tables, max_entries - vocab_size) if max_entries \
             else {n: 1 for n in tables}
         orders = [_finish(*tables[n], threshold[n]) for n in range(2, order + 1)]
@@ -209,6 +208,16 @@ class NGramTable:
         arrays = [np.asarray(a) for a in arrays]
         orders = [Order(*arrays[i:i + 6]) for i in range(1, len(arrays), 6)]
         return cls(vocab_size, arrays[0], orders)
+
+
+def histories(ids: np.ndarray, first: int, count: int, keep: int) -> np.ndarray:
+    """The `keep` ids up to and including each of `count` positions from `first`, per row.
+
+    ids: (rows, time); returns (rows * count, keep) in the order of a (rows, count) reshape,
+    ready for NGramTable.distributions. Positions need keep - 1 ids before them.
+    """
+    windows = np.lib.stride_tricks.sliding_window_view(ids, keep, axis=1)
+    return windows[:, first - keep + 1:first - keep + 1 + count].reshape(-1, keep)
 
 
 def _discount_of(counts: np.ndarray, d: np.ndarray) -> np.ndarray:

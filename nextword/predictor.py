@@ -18,7 +18,7 @@ import numpy as np
 from . import sampling, storage
 from .config import Config
 from .errors import NextwordError
-from .ngram import NGramTable, mix
+from .ngram import NGramTable, mix, histories as ngram_histories
 from .stepper import NumpyStepper
 from .text import detokenize, tokenize
 from .vocab import EOL, EOL_ID, PAD_ID, UNK_ID, Vocabulary
@@ -139,9 +139,8 @@ class Predictor:
         batch, time = token_ids.shape
         keep = self.ngram.order - 1
         ids = np.concatenate([state[-1], token_ids], axis=1)
-        histories = np.stack([ids[:, t + 1:t + 1 + keep] for t in range(time)], axis=1)
+        histories = ngram_histories(ids, keep, time, keep)
         logits = logits.reshape(batch * time, -1)
-        histories = histories.reshape(batch * time, keep)
         for begin in range(0, len(logits), 1024):  # bounded memory: a few (1024, vocab) arrays
             logits[begin:begin + 1024] = self._mix(logits[begin:begin + 1024],
                                                    histories[begin:begin + 1024])
@@ -156,8 +155,7 @@ class Predictor:
 
     def _mix(self, logits: np.ndarray, history: np.ndarray) -> np.ndarray:
         """Log of the network and n-gram mixture, rows of logits and (rows, order-1) histories."""
-        network = np.exp(logits - logits.max(axis=-1, keepdims=True))
-        network /= network.sum(axis=-1, keepdims=True)
+        network = sampling.softmax(logits)
         lengths = (history >= 0).sum(axis=1)
         ngram, buckets = self.ngram.distributions(np.maximum(history, 0), lengths)
         mixed = mix(network, ngram, buckets, self.mixture)

@@ -268,9 +268,11 @@ def train(corpus, config: Config, output: str, verbose: int = 1, log=print,
         # Export in float32 whatever the training precision: predictions stay exact.
         export_core = build_model(config, len(vocabulary))
         export_core.set_weights(core.get_weights())
+        # Only the chief's model is saved: other workers skip the n-gram model.
         table, mixture, held_out = fit_ngram(export_core, windows, len(vocabulary),
-                                             config.ngram_order, config.ngram_max_entries,
-                                             config.ngram_max_tokens, log)
+                                             config.ngram_order if chief else 0,
+                                             config.ngram_max_entries, config.ngram_max_tokens,
+                                             log)
         predictor_model = build_predictor_model(export_core, vocabulary, table, mixture)
         result = {
             "output": output,
