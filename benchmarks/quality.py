@@ -49,7 +49,7 @@ def main():
     import nextword
     from nextword import Config
     from nextword.metrics import evaluate
-    from nextword.train import train
+    from nextword.training import train
 
     train_path, valid_path = corpus("kjv.train.txt"), corpus("kjv.valid.txt")
     rows, ngram_rows = [], []

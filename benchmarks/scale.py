@@ -49,7 +49,7 @@ def child_scan(path):
 
 def child_train(path, steps):
     from nextword import Config
-    from nextword.train import train
+    from nextword.training import train
 
     config = Config(epochs=1, max_minutes=0, validation_split=0.001)
     # A few hundred steps: train on the corpus, stopping after `steps` batches.

@@ -24,7 +24,7 @@ def load(path: str, ngram: bool = True):
 
 def train(corpus, output: str = "models/nextword.keras", config: Config | None = None, **options):
     """Train on corpus (paths, folders, globs) and write output; options are Config fields."""
-    from .train import train as run_training
+    from .training import train as run_training
 
     config = config or Config()
     for name, value in options.items():

@@ -63,12 +63,12 @@ def in_tmp_path(tmp_path, monkeypatch):
 @pytest.fixture
 def no_training(monkeypatch):
     """Fails the test if `nextword train` gets as far as starting to train."""
-    import nextword.train
+    import nextword.training
 
     def refuse(*args, **kwargs):
         raise AssertionError("training started; the bad option should have been refused first")
 
-    monkeypatch.setattr(nextword.train, "train", refuse)
+    monkeypatch.setattr(nextword.training, "train", refuse)
 
 
 def write(path, data):

@@ -49,7 +49,7 @@ def test_folder_of_many_files_is_scanned_in_bounded_memory(tmp_path):
 def test_sampled_softmax_reaches_the_full_softmax_validation_loss(corpus_file, tmp_path):
     """Same tiny model and data: the sampled-softmax path within 10% of the full softmax."""
     from nextword import Config
-    from nextword.train import train
+    from nextword.training import train
 
     options = dict(cell="lstm", units=32, embedding_dim=16, sequence_length=8, batch_size=4,
                    epochs=6,

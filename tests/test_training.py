@@ -72,3 +72,16 @@ def test_history_csv_and_training_curve_picture_beside_the_model(trained):
     with open(stem + ".png", "rb") as handle:
         picture = handle.read()
     assert picture.startswith(b"\x89PNG\r\n\x1a\n") and len(picture) > 10_000
+
+
+def test_python_api_trains_twice_in_one_process(corpus_file, tmp_path):
+    # Importing a submodule named `train` used to replace the package's `train` function.
+    import nextword
+    from conftest import TINY
+
+    options = dict(TINY, epochs=1)
+    for name in ("first", "second"):
+        result = nextword.train(corpus_file, str(tmp_path / f"{name}.keras"), **options)
+        assert result["epochs"] == 1
+    assert callable(nextword.train)
+    assert nextword.load(str(tmp_path / "second.keras")).predict("and god")
