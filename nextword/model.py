@@ -12,17 +12,11 @@ from keras import layers
 
 from .config import Config
 from .layers import NGramMixture, TiedEmbedding
+from .names import (CORE_NAME, EMBEDDING_NAME, HIDDEN_NAME, NGRAM_NAME,  # noqa: F401
+                    OUTPUT_NAME, PROJECTION_NAME, VOCAB_NAME, rnn_name)
 from .vocab import EOL, PAD, SPECIALS, UNK, Vocabulary
 
 CELL_LAYERS = {"simplernn": layers.SimpleRNN, "lstm": layers.LSTM, "gru": layers.GRU}
-CORE_NAME, VOCAB_NAME, EMBEDDING_NAME, OUTPUT_NAME = "language_model", "vocabulary", "embedding", "logits"
-NGRAM_NAME = "ngram"
-HIDDEN_NAME = "hidden"  # the vectors the output layer scores
-
-
-def rnn_name(index: int) -> str:
-    return f"rnn_{index}"
-
 
 def build_model(config: Config, vocab_size: int, dtype: str | None = None) -> keras.Model:
     """The trainable network: int token ids (batch, time) -> logits (batch, time, vocab).
@@ -47,7 +41,7 @@ def build_model(config: Config, vocab_size: int, dtype: str | None = None) -> ke
         if config.dropout:
             x = layers.Dropout(config.dropout, name=f"dropout_{index}", dtype=dtype)(x)
     if config.tie_weights and config.units != config.embedding_dim:
-        x = layers.Dense(config.embedding_dim, name="projection", dtype=dtype)(x)
+        x = layers.Dense(config.embedding_dim, name=PROJECTION_NAME, dtype=dtype)(x)
     x = layers.Identity(name=HIDDEN_NAME, dtype=dtype)(x)
     if config.tie_weights:
         logits = embedding(x, reverse=True)

@@ -193,6 +193,50 @@ class NGramTable:
             buckets[usable] = 1 + (n - 2) * COUNT_BUCKETS + table.classes[where].astype(np.int64)
         return probabilities, buckets
 
+    def lookup(self, history) -> tuple[float, list, int]:
+        """One history's next-id distribution, sparsely: (unigram weight, parts, bucket).
+
+        history: the real ids before the next token, oldest first (only the last order - 1
+            matter). The distribution is `unigram weight * unigram` plus, for each part
+            (words, values), `values` at `words` (one part per order whose context was seen;
+            words are unique within a part). It equals a row of `distributions` without
+            building a vocabulary-sized vector per order: a prediction step costs a few
+            searches and the seen continuations, not the vocabulary.
+        """
+        history = [int(i) for i in history][-(self.order - 1):] if self.order > 1 else []
+        scale, parts, bucket = 1.0, [], 0
+        for n in range(min(len(history) + 1, self.order), 1, -1):
+            table = self.orders[n - 2]
+            if len(table.keys) == 0:
+                continue
+            key = 0
+            for word in history[-(n - 1):]:
+                key = key * self.vocab_size + word
+            where = int(np.searchsorted(table.keys, key))
+            if where == len(table.keys) or int(table.keys[where]) != key:
+                continue
+            begin, end = int(table.starts[where]), int(table.starts[where + 1])
+            if end > begin:
+                parts.append((table.words[begin:end], scale * table.alphas[begin:end]))
+            if not bucket:  # the longest context seen names the bucket
+                bucket = 1 + (n - 2) * COUNT_BUCKETS + int(table.classes[where])
+            scale *= float(table.gammas[where])
+        return scale, parts, bucket
+
+    def mix_into(self, network: np.ndarray, history, weights: np.ndarray) -> np.ndarray:
+        """The mixture w * network + (1 - w) * n-gram for one history, mixed sparsely.
+
+        network: the network's probabilities (vocab,); weights: the network's weight per
+        bucket. Returns a new (vocab,) array.
+        """
+        unigram_weight, parts, bucket = self.lookup(history)
+        w = float(weights[bucket])
+        mixed = network * np.float32(w)
+        mixed += np.float32((1.0 - w) * unigram_weight) * self.unigram
+        for words, values in parts:
+            mixed[words] += np.float32(1.0 - w) * values
+        return mixed
+
     def bucket_count(self) -> int:
         return 1 + len(self.orders) * COUNT_BUCKETS
 

@@ -1,111 +1,89 @@
-"""Loading a model file and predicting: next-word lists, stepped state, generated text.
+"""A loaded model, in numpy: next-word lists, completions, stepped state, generated text.
 
-A Predictor rebuilds tokenisation from the Config saved in the file. `advance` runs a prefix
-through the network and returns the last logits with the recurrent state, `step` feeds one token
-per row and carries the state, so generating costs the same per word however long the text
-grows; both run in numpy from the model's weights (stepper.py). `score` runs long batches in a
-compiled TensorFlow function, for evaluation.
+`Predictor.load` reads the .keras file without TensorFlow (archive.py) and rebuilds
+tokenisation from the Config saved in it. `advance` runs a prefix through the network and
+returns the last logits with the recurrent state, `step` feeds one token per row and carries
+the state, so generating costs the same per word however long the text grows; `score` runs long
+batches for evaluation. All of it is numpy (stepper.py); the Keras model in the file is loaded
+only if `predictor.model` is asked for.
 
-When the file holds an n-gram model (an NGramMixture layer), every one of these returns the
-log of the mixed distribution instead of the network's logits (softmax of either gives the
-probabilities), and the state carries the last few ids as the n-gram's history.
+When the file holds an n-gram model, these return the log of the mixed distribution instead
+of the network's logits (softmax of either gives the probabilities), and the state carries the
+last few ids as the n-gram's history. One row at a time (predicting, generating) the n-gram
+part is mixed sparsely: the seen continuations and the back-off weight of the unigram vector.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from . import sampling, storage
-from .config import Config
+from . import archive, sampling, storage
+from .completion import PrefixIndex, typed_word
 from .errors import NextwordError
-from .ngram import NGramTable, mix, histories as ngram_histories
+from .ngram import NGramTable, histories as ngram_histories, mix
 from .stepper import NumpyStepper
 from .text import detokenize, tokenize
-from .vocab import EOL, EOL_ID, PAD_ID, UNK_ID, Vocabulary
+from .vocab import EOL, EOL_ID, PAD_ID, SPECIALS, UNK_ID, Vocabulary
+
+SPARSE_ROWS = 16  # up to this many rows (a prediction, a beam) mix the n-gram model sparsely
+SCORE_ROWS = 1024  # rows mixed densely at a time when scoring: bounds memory
 
 
 class Predictor:
-    """A loaded nextword model: predict(prefix), generate(prefix), and the stepping functions.
+    """A loaded nextword model: predict, complete, generate, and the stepping functions.
 
     Attributes:
-        model: the Keras model in the file (token strings -> next-token probabilities).
         vocabulary: the Vocabulary, ids in model order.
         config: the training Config saved with the model.
         training: what training reported (validation perplexity, accuracy, time, ...).
+        meta: the file's nextword.json.
+        ngram, mixture: the n-gram model and the network's weight per bucket (None without).
+        model: the Keras model in the file, loaded (with TensorFlow) on first access.
     """
 
-    def __init__(self, model, meta: dict, ngram: bool = True):
-        import keras
-        import tensorflow as tf
-
-        from .model import (CORE_NAME, EMBEDDING_NAME, NGRAM_NAME, OUTPUT_NAME, VOCAB_NAME,
-                            rnn_name)
-
-        self.model = model
-        self.meta = meta
-        self.config = Config.from_dict(meta.get("config", {}))
-        self.training = meta.get("training", {})
-        try:
-            self.vocabulary = Vocabulary(model.get_layer(VOCAB_NAME).get_vocabulary())
-            core = model.get_layer(CORE_NAME)
-            self._embedding = core.get_layer(EMBEDDING_NAME)
-            self._rnns = [core.get_layer(rnn_name(i)) for i in range(self.config.layers)]
-        except ValueError as error:
-            raise NextwordError(f"the model file does not have nextword's layers ({error})") from None
-        self.core = core
-        names = {layer.name for layer in core.layers}
-        self._projection = core.get_layer("projection") if "projection" in names else None
-        self._output = None if self.config.tie_weights else core.get_layer(OUTPUT_NAME)
-        self._runners = [keras.layers.RNN(layer.cell, return_sequences=True, return_state=True)
-                         for layer in self._rnns]
-        self._state_sizes = [len(tf.nest.flatten(layer.cell.state_size)) for layer in self._rnns]
-        self._score = tf.function(self._score_graph, reduce_retracing=True)
-        self._stepper = NumpyStepper(self._embedding, [layer.cell for layer in self._rnns],
-                                     self._projection, self._output,
-                                     tied=self._output is None)
+    def __init__(self, arrays: archive.ModelArrays, ngram: bool = True):
+        self.path = arrays.path
+        self.meta = arrays.meta
+        self.config = arrays.config
+        self.training = self.meta.get("training", {})
+        self.vocabulary = Vocabulary(arrays.vocabulary)
+        self.network = arrays.network
+        self._stepper = NumpyStepper(arrays.network)
         self.banned = [PAD_ID, UNK_ID]
         self.ngram, self.mixture = None, None
-        if ngram and NGRAM_NAME in {layer.name for layer in model.layers}:
-            mixer = model.get_layer(NGRAM_NAME)
-            self.ngram = NGramTable.from_arrays(
-                mixer.vocab_size, [v.numpy() for v in mixer.table_variables()])
-            self.mixture = mixer.mixture.numpy()
+        if ngram and arrays.ngram_arrays is not None:
+            self.ngram = NGramTable.from_arrays(len(self.vocabulary), arrays.ngram_arrays)
+            self.mixture = np.asarray(arrays.mixture, dtype=np.float32)
+        self._model = None
+        self._prefixes = None
 
     @classmethod
     def load(cls, path: str, ngram: bool = True) -> "Predictor":
-        """Load a .keras file written by nextword (safe mode; no code from the file runs).
+        """Read a .keras file written by nextword; nothing from the file is executed.
 
         ngram=False ignores the file's n-gram model: the network alone predicts.
         """
-        from ._tf import quiet_tensorflow
+        return cls(archive.read(path), ngram=ngram)
 
-        storage.read_meta(path)  # fail fast, before TensorFlow is imported, on a foreign file
-        quiet_tensorflow()
-        model, meta = storage.load(path)
-        return cls(model, meta, ngram=ngram)
+    @property
+    def model(self):
+        """The Keras model in the file (token strings -> next-token probabilities).
+
+        Loaded on first access, in Keras's safe mode; this imports TensorFlow.
+        """
+        if self._model is None:
+            from ._tf import quiet_tensorflow
+
+            quiet_tensorflow()
+            self._model, _ = storage.load(self.path)
+        return self._model
+
+    @property
+    def parameters(self) -> int:
+        """The network's trainable parameters (the n-gram tables are not counted)."""
+        return self.network.parameters
 
     # ----- the network, stepped -------------------------------------------------------------
-    def _logits(self, hidden):
-        if self._projection is not None:
-            hidden = self._projection(hidden)
-        if self._output is None:
-            return self._embedding(hidden, reverse=True)
-        return self._output(hidden)
-
-    def _run(self, token_ids, state):
-        x = self._embedding(token_ids)
-        new_state, offset = [], 0
-        for runner, size in zip(self._runners, self._state_sizes):
-            outputs = runner(x, initial_state=list(state[offset:offset + size]))
-            x = outputs[0]
-            new_state += list(outputs[1:])
-            offset += size
-        return x, tuple(new_state)
-
-    def _score_graph(self, token_ids, state):
-        hidden, state = self._run(token_ids, state)
-        return self._logits(hidden), state
-
     def initial_state(self, batch: int = 1) -> tuple:
         """Zero recurrent state for `batch` rows: a flat tuple of (batch, units) arrays.
 
@@ -117,49 +95,61 @@ class Predictor:
             state += (np.full((batch, self.ngram.order - 1), -1, dtype=np.int64),)
         return state
 
-    def advance(self, token_ids: np.ndarray, state=None):
-        """Run (batch, time) token ids from `state`; returns (last logits (batch, vocab), state)."""
+    def _next(self, token_ids: np.ndarray, state):
+        """Feed (batch, time) ids; returns (next-id probabilities (batch, vocab), state)."""
         token_ids = np.asarray(token_ids, dtype=np.int32)
         if state is None:
             state = self.initial_state(len(token_ids))
         if self.ngram is None:
-            return self._stepper.advance(token_ids, state)
+            logits, state = self._stepper.advance(token_ids, state)
+            return sampling.softmax(logits), state
         logits, network_state = self._stepper.advance(token_ids, state[:-1])
         history = np.concatenate([state[-1], token_ids], axis=1)[:, -(self.ngram.order - 1):]
-        return self._mix(logits, history), network_state + (history,)
+        network = sampling.softmax(logits)
+        if len(network) <= SPARSE_ROWS:
+            mixed = np.stack([self.ngram.mix_into(row, h[h >= 0], self.mixture)
+                              for row, h in zip(network, history)])
+        else:
+            mixed = self._mix_dense(network, history)
+        return mixed, network_state + (history,)
+
+    def advance(self, token_ids: np.ndarray, state=None):
+        """Run (batch, time) token ids from `state`; returns (last logits (batch, vocab), state)."""
+        if self.ngram is None:
+            token_ids = np.asarray(token_ids, dtype=np.int32)
+            return self._stepper.advance(token_ids, state if state is not None
+                                         else self.initial_state(len(token_ids)))
+        probabilities, state = self._next(token_ids, state)
+        return np.log(np.maximum(probabilities, 1e-30)), state
+
+    def step(self, token_ids: np.ndarray, state):
+        """Feed one token per row; returns (logits (batch, vocab), new state)."""
+        return self.advance(np.asarray(token_ids, dtype=np.int32)[:, None], state)
 
     def score(self, token_ids: np.ndarray, state):
         """Logits at every position of (batch, time) ids, and the state after the last."""
         token_ids = np.asarray(token_ids, dtype=np.int32)
+        network_state = state if self.ngram is None else state[:-1]
+        outputs, network_state = self._stepper.run(token_ids, network_state)
+        logits = self._stepper.logits(outputs)
         if self.ngram is None:
-            logits, state = self._score(token_ids, state)
-            return logits.numpy(), state
-        logits, network_state = self._score(token_ids, state[:-1])
-        logits = logits.numpy()
+            return logits, network_state
         batch, time = token_ids.shape
         keep = self.ngram.order - 1
         ids = np.concatenate([state[-1], token_ids], axis=1)
         histories = ngram_histories(ids, keep, time, keep)
         logits = logits.reshape(batch * time, -1)
-        for begin in range(0, len(logits), 1024):  # bounded memory: a few (1024, vocab) arrays
-            logits[begin:begin + 1024] = self._mix(logits[begin:begin + 1024],
-                                                   histories[begin:begin + 1024])
+        for begin in range(0, len(logits), SCORE_ROWS):
+            rows = slice(begin, begin + SCORE_ROWS)
+            mixed = self._mix_dense(sampling.softmax(logits[rows]), histories[rows])
+            logits[rows] = np.log(np.maximum(mixed, 1e-30))
         return logits.reshape(batch, time, -1), tuple(network_state) + (ids[:, -keep:],)
 
-    def step(self, token_ids: np.ndarray, state):
-        """Feed one token per row; returns (logits (batch, vocab), new state)."""
-        token_ids = np.asarray(token_ids, dtype=np.int32)
-        if self.ngram is None:
-            return self._stepper.step(token_ids, state)
-        return self.advance(token_ids[:, None], state)
-
-    def _mix(self, logits: np.ndarray, history: np.ndarray) -> np.ndarray:
-        """Log of the network and n-gram mixture, rows of logits and (rows, order-1) histories."""
-        network = sampling.softmax(logits)
+    def _mix_dense(self, network: np.ndarray, history: np.ndarray) -> np.ndarray:
+        """The mixture for many rows at once: (rows, vocab) probabilities, (rows, order-1) ids."""
         lengths = (history >= 0).sum(axis=1)
         ngram, buckets = self.ngram.distributions(np.maximum(history, 0), lengths)
-        mixed = mix(network, ngram, buckets, self.mixture)
-        return np.log(np.maximum(mixed, 1e-30))
+        return mix(network, ngram, buckets, self.mixture)
 
     @staticmethod
     def select_state(state, rows):
@@ -167,22 +157,29 @@ class Predictor:
         return tuple(part[rows] for part in state)
 
     # ----- text in, words out ---------------------------------------------------------------
-    def encode(self, prefix: str) -> list[int]:
-        """Token ids of a prefix, after a start-of-line token (an empty prefix starts a line).
+    def encode_tokens(self, tokens: list[str], text: str = "") -> list[int]:
+        """Ids of tokens after a start-of-line token (no tokens: the start of a line).
 
-        Raises NextwordError when the prefix has words but none is in the vocabulary.
+        Raises NextwordError when there are tokens but none is in the vocabulary.
         """
-        tokens = tokenize(prefix, self.config.lowercase)
         ids = self.vocabulary.encode(tokens)
         if ids and all(i == UNK_ID for i in ids):
-            raise NextwordError(f"none of the words in {prefix[:60]!r} are in the model's "
+            shown = text or " ".join(tokens)
+            raise NextwordError(f"none of the words in {shown[:60]!r} are in the model's "
                                 "vocabulary; try other words or train on text that has them")
         return [EOL_ID] + ids
 
+    def encode(self, prefix: str) -> list[int]:
+        """Token ids of a prefix, after a start-of-line token (an empty prefix starts a line)."""
+        return self.encode_tokens(tokenize(prefix, self.config.lowercase), prefix)
+
     def distribution(self, prefix: str) -> np.ndarray:
         """The model's probability for every vocabulary id as the token after prefix."""
-        logits, _ = self.advance(np.array([self.encode(prefix)]))
-        return sampling.softmax(logits[0].astype(np.float64))
+        return self._distribution_of(self.encode(prefix))
+
+    def _distribution_of(self, ids: list[int]) -> np.ndarray:
+        probabilities, _ = self._next(np.array([ids], dtype=np.int32), None)
+        return probabilities[0]
 
     def predict(self, prefix: str, k: int = 5) -> list[tuple[str, float]]:
         """The k most likely next words with their probabilities, most likely first.
@@ -190,13 +187,60 @@ class Predictor:
         Padding, unknown and end-of-line tokens are never suggested; k larger than the
         vocabulary returns every word.
         """
-        if k < 1:
-            raise NextwordError(f"-k/--top-k must be at least 1, got {k}")
-        probabilities = self.distribution(prefix)
-        probabilities[[PAD_ID, UNK_ID, EOL_ID]] = -1.0
-        count = min(k, len(probabilities) - 3)
-        best = np.argsort(-probabilities, kind="stable")[:count]
-        return [(self.vocabulary.tokens[i], float(probabilities[i])) for i in best]
+        _check_k(k)
+        return self._best(self.distribution(prefix), k)
+
+    def _best(self, probabilities: np.ndarray, k: int, candidates=None):
+        """The k most probable ids (of candidates, default every word) as (word, p) pairs.
+
+        Ties go to the lower id, the more frequent word.
+        """
+        if candidates is None:
+            scores = probabilities.copy()
+            scores[[PAD_ID, UNK_ID, EOL_ID]] = -1.0
+            count = min(k, len(scores) - len(SPECIALS))
+            ids = np.arange(len(scores))
+        else:
+            scores, ids = probabilities[candidates], candidates
+            count = min(k, len(ids))
+        if count <= 0:
+            return []
+        best = np.argpartition(-scores, count - 1)[:count] if count < len(scores) \
+            else np.arange(len(scores))
+        best = best[np.lexsort((ids[best], -scores[best]))]
+        tokens = self.vocabulary.tokens
+        return [(tokens[ids[i]], float(scores[i])) for i in best]
+
+    @property
+    def prefixes(self) -> PrefixIndex:
+        """The vocabulary sorted as text, to find the words that begin with a typed part."""
+        if self._prefixes is None:
+            self._prefixes = PrefixIndex(self.vocabulary.tokens, excluded=SPECIALS)
+        return self._prefixes
+
+    def complete(self, text: str, k: int = 5) -> list[tuple[str, float]]:
+        """Suggestions for what is being typed: completions inside a word, next words after one.
+
+        If text ends inside a word ("and the lo"), the vocabulary words that begin with the
+        typed part, ranked by the model's probability given the words before it and
+        renormalised over those candidates; if it ends with whitespace (or punctuation), the
+        next words exactly as `predict`. Case follows the model. No candidate: [].
+        """
+        return self.completion(text, k)[0]
+
+    def completion(self, text: str, k: int = 5) -> tuple[list[tuple[str, float]], str]:
+        """Like complete, and says which it did: (suggestions, "completion" or "next")."""
+        _check_k(k)
+        context, typed = typed_word(text, self.config.lowercase)
+        if typed is None:
+            return self._best(self._distribution_of(self.encode_tokens(context, text)), k), "next"
+        candidates = self.prefixes.candidates(typed)
+        if len(candidates) == 0:
+            return [], "completion"
+        probabilities = self._distribution_of(self.encode_tokens(context, text))
+        chosen = self._best(probabilities, k, candidates)
+        total = float(probabilities[candidates].sum())
+        return [(word, p / total) for word, p in chosen], "completion"
 
     def generate(self, prefix: str = "", words: int = 20, strategy: str = "top-p",
                  temperature: float = 1.0, top_k: int = 40, top_p: float = 0.9,
@@ -230,3 +274,8 @@ class Predictor:
                                        rng, self.banned, stop, temperature, repetition_penalty,
                                        no_repeat_ngram)
         return self.vocabulary.decode(chosen)
+
+
+def _check_k(k: int) -> None:
+    if k < 1:
+        raise NextwordError(f"-k/--top-k must be at least 1, got {k}")

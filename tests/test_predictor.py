@@ -1,4 +1,9 @@
-"""The predictor's stepped state against full forward passes, and the Python API."""
+"""The TensorFlow-free predictor against Keras, stepped state, completion and the Python API."""
+
+import json
+import subprocess
+import sys
+import zipfile
 
 import numpy as np
 import pytest
@@ -6,22 +11,26 @@ import pytest
 from nextword import Config
 from nextword.vocab import SPECIALS, Vocabulary
 
-WORDS = ["the", "lord", "said", "and", "god", ",", "."]
+WORDS = ["the", "lord", "said", "and", "god", ",", ".", "lords", "lordship", "land"]
 
 
-def make_predictor(ngram_order=0, **options):
+def save_model(path, ngram_order=0, **options):
+    """A small random-weight model written as nextword writes models; returns its path."""
     from nextword._tf import quiet_tensorflow
 
     quiet_tensorflow()
     import keras
 
+    from nextword import storage
     from nextword.model import build_model, build_predictor_model
-    from nextword.predictor import Predictor
 
     config = Config(units=6, embedding_dim=5, dropout=0.1, seed=0, **options)
     vocabulary = Vocabulary(list(SPECIALS) + WORDS)
     keras.utils.set_random_seed(0)
     core = build_model(config, len(vocabulary))
+    for weight in core.weights:  # larger than initial weights, so the cells' gates matter
+        weight.assign(np.random.default_rng(len(weight.name)).normal(
+            0, 0.5, weight.shape).astype("float32"))
     table = mixture = None
     if ngram_order:
         from nextword.ngram import NGramTable
@@ -30,67 +39,212 @@ def make_predictor(ngram_order=0, **options):
         table = NGramTable.build(ids, len(vocabulary), ngram_order)
         mixture = np.linspace(0.2, 0.8, table.bucket_count()).astype(np.float32)
     model = build_predictor_model(core, vocabulary, table, mixture)
-    return Predictor(model, {"config": config.to_dict()})
+    storage.save(model, {"config": config.to_dict()}, str(path))
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def small_model(tmp_path_factory):
+    return save_model(tmp_path_factory.mktemp("small") / "small.keras")
+
+
+@pytest.fixture(scope="module")
+def small(small_model):
+    import nextword
+
+    return nextword.load(small_model)
+
+
+TOKENS = ["<eol>", "and", "god", "said", ",", "the", "lord", "."]
 
 
 @pytest.mark.parametrize("cell", ["simplernn", "lstm", "gru"])
-@pytest.mark.parametrize("layers, tie, ngram_order", [(1, True, 0), (2, False, 0), (1, True, 3)])
-def test_stepped_distribution_equals_full_pass(cell, layers, tie, ngram_order):
-    """numpy stepping (predict, generate) = the Keras model = the batched scorer (evaluate)."""
-    predictor = make_predictor(cell=cell, layers=layers, tie_weights=tie, ngram_order=ngram_order)
+@pytest.mark.parametrize("layers, tie, ngram_order",
+                         [(1, True, 0), (2, False, 0), (1, False, 3), (2, True, 3)])
+def test_numpy_loaded_predictor_equals_keras_load_model(tmp_path, cell, layers, tie,
+                                                        ngram_order):
+    """The file read without TensorFlow = the file loaded by Keras, at every position."""
+    import keras
+
+    import nextword
+
+    path = save_model(tmp_path / "m.keras", ngram_order, cell=cell, layers=layers,
+                      tie_weights=tie)
+    predictor = nextword.load(path)
     assert (predictor.ngram is not None) == bool(ngram_order)
-    tokens = ["<eol>", "and", "god", "said", ",", "the", "lord", "."]
-    full = predictor.model(np.array([tokens], dtype=object)).numpy()[0]
-    ids = np.array(predictor.vocabulary.encode(tokens), dtype=np.int32)
+    full = keras.saving.load_model(path)(np.array([TOKENS], dtype=object)).numpy()[0]
+    ids = np.array(predictor.vocabulary.encode(TOKENS), dtype=np.int32)
     state = predictor.initial_state(1)
-    for position, token in enumerate(ids):
+    for position, token in enumerate(ids):  # stepped, as generation runs
         logits, state = predictor.step(np.array([token]), state)
         stepped = np.exp(logits[0] - logits[0].max())
         np.testing.assert_allclose(stepped / stepped.sum(), full[position], atol=1e-5)
-    prefix_logits, _ = predictor.advance(ids[None, :])
+    prefix_logits, _ = predictor.advance(ids[None, :])  # a whole prefix, as predict runs
     np.testing.assert_allclose(prefix_logits[0], logits[0], atol=1e-5)
-    scored, _ = predictor.score(ids[None, :], predictor.initial_state(1))  # TensorFlow path
-    np.testing.assert_allclose(scored[0, -1], logits[0], atol=1e-5)
+    scored, _ = predictor.score(ids[None, :], predictor.initial_state(1))  # as evaluate runs
+    scored = np.exp(scored[0] - scored[0].max(axis=-1, keepdims=True))
+    np.testing.assert_allclose(scored / scored.sum(axis=-1, keepdims=True), full, atol=1e-5)
+    assert predictor.parameters == keras.saving.load_model(path).get_layer(
+        "language_model").count_params()
 
 
-def test_predict_never_suggests_special_tokens_and_k_beyond_vocabulary():
-    predictor = make_predictor()
-    suggestions = predictor.predict("the lord", k=100)
-    words = [word for word, _ in suggestions]
-    assert sorted(words) == sorted(WORDS)
-    probabilities = [p for _, p in suggestions]
-    assert probabilities == sorted(probabilities, reverse=True)
+def test_sparse_ngram_mixing_equals_dense(small_model, tmp_path):
+    """One row mixes sparsely (predict, generate); many rows densely (beams, evaluate)."""
+    import nextword
+
+    predictor = nextword.load(save_model(tmp_path / "n.keras", 4))
+    ids = np.array([predictor.vocabulary.encode(TOKENS)] * 20, dtype=np.int32)
+    many, _ = predictor.advance(ids)  # 20 rows: over SPARSE_ROWS, the dense path
+    one, _ = predictor.advance(ids[:1])
+    np.testing.assert_allclose(many[0], one[0], atol=1e-6)
+    for length in range(4):  # histories shorter than the order, at the start of a text
+        np.testing.assert_allclose(predictor.advance(ids[:20, :length + 1])[0][0],
+                                   predictor.advance(ids[:1, :length + 1])[0][0], atol=1e-6)
 
 
-def test_empty_prefix_is_the_start_of_line_distribution():
-    predictor = make_predictor()
-    assert predictor.predict("", k=3) == predictor.predict("  ", k=3)
+def test_prediction_never_imports_tensorflow(small_model):
+    code = (f"import sys, nextword\n"
+            f"p = nextword.load({small_model!r})\n"
+            f"p.predict('the lord'); p.complete('the lo'); p.complete('the lord ')\n"
+            f"p.generate('the', words=5, seed=1); p.generate('the', words=3, strategy='beam')\n"
+            f"print(sorted(m for m in sys.modules if m.split('.')[0] in "
+            f"('tensorflow', 'keras')))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip() == "[]"
 
 
-def test_unknown_prefix_is_an_error_but_mixed_prefix_is_not():
+def test_keras_model_is_loaded_lazily(small, small_model):
+    assert small._model is None
+    assert small.model.get_layer("vocabulary").get_vocabulary()[:3] == list(SPECIALS)
+
+
+def test_damaged_weights_are_named(small_model, tmp_path):
+    """A file whose weights entry is garbage: a one-line error that says so."""
+    import nextword
     from nextword.errors import NextwordError
 
-    predictor = make_predictor()
+    broken = tmp_path / "broken.keras"
+    with zipfile.ZipFile(small_model) as source, zipfile.ZipFile(broken, "w") as target:
+        for name in source.namelist():
+            data = source.read(name)
+            target.writestr(name, b"not hdf5" if name == "model.weights.h5" else data)
+    with pytest.raises(NextwordError, match="is damaged or was not written by nextword"):
+        nextword.load(str(broken))
+
+
+def test_foreign_layers_are_refused(small_model, tmp_path):
+    import nextword
+    from nextword.errors import NextwordError
+
+    odd = tmp_path / "odd.keras"
+    with zipfile.ZipFile(small_model) as source, zipfile.ZipFile(odd, "w") as target:
+        for name in source.namelist():
+            data = source.read(name)
+            if name == "config.json":
+                data = data.replace(b'"class_name": "Dropout"', b'"class_name": "Conv1D"')
+            target.writestr(name, data)
+    with pytest.raises(NextwordError, match="saved by something else .* Conv1D"):
+        nextword.load(str(odd))
+
+
+def test_predict_never_suggests_special_tokens_and_k_beyond_vocabulary(small):
+    suggestions = small.predict("the lord", k=100)
+    assert sorted(word for word, _ in suggestions) == sorted(WORDS)
+    probabilities = [p for _, p in suggestions]
+    assert probabilities == sorted(probabilities, reverse=True)
+    full = small.distribution("the lord")
+    assert probabilities[0] == pytest.approx(max(full[3:]), rel=1e-6)
+
+
+def test_empty_prefix_is_the_start_of_line_distribution(small):
+    assert small.predict("", k=3) == small.predict("  ", k=3)
+
+
+def test_unknown_prefix_is_an_error_but_mixed_prefix_is_not(small):
+    from nextword.errors import NextwordError
+
     with pytest.raises(NextwordError, match="none of the words"):
-        predictor.predict("zebra quokka")
-    assert len(predictor.predict("zebra the")) == 5
+        small.predict("zebra quokka")
+    assert len(small.predict("zebra the")) == 5
 
 
-def test_generate_is_reproducible_and_never_emits_padding_or_unknown():
-    predictor = make_predictor()
-    first = predictor.generate_tokens("the", words=40, strategy="sample", seed=5)
-    assert first == predictor.generate_tokens("the", words=40, strategy="sample", seed=5)
+def test_generate_is_reproducible_and_never_emits_padding_or_unknown(small):
+    first = small.generate_tokens("the", words=40, strategy="sample", seed=5)
+    assert first == small.generate_tokens("the", words=40, strategy="sample", seed=5)
     assert len(first) == 40 and not {"<pad>", "<unk>"} & set(first)
-    beam = predictor.generate_tokens("the", words=5, strategy="beam", beams=3)
+    beam = small.generate_tokens("the", words=5, strategy="beam", beams=3)
     assert 1 <= len(beam) <= 5
 
 
-def test_ngram_mixture_generates_and_can_be_switched_off():
-    predictor = make_predictor(ngram_order=3)
+def test_ngram_mixture_generates_and_can_be_switched_off(tmp_path):
+    import nextword
+
+    path = save_model(tmp_path / "n.keras", 3)
+    predictor = nextword.load(path)
     text = predictor.generate_tokens("the lord", words=12, strategy="beam", beams=3)
     assert 1 <= len(text) <= 12
-    from nextword.predictor import Predictor
-
-    alone = Predictor(predictor.model, predictor.meta, ngram=False)
+    alone = nextword.load(path, ngram=False)
     assert alone.ngram is None and len(alone.initial_state(1)) == 1
     assert not np.allclose(alone.distribution("the lord"), predictor.distribution("the lord"))
+
+
+# ----- completion ---------------------------------------------------------------------------
+def test_complete_inside_a_word_ranks_the_words_that_begin_with_it(small):
+    suggestions = small.complete("and the lo", k=5)
+    assert sorted(w for w, _ in suggestions) == ["lord", "lords", "lordship"]
+    assert sum(p for _, p in suggestions) == pytest.approx(1.0)
+    full = small.distribution("and the")
+    ids = [small.vocabulary.index[w] for w, _ in suggestions]
+    assert [p for _, p in suggestions] == pytest.approx(list(full[ids] / full[ids].sum()),
+                                                        rel=1e-6)
+    assert [w for w, _ in small.complete("and the lo", k=2)] == [w for w, _ in suggestions[:2]]
+
+
+def test_complete_after_a_space_or_punctuation_is_predict(small):
+    assert small.complete("and the lord ") == small.predict("and the lord")
+    assert small.completion("and the lord ")[1] == "next"
+    assert small.completion("the lord,")[0] == small.predict("the lord ,")
+    assert small.completion("")[0] == small.predict("")
+
+
+def test_complete_folds_case_like_the_model_and_never_offers_specials(small):
+    assert small.complete("and the Lo") == small.complete("and the lo")
+    assert small.complete("the <eo") == [] and small.complete("the <e") == []
+    assert not {"<pad>", "<unk>", "<eol>"} & {w for w, _ in small.complete("the <", k=100)}
+    assert small.complete("the qu") == []  # nothing begins with it: no suggestion
+
+
+def test_complete_exact_word_is_a_candidate(small):
+    assert "lord" in [w for w, _ in small.complete("the lord", k=10)]
+    assert small.completion("the lord")[1] == "completion"
+
+
+def test_complete_on_very_long_text(small):
+    text = "and the lord said , " * 5000 + "the lo"  # 100,000 characters
+    assert len(text) >= 100_000
+    suggestions = small.complete(text)
+    assert sorted(w for w, _ in suggestions) == ["lord", "lords", "lordship"]
+    assert sum(p for _, p in suggestions) == pytest.approx(1.0)
+
+
+def test_prefix_index_finds_exact_ranges():
+    from nextword.completion import PrefixIndex
+
+    index = PrefixIndex(["<pad>", "<unk>", "<eol>", "b", "ab", "abc", "a", "abd", "ba"],
+                        excluded=SPECIALS)
+    assert sorted(index.candidates("ab").tolist()) == [4, 5, 7]
+    assert sorted(index.candidates("a").tolist()) == [4, 5, 6, 7]
+    assert index.candidates("c").tolist() == [] and len(index.candidates("")) == 6
+
+
+def test_typed_word_splits_where_the_word_being_typed_starts():
+    from nextword.completion import typed_word
+
+    assert typed_word("and the Lo") == (["and", "the"], "lo")
+    assert typed_word("and the Lo", lowercase=False) == (["and", "the"], "Lo")
+    assert typed_word("and the ") == (["and", "the"], None)
+    assert typed_word("said,") == (["said", ","], None)
+    assert typed_word("") == ([], None)
+    assert typed_word("well-kn") == ([], "well-kn")

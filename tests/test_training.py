@@ -26,7 +26,7 @@ def test_trained_model_learned_the_corpus(predictor):
 
 
 def test_tied_weights_share_one_variable(predictor):
-    core = predictor.core
+    core = predictor.model.get_layer("language_model")
     embedding = core.get_layer("embedding")
     assert "logits" not in [layer.name for layer in core.layers]
     assert len(embedding.weights) == 2  # the matrix and the output bias, nothing else

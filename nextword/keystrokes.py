@@ -1,0 +1,135 @@
+"""Keystroke savings: how much typing a model's suggestions save, the figure keyboards report.
+
+A simulated typist types each line of a text word by word (every token is a word: its
+characters, then a space). Before each keystroke it sees the top N suggestions for the word
+being typed, exactly what `Predictor.complete` offers given the line so far: the next words
+before the first character, then the vocabulary words that begin with the typed part. As soon
+as the word is offered the typist takes it (one keystroke; the space after it comes free).
+Savings = 1 - keystrokes used / keystrokes without suggestions (presage's simulator, Onboard's
+KSR tool).
+
+The model scores whole batches of lines at once (Predictor.score); the typing then needs only
+each word's rank among the candidates of each typed part, so one pass serves every N.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Iterable, Iterator
+
+import numpy as np
+
+from .completion import WORD_START
+from .errors import NextwordError
+from .sampling import softmax
+from .text import iter_blocks, tokenize
+from .vocab import EOL_ID, PAD_ID, SPECIALS, UNK_ID
+
+LINES_PER_BATCH = 32
+
+
+@dataclass
+class KeystrokeResult:
+    suggestions: int  # how many suggestions the typist saw
+    words: int  # tokens typed
+    keystrokes: int  # keystrokes used with suggestions
+    keystrokes_without: int  # each word's characters plus one space
+
+    @property
+    def savings(self) -> float:
+        return 1.0 - self.keystrokes / self.keystrokes_without if self.keystrokes_without else 0.0
+
+
+def read_lines(files: Iterable[str], lowercase: bool, encoding: str = "utf-8",
+               on_bytes=None) -> Iterator[list[str]]:
+    """The tokens of every non-empty line of the files, folded as the model folds them."""
+    for path in files:
+        for block in iter_blocks(path, encoding, on_bytes):
+            for line in block.split("\n"):
+                tokens = tokenize(line, lowercase)
+                if tokens:
+                    yield tokens
+
+
+def model_distributions(predictor) -> Callable[[np.ndarray], np.ndarray]:
+    """(lines, time) input ids, each line from a fresh state -> next-id probabilities."""
+    def distributions(inputs: np.ndarray) -> np.ndarray:
+        logits, _ = predictor.score(inputs, predictor.initial_state(len(inputs)))
+        return softmax(logits)
+    return distributions
+
+
+def _ranks(row: np.ndarray, target: int, word: str, prefixes, limit: int) -> list[int]:
+    """The target's rank among the suggestions after 0, 1, ... typed characters.
+
+    Stops at the first rank below `limit` (the word is offered there to every typist).
+    Ties go to the lower id, as in Predictor.complete.
+    """
+    ranks = []
+    p = row[target]
+    # Punctuation is offered only as a next word: complete() does not complete it.
+    typeable = len(word) if WORD_START.match(word) else 1
+    for typed in range(typeable):
+        if typed == 0:
+            scores, ids = row, None
+        else:
+            ids = prefixes.candidates(word[:typed])
+            scores = row[ids]
+        above = int((scores > p).sum())
+        ties = scores == p
+        if typed == 0:
+            ties[list(range(len(SPECIALS)))] = False
+            above -= int((row[:len(SPECIALS)] > p).sum())
+            above += int(ties[:target].sum())
+        else:
+            above += int((ties & (ids < target)).sum())
+        ranks.append(above)
+        if above < limit:
+            break
+    return ranks
+
+
+def simulate(predictor, files: Iterable[str], suggestions: Iterable[int] = (3,),
+             on_bytes=None, distributions=None) -> dict[int, KeystrokeResult]:
+    """Type the text of `files` with each number of suggestions; returns {N: result}.
+
+    distributions: (lines, time) ids -> (lines, time, vocab) probabilities, by default the
+        predictor's (benchmarks plug in other keyboards).
+    """
+    suggestions = sorted(set(int(n) for n in suggestions))
+    if not suggestions or suggestions[0] < 1:
+        raise NextwordError(f"--suggestions must be at least 1, got {suggestions}")
+    distributions = distributions or model_distributions(predictor)
+    prefixes = predictor.prefixes
+    encode = predictor.vocabulary.encode
+    used = {n: 0 for n in suggestions}
+    without = words = 0
+    lines = read_lines(files, predictor.config.lowercase, predictor.config.encoding, on_bytes)
+    while True:
+        batch = [line for _, line in zip(range(LINES_PER_BATCH), lines)]
+        if not batch:
+            break
+        ids = [encode(line) for line in batch]
+        width = max(map(len, ids))
+        inputs = np.full((len(batch), width), PAD_ID, dtype=np.int32)
+        inputs[:, 0] = EOL_ID  # each line starts from a fresh state, after a start of line
+        for row, line_ids in enumerate(ids):
+            inputs[row, 1:len(line_ids)] = line_ids[:-1]
+        probabilities = distributions(inputs)
+        for row, (line, line_ids) in enumerate(zip(batch, ids)):
+            for position, (word, target) in enumerate(zip(line, line_ids)):
+                cost = len(word) + 1
+                without += cost
+                words += 1
+                if target == UNK_ID:  # never offered: typed in full
+                    for n in suggestions:
+                        used[n] += cost
+                    continue
+                ranks = _ranks(probabilities[row, position], target, word, prefixes,
+                               suggestions[0])
+                for n in suggestions:
+                    offered = next((typed for typed, rank in enumerate(ranks) if rank < n), None)
+                    used[n] += cost if offered is None else offered + 1
+    if not words:
+        raise NextwordError("no words to type in " + ", ".join(files))
+    return {n: KeystrokeResult(n, words, used[n], without) for n in suggestions}

@@ -1,0 +1,111 @@
+"""`nextword complete`, and keystroke savings (`evaluate --keystrokes`) against a typist."""
+
+import json
+
+import pytest
+
+from cli_helpers import assert_one_line_error, run
+from test_predictor import save_model
+
+
+def test_complete_lists_words_that_begin_with_the_typed_part(trained):
+    result = run("complete", "and the ea", "-m", trained[0], "-k", "50")
+    assert result.exit_code == 0, result.output
+    rows = [line.split("\t") for line in result.stdout.splitlines()]
+    assert rows and all(word.startswith("ea") for word, _ in rows)
+    assert "earth" in [word for word, _ in rows]
+    assert sum(float(p) for _, p in rows) == pytest.approx(1.0, abs=1e-3)
+
+
+def test_complete_after_a_space_prints_what_predict_prints(trained):
+    completed = run("complete", "and the earth ", "-m", trained[0])
+    assert completed.exit_code == 0
+    assert completed.stdout == run("predict", "and the earth", "-m", trained[0]).stdout
+    assert run("complete", "", "-m", trained[0]).stdout == run("predict", "", "-m",
+                                                               trained[0]).stdout
+
+
+@pytest.mark.parametrize("text", [", .", "and the zzz", "qqq"])
+def test_complete_without_candidates_or_of_punctuation(trained, text):
+    result = run("complete", text, "-m", trained[0])
+    assert result.exit_code == 0 and result.stderr == ""
+    if text == ", .":
+        assert len(result.stdout.splitlines()) == 5
+    else:
+        assert result.stdout == ""
+
+
+def test_complete_very_long_text(trained):
+    text = "and the earth was without form , and void ; " * 2300 + "and the ea"
+    assert len(text) > 100_000
+    result = run("complete", text, "-m", trained[0])
+    assert result.exit_code == 0, result.output
+    assert all(line.startswith("ea") for line in result.stdout.splitlines())
+
+
+def test_complete_bad_k_and_unknown_context(trained):
+    assert_one_line_error(run("complete", "and the ea", "-m", trained[0], "-k", "0"),
+                          "-k/--top-k must be at least 1, got 0")
+    assert_one_line_error(run("complete", "zebra quokka ea", "-m", trained[0]),
+                          "none of the words in 'zebra quokka ea' are in the model's vocabulary")
+
+
+def test_complete_interactive(trained):
+    result = run("complete", "-i", "-k", "2", "-m", trained[0], input="and the ea\nand god \n")
+    assert result.exit_code == 0, result.output
+    first, second = result.stdout.strip("\n").split("\n\n")
+    assert all(line.startswith("ea") for line in first.splitlines())
+    assert len(second.splitlines()) == 2
+
+
+# ----- keystroke savings ----------------------------------------------------------------------
+LINES = ["and the lord said , and god said .", "the lord and the land .",
+         "and god said the lordship .", "the lords said and god ."]
+
+
+def brute_force_keystrokes(predictor, lines, suggestions):
+    """The typist of the definition, asking Predictor.complete before every keystroke."""
+    used = total = 0
+    for line in lines:
+        tokens = line.split()
+        for position, word in enumerate(tokens):
+            total += len(word) + 1
+            context = " ".join(tokens[:position])
+            cost = len(word) + 1
+            for typed in range(len(word)):
+                text = (context + " " if context else "") + word[:typed]
+                if word in [w for w, _ in predictor.complete(text, suggestions)]:
+                    cost = typed + 1
+                    break
+            used += cost
+    return used, total
+
+
+@pytest.mark.parametrize("ngram_order", [0, 3])
+def test_keystroke_simulation_equals_a_typist_asking_complete(tmp_path, ngram_order):
+    import nextword
+    from nextword.keystrokes import simulate
+
+    predictor = nextword.load(save_model(tmp_path / "m.keras", ngram_order))
+    lines = LINES + ["the zebra said ."]  # an unknown word: never offered, typed in full
+    text = tmp_path / "typed.txt"
+    text.write_text("\n".join(lines) + "\n")
+    results = simulate(predictor, [str(text)], [1, 2, 3])
+    for n in (1, 2, 3):
+        used, total = brute_force_keystrokes(predictor, lines, n)
+        assert (results[n].keystrokes, results[n].keystrokes_without) == (used, total)
+        assert results[n].words == sum(len(line.split()) for line in lines)
+    assert 0 < results[1].savings <= results[2].savings <= results[3].savings < 1
+
+
+def test_evaluate_keystrokes_json_and_text(trained, corpus_file):
+    result = run("evaluate", corpus_file, "-m", trained[0], "--keystrokes", "--json",
+                 "--suggestions", "2")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["suggestions"] == 2 and 0.3 < report["keystroke_savings"] < 1
+    assert report["tokens"] == 588
+    text = run("evaluate", corpus_file, "-m", trained[0], "--keystrokes")
+    assert text.stdout.splitlines()[-1].startswith("keystroke savings\t")
+    assert_one_line_error(run("evaluate", corpus_file, "-m", trained[0], "--keystrokes",
+                              "--suggestions", "0"), "--suggestions must be at least 1, got 0")
