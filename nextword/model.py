@@ -18,6 +18,7 @@ from .vocab import EOL, PAD, SPECIALS, UNK, Vocabulary
 
 CELL_LAYERS = {"simplernn": layers.SimpleRNN, "lstm": layers.LSTM, "gru": layers.GRU}
 
+
 def build_model(config: Config, vocab_size: int, dtype: str | None = None) -> keras.Model:
     """The trainable network: int token ids (batch, time) -> logits (batch, time, vocab).
 
