@@ -1,7 +1,9 @@
 """The one configuration object: training options, saved inside every model file.
 
-Each field maps one to one onto a `nextword train` option, so a model file says exactly how it
-was made and prediction rebuilds tokenisation from the file alone.
+Each field is declared once, with its default, its help text and its command-line flag
+(options.py builds `nextword train`'s options from them; a test holds the README table to
+them), so a model file says exactly how it was made and prediction rebuilds tokenisation from
+the file alone.
 """
 
 from __future__ import annotations
@@ -14,38 +16,78 @@ from .errors import NextwordError
 CELLS = ("simplernn", "lstm", "gru")
 
 
+def option(default, help: str, flag: str | None = None, choices: tuple | None = None):
+    """A Config field that is also a `nextword train` option.
+
+    Args:
+        default: the default value; its type is the option's type.
+        help: the option's help text, one or more full sentences.
+        flag: the click flag declaration when not `--field-name` (an on/off pair for booleans).
+        choices: the allowed values, for a click.Choice.
+    """
+    return field(default=default, metadata={"help": help, "flag": flag, "choices": choices})
+
+
 @dataclass
 class Config:
     # Tokenisation and vocabulary.
-    lowercase: bool = True  # fold case so "The" and "the" share statistics
-    max_vocab: int = 10000  # vocabulary size, the 3 special tokens included
-    min_count: int = 2  # words seen fewer times become the unknown token
-    encoding: str = "utf-8"  # how corpus files are decoded (a byte-order mark wins)
+    lowercase: bool = option(  # fold case so "The" and "the" share statistics
+        True, "Fold words to lower case, or keep their case.", flag="--lowercase/--keep-case")
+    max_vocab: int = option(
+        10000, "Largest vocabulary to keep, the three special tokens included.")
+    min_count: int = option(
+        2, "Words seen fewer times than this become the unknown token.")
+    encoding: str = option(
+        "utf-8", "Text encoding of the corpus files (a byte-order mark overrides it).")
     # Model: Embedding -> cell x layers -> Dense softmax.
-    cell: str = "gru"  # beat LSTM and SimpleRNN at equal time on KJV (benchmarks/quality.py)
-    layers: int = 1
-    units: int = 256
-    embedding_dim: int = 256
-    dropout: float = 0.2  # on the embedding output and between recurrent layers
-    tie_weights: bool = True  # the output layer reuses the embedding matrix (Press & Wolf 2017)
+    cell: str = option(  # GRU beat LSTM and SimpleRNN at equal time on KJV (benchmarks/quality.py)
+        "gru", "The recurrent cell.", choices=CELLS)
+    layers: int = option(1, "Number of stacked recurrent layers.")
+    units: int = option(256, "Units in each recurrent layer.")
+    embedding_dim: int = option(256, "Size of the word vectors.")
+    dropout: float = option(
+        0.2, "Dropout on the word vectors and between recurrent layers (0 turns it off).")
+    tie_weights: bool = option(  # fewer parameters, better perplexity (Press & Wolf 2017)
+        True, "Share the embedding matrix with the output layer.",
+        flag="--tie-weights/--no-tie-weights")
     # Training.
-    sequence_length: int = 32  # tokens per window; every position predicts its next token
-    batch_size: int = 32
-    epochs: int = 7
-    learning_rate: float = 0.002
-    clipnorm: float = 1.0  # gradient clipping by global norm, against exploding gradients
-    patience: int = 2  # epochs without validation improvement before stopping early
-    validation_split: float = 0.05
-    max_minutes: float = 9.0  # stop after this many minutes, keeping the best (0: no limit)
-    sampled_softmax: int = 1024  # train against this many sampled words (0: full softmax);
-    # used only when the vocabulary is over twice as large; validation is always full softmax
+    sequence_length: int = option(
+        32, "Tokens per training window; every position is a target.")
+    batch_size: int = option(32, "Windows per training step.")
+    epochs: int = option(
+        7, "Most passes over the training windows (early stopping may end sooner).")
+    learning_rate: float = option(
+        0.002, "Adam's initial learning rate; halved when validation stops improving.")
+    clipnorm: float = option(  # against exploding gradients
+        1.0, "Clip gradients to this global norm (0 turns clipping off).")
+    patience: int = option(2, "Epochs without validation improvement before stopping early.")
+    validation_split: float = option(0.05, "Share of windows held out to measure perplexity.")
+    max_minutes: float = option(
+        9.0, "Stop training after this many minutes and keep the best model (0: no limit).")
+    sampled_softmax: int = option(
+        1024, "Train against this many sampled words per step instead of the whole "
+              "vocabulary, when it has more than twice as many (0: always the full softmax). "
+              "Validation and prediction always use the full softmax.")
     # Mixed with an n-gram model (ngram.py) counted in the same pass; 0 or 1: the network alone.
-    ngram_order: int = 5  # interpolated modified Kneser-Ney over up to 4 previous words
-    ngram_max_entries: int = 5_000_000  # prune rare long n-grams beyond this (0: keep all)
-    ngram_max_tokens: int = 20_000_000  # count spread stretches of a longer corpus (0: all)
-    mixed_precision: bool = False  # bfloat16 where the CPU has bf16 units (measured slower here)
-    seed: int = 1337
+    ngram_order: int = option(  # interpolated modified Kneser-Ney over up to 4 previous words
+        5, "Mix the network with a Kneser-Ney n-gram model of this order counted from the same "
+           "corpus and stored in the model file (0: the network alone).")
+    ngram_max_entries: int = option(
+        5_000_000, "Prune the rarest long n-grams until at most this many remain (0: keep "
+                   "all); bounds the model file (about 20 bytes per entry).")
+    ngram_max_tokens: int = option(
+        20_000_000, "Count the n-grams of at most about this many tokens, in evenly spread "
+                    "stretches of a longer corpus (0: all); bounds counting time and memory.")
+    mixed_precision: bool = option(  # measured slower than float32 on our test CPU
+        False, "Train in bfloat16 where the CPU has bf16 units; the saved model is float32.",
+        flag="--mixed-precision/--float32")
+    seed: int = option(1337, "Random seed for the split, shuffling and initial weights.")
     corpus: list = field(default_factory=list)  # the files it was trained on (for reporting)
+
+    @classmethod
+    def options(cls) -> list:
+        """The fields that are `nextword train` options, in declaration order."""
+        return [f for f in dataclasses.fields(cls) if "help" in f.metadata]
 
     def validate(self) -> "Config":
         """Raise NextwordError for impossible values; checked before TensorFlow is imported."""
