@@ -1,8 +1,10 @@
-"""nextword's one custom Keras layer: an embedding whose matrix is also the output layer.
+"""nextword's two custom Keras layers, registered for safe-mode loading (`import nextword`
+before `keras.saving.load_model`):
 
-Weight tying (Inan et al. 2016, Press & Wolf 2017) uses one matrix to embed input words and to
-score output words: fewer parameters and better perplexity. Keras has no built-in layer for it,
-so this is registered for safe-mode loading; `import nextword` before `keras.saving.load_model`.
+- TiedEmbedding, an embedding whose matrix is also the output layer. Weight tying (Inan et al.
+  2016, Press & Wolf 2017) uses one matrix to embed input words and to score output words:
+  fewer parameters and better perplexity. Keras has no built-in layer for it.
+- NGramMixture, which mixes the network's probabilities with an n-gram model stored in it.
 """
 
 import keras
