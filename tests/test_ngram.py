@@ -140,9 +140,16 @@ def test_mixture_weights_follow_the_better_model_per_bucket():
     ngram = np.where(buckets == 0, 0.01, 0.6) * rng.uniform(0.8, 1.2, 2000)
     weights = fit_mixture(network, ngram, buckets, bucket_count=3)
     assert weights[0] > 0.9 and weights[1] < 0.1
-    assert 0.0 <= weights[2] <= 1.0  # no data: the weight fitted over all positions
-    mixed = mix(np.array([[0.2, 0.8]]), np.array([[0.6, 0.4]]), np.array([0]), weights)
-    assert mixed.sum() == pytest.approx(1.0)
+    # No data in bucket 2: the weight fitted over all positions, as if they were one bucket.
+    overall = fit_mixture(network, ngram, np.zeros(2000, dtype=np.int64), bucket_count=1)[0]
+    assert 0.2 < overall < 0.8 and weights[2] == pytest.approx(overall, abs=1e-6)
+    # Each row mixes with its own bucket's weight of the network.
+    mixed = mix(np.array([[0.2, 0.8], [0.2, 0.8]]), np.array([[0.6, 0.4], [0.6, 0.4]]),
+                np.array([0, 1]), weights)
+    np.testing.assert_allclose(mixed, [[0.2 * weights[0] + 0.6 * (1 - weights[0]),
+                                        0.8 * weights[0] + 0.4 * (1 - weights[0])],
+                                       [0.2 * weights[1] + 0.6 * (1 - weights[1]),
+                                        0.8 * weights[1] + 0.4 * (1 - weights[1])]], rtol=1e-6)
 
 
 def test_a_budget_below_the_bigrams_keeps_just_the_bigrams():
