@@ -76,10 +76,10 @@ def main():
                 predictor.mixture[:] = weights
             evaluation = evaluate(predictor, [valid_path])
             suffix = f" + {predictor.ngram.order}-gram" if predictor.ngram is not None else ""
-            rows.append((name + suffix, evaluation, seconds, result["epochs"]))
+            rows.append((name + suffix, evaluation, seconds, result.epochs))
             if predictor.ngram is not None:
                 alone = evaluate(nextword.load(output, ngram=False), [valid_path])
-                rows.append((name + ", network alone", alone, seconds, result["epochs"]))
+                rows.append((name + ", network alone", alone, seconds, result.epochs))
             print(f"{cell}: perplexity {evaluation.perplexity:.1f}, top-1 "
                   f"{100 * evaluation.top1_accuracy:.1f}%, {seconds / 60:.1f} min", flush=True)
     print(f"\nkjv.valid.txt ({rows[0][1].tokens:,} tokens), vocabulary of words seen twice in "

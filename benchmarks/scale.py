@@ -64,7 +64,7 @@ def child_train(path, steps):
     output = os.path.join(os.path.dirname(path), "big.keras")
     result = train([path], config, output, verbose=0, log=lambda line: None,
                    extra_callbacks=[StopAfter()])
-    return {"seconds": time.perf_counter() - started, "epochs": result["epochs"]}
+    return {"seconds": time.perf_counter() - started, "epochs": result.epochs}
 
 
 def main():

@@ -83,11 +83,9 @@ def nextword_pipeline(lines, steps, sampled):
     from nextword._tf import quiet_tensorflow
 
     quiet_tensorflow()
-    import keras
-
     from nextword import Config
     from nextword.data import Windows, encode_scan, scan_corpus
-    from nextword.model import build_model
+    from nextword.training import build_trainer
     from nextword.vocab import Vocabulary
 
     with tempfile.TemporaryDirectory() as scratch:
@@ -100,17 +98,7 @@ def nextword_pipeline(lines, steps, sampled):
     config = Config(embedding_dim=EMBEDDING, units=UNITS, tie_weights=False, dropout=0,
                     sequence_length=64, batch_size=64, sampled_softmax=sampled)
     windows = Windows(ids, config.sequence_length, 0.01, config.seed)
-    core = build_model(config, len(vocabulary))
-    optimizer = keras.optimizers.Adam()
-    if sampled:
-        from nextword.sampled_softmax import SampledSoftmaxTrainer
-
-        trainer = SampledSoftmaxTrainer(core, sampled)
-        trainer.compile(optimizer=optimizer)
-    else:
-        trainer = core
-        core.compile(optimizer=optimizer,
-                     loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    _, trainer = build_trainer(config, len(vocabulary), sampled=bool(sampled))
     dataset = windows.dataset("train", config.batch_size).repeat()
     trainer.fit(dataset, steps_per_epoch=3, epochs=1, verbose=0)
     started = time.perf_counter()

@@ -23,7 +23,10 @@ def load(path: str, ngram: bool = True):
 
 
 def train(corpus, output: str = "models/nextword.keras", config: Config | None = None, **options):
-    """Train on corpus (paths, folders, globs) and write output; options are Config fields."""
+    """Train on corpus (paths, folders, globs) and write output; options are Config fields.
+
+    Returns a nextword.training.TrainingResult (validation perplexity, epochs, history, ...).
+    """
     from .training import train as run_training
 
     config = config or Config()

@@ -1,29 +1,32 @@
 """Training: corpus -> vocabulary -> windows -> fitted network -> one .keras file.
 
-`train()` is what `nextword train` and the Python API call. Keras does the heavy lifting
-(fit, early stopping, learning-rate schedule); this module wires it to nextword's data and
-writes the model file atomically, keeping the best model so far if training is interrupted.
+`train()` is what `nextword train` and the Python API call. It checks every path it will write,
+then runs its phases, each a function below: read and count the corpus, build the vocabulary
+and windows, fit, export with the n-gram model, save. Keras does the heavy lifting (fit, early
+stopping, the learning-rate schedule, backups); the model file is written atomically, and the
+best model so far is kept if training is interrupted.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
-import math
+import dataclasses
 import os
 import platform
 import shutil
-import tempfile
+import sys
 import time
+from dataclasses import dataclass
 
 import numpy as np
 
 from . import __version__, storage
 from .config import Config
-from .data import Windows, encode_scan, scan_corpus
+from .data import CorpusScan, Windows, encode_scan, scan_corpus
 from .distribute import is_chief, make_strategy, task
 from .errors import NextwordError
-from .mixing import fit_ngram
+from .outputs import RunPaths, read_history, trim_history
+from .scratch import scratch_folder
 from .text import find_files
 from .vocab import Vocabulary
 
@@ -44,54 +47,57 @@ def compute_dtype(config: Config) -> str:
     return "mixed_bfloat16" if config.mixed_precision and cpu_has_bf16() else "float32"
 
 
-def _callbacks(config: Config, started: float, sampled: bool):
-    import keras
+@dataclass
+class TrainingResult:
+    """What a training run reports; `to_dict()` is the "training" entry of nextword.json."""
 
-    class PerplexityLogs(keras.callbacks.Callback):
-        """Adds perplexity = exp(cross-entropy) to the logs the progress bar prints."""
+    output: str | None  # the model file; None on a worker that is not the chief
+    vocabulary_size: int
+    corpus_files: int
+    corpus_tokens: int
+    coverage: float  # share of the corpus's tokens inside the vocabulary
+    network_validation_perplexity: float
+    network_validation_accuracy: float
+    validation_tokens: int
+    ngram_order: int  # 0: no n-gram model
+    ngram_entries: int
+    validation_perplexity: float  # of what predictions use: the mixture, or the network alone
+    validation_accuracy: float
+    epochs: int  # of the whole run, resumed parts included
+    training_seconds: float  # of this command
+    compute_dtype: str
+    interrupted: bool
+    history: dict  # {"loss": [per epoch], "val_loss": [...], ...}, the whole run
+    ngram_validation_perplexity: float | None = None  # with an n-gram model only
 
-        def _add(self, logs):
-            # A sampled-softmax training loss is no cross-entropy over the vocabulary.
-            keys = ("val_loss",) if sampled else ("loss", "val_loss")
-            for key in keys:
-                if logs and key in logs:
-                    logs[key.replace("loss", "perplexity")] = math.exp(min(logs[key], 50.0))
+    def to_dict(self) -> dict:
+        values = dataclasses.asdict(self)
+        if values["ngram_validation_perplexity"] is None:
+            del values["ngram_validation_perplexity"]
+        return values
 
-        def on_train_batch_end(self, batch, logs=None):
-            self._add(logs)
-
-        def on_epoch_end(self, epoch, logs=None):
-            self._add(logs)
-
-    class TimeLimit(keras.callbacks.Callback):
-        """Stops training (after validating what was done) once max_minutes have passed."""
-
-        def on_train_batch_end(self, batch, logs=None):
-            if time.time() - started > config.max_minutes * 60:
-                self.model.stop_training = True
-
-    callbacks = [
-        PerplexityLogs(),
-        keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.5, patience=0,
-                                          min_delta=0.002, verbose=0),
-        keras.callbacks.EarlyStopping(monitor="val_loss", patience=config.patience,
-                                      restore_best_weights=True, verbose=0),
-    ]
-    if config.max_minutes:
-        callbacks.append(TimeLimit())
-    return callbacks
+    @classmethod
+    def from_dict(cls, values: dict) -> "TrainingResult":
+        known = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in values.items() if k in known})
 
 
-def _build_trainer(config: Config, vocab_size: int, strategy, distribute: str, sampled: bool,
-                   dtype: str):
+def build_trainer(config: Config, vocab_size: int, strategy=None, distribute: str = "none",
+                  sampled: bool = False, dtype: str = "float32"):
     """The network and what fit() trains: the network itself, or a sampled-softmax wrapper.
 
-    Returns (core, trainer), built and compiled under the strategy's scope.
+    Args:
+        strategy: a tf.distribute strategy (default: the current one).
+        sampled: train against config.sampled_softmax sampled words.
+    Returns:
+        (core, trainer), built and compiled under the strategy's scope.
     """
     import keras
+    import tensorflow as tf
 
     from .model import build_model
 
+    strategy = strategy or tf.distribute.get_strategy()
     with strategy.scope():
         core = build_model(config, vocab_size, dtype=dtype)
         optimizer = keras.optimizers.Adam(learning_rate=config.learning_rate,
@@ -118,70 +124,160 @@ def _build_trainer(config: Config, vocab_size: int, strategy, distribute: str, s
     return core, trainer
 
 
-def default_backup_dir(output: str) -> str:
-    """Where an interrupted run's state is kept: beside the model, `<name>-backup/`."""
-    return os.path.splitext(output)[0] + "-backup"
+# ----- the phases ----------------------------------------------------------------------------
+def read_corpus(corpus, config: Config, scratch: str, reading_progress=None,
+                log=print) -> CorpusScan:
+    """Phase 1: read and count the corpus in one pass, its token ids kept in scratch."""
+    found = find_files(corpus)
+    progress = reading_progress(found.files) if reading_progress else contextlib.nullcontext()
+    with progress as on_bytes:
+        scan = scan_corpus(corpus, config.lowercase, config.encoding,
+                           ids_path=os.path.join(scratch, "raw.ids"), on_bytes=on_bytes,
+                           found=found)
+    for path in scan.skipped:
+        log(f"skipped {path}: not a text file")
+    return scan
 
 
-def history_path(output: str) -> str:
-    return os.path.splitext(output)[0] + ".history.csv"
+def make_windows(scan: CorpusScan, config: Config, scratch: str,
+                 log=print) -> tuple[Vocabulary, Windows]:
+    """Phase 2: the vocabulary, the corpus as its ids, and the training and held-out windows."""
+    vocabulary = Vocabulary.build(scan.counts, config.max_vocab, config.min_count)
+    ids = encode_scan(scan, vocabulary, os.path.join(scratch, "vocab.ids"))
+    windows = Windows(ids, config.sequence_length, config.validation_split, config.seed)
+    config.corpus = [os.path.abspath(path) for path in scan.files]
+    log(f"corpus: {len(scan.files)} files, {scan.tokens:,} tokens, vocabulary "
+        f"{len(vocabulary):,} words; {len(windows.train):,} training and "
+        f"{len(windows.validation):,} validation windows of {config.sequence_length}")
+    return vocabulary, windows
 
 
-def picture_path(output: str) -> str:
-    return os.path.splitext(output)[0] + ".png"
+@dataclass
+class Fitted:
+    core: object  # the trained network (keras.Model)
+    history: dict  # per epoch, of the whole run when the CSV log has it
+    interrupted: bool
+    dtype: str
 
 
-class Backup:
-    """Keras BackupAndRestore plus a check that the backup belongs to the same training run."""
+def fit(config: Config, vocab_size: int, windows: Windows, paths: RunPaths, backup,
+        distribute: str = "none", verbose: int = 1, log=print, extra_callbacks=(),
+        started: float | None = None) -> Fitted:
+    """Phase 3: build the network, resume from the backup if there is one, and fit.
 
-    def __init__(self, folder: str, config: Config, save_every: int = 0):
-        self.folder = folder
-        self.config = config
-        self.save_every = save_every
-        self.config_path = os.path.join(folder, "nextword-config.json")
+    Ctrl-C stops fitting and keeps the best weights so far (NextwordError before any epoch).
+    """
+    import keras
 
-    def check(self) -> int:
-        """The number of epochs the backup has finished (0: none); refuses a foreign backup."""
-        if not os.path.exists(self.config_path):
-            return 0
-        with open(self.config_path) as handle:
-            saved = json.load(handle)
-        if saved != self._comparable(self.config.to_dict()):
-            raise NextwordError(f"{self.folder} holds an interrupted run with other options; "
-                                "rerun that command to resume it, or delete the folder")
-        metadata = os.path.join(self.folder, "training_metadata.json")
-        if not os.path.exists(metadata):
-            return 0
-        with open(metadata) as handle:
-            return int(json.load(handle).get("epoch", 0))
+    from .callbacks import EpochLines, PerplexityLogs, TimeLimit, find
 
-    # Options that do not change the network's training; a resumed run may change them.
-    FREE = ("max_minutes", "corpus", "ngram_order", "ngram_max_entries", "ngram_max_tokens")
+    keras.utils.set_random_seed(config.seed)
+    dtype = compute_dtype(config)
+    strategy = make_strategy(distribute)
+    workers = task()[2] if distribute == "multi-worker" else 1
+    sampled = bool(config.sampled_softmax) and vocab_size > 2 * config.sampled_softmax
+    core, trainer = build_trainer(config, vocab_size, strategy, distribute, sampled, dtype)
+    with strategy.scope():
+        first_epoch = backup.restore(trainer)
+    if first_epoch:
+        log(f"resuming from {backup.folder} after epoch {first_epoch}")
+    callbacks = [
+        PerplexityLogs(sampled),
+        keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.5, patience=0,
+                                          min_delta=0.002, verbose=0),
+        keras.callbacks.EarlyStopping(monitor="val_loss", patience=config.patience,
+                                      restore_best_weights=True, verbose=0),
+    ]
+    if config.max_minutes:
+        callbacks.append(TimeLimit(config.max_minutes, started or time.time()))
+    if verbose == 2:
+        callbacks.append(EpochLines(config.epochs, log))
+    if paths.tensorboard:
+        callbacks.append(keras.callbacks.TensorBoard(log_dir=paths.tensorboard))
+    if paths.history:
+        # The log holds the epochs the backup holds, no more; it is written before the backup
+        # at each epoch's end, so that a run stopped between the two drops the extra line.
+        trim_history(paths.history, first_epoch)
+        callbacks.append(keras.callbacks.CSVLogger(paths.history, append=bool(first_epoch)))
+    callbacks += [backup.callback(), *extra_callbacks]
+    stopper = find(callbacks, keras.callbacks.EarlyStopping)
+    interrupted = False
+    history = {}
+    try:
+        history = trainer.fit(windows.dataset("train", config.batch_size,
+                                              first_epoch=first_epoch, shards=workers),
+                              validation_data=windows.dataset("validation", config.batch_size,
+                                                              shards=workers),
+                              epochs=config.epochs, initial_epoch=first_epoch,
+                              callbacks=callbacks, verbose=1 if verbose == 1 else 0,
+                              shuffle=False).history
+    except KeyboardInterrupt:
+        interrupted = True
+        if stopper.best_weights is None:
+            raise NextwordError(f"training interrupted before the first epoch ended; no "
+                                f"model was saved. Run the same command again to resume "
+                                f"from {backup.folder}") from None
+        trainer.set_weights(stopper.best_weights)
+        log("training interrupted: saving the best model so far")
+    if paths.history:  # Keras's History holds this fit() only; the log holds the whole run
+        history = read_history(paths.history)
+    history = {key: [float(v) for v in values] for key, values in history.items()}
+    return Fitted(core, history, interrupted, dtype)
 
-    @classmethod
-    def _comparable(cls, values: dict) -> dict:
-        return {k: v for k, v in values.items() if k not in cls.FREE}
 
-    def callback(self):
-        import keras
+def export(core, config: Config, vocabulary: Vocabulary, windows: Windows, ngram: bool = True,
+           log=print):
+    """Phase 4: the float32 predictor model, with the n-gram model counted and mixed in.
 
-        os.makedirs(self.folder, exist_ok=True)
-        with open(self.config_path, "w") as handle:
-            json.dump(self._comparable(self.config.to_dict()), handle)
-        return keras.callbacks.BackupAndRestore(
-            self.folder, save_freq=self.save_every or "epoch", delete_checkpoint=True)
+    Returns (predictor model, held-out results of fit_ngram).
+    """
+    from .mixing import fit_ngram
+    from .model import build_model, build_predictor_model
+
+    # Export in float32 whatever the training precision: predictions stay exact.
+    export_core = build_model(config, len(vocabulary))
+    export_core.set_weights(core.get_weights())
+    table, mixture, held_out = fit_ngram(export_core, windows, len(vocabulary),
+                                         config.ngram_order if ngram else 0,
+                                         config.ngram_max_entries, config.ngram_max_tokens,
+                                         log)
+    return build_predictor_model(export_core, vocabulary, table, mixture), held_out
 
 
-def train(corpus, config: Config, output: str, verbose: int = 1, log=print,
+def save(model, config: Config, result: TrainingResult, paths: RunPaths, backup_folder: str):
+    """Phase 5: the model file, its training-curve picture, and the backup no longer needed."""
+    import keras
+
+    meta = {"config": config.to_dict(), "training": result.to_dict(),
+            "versions": {"nextword": __version__, "keras": keras.__version__}}
+    storage.save(model, meta, paths.model)
+    if paths.picture and result.history:
+        from .plot import plot_history
+
+        plot_history(result.history, paths.picture,
+                     f"{config.cell} {config.layers}x{config.units} on "
+                     f"{', '.join(os.path.basename(p) for p in config.corpus[:3])}")
+    if not result.interrupted and os.path.isdir(backup_folder):
+        shutil.rmtree(backup_folder, ignore_errors=True)
+
+
+def progress_verbosity() -> int:
+    """Keras's progress bar on a terminal; one line per epoch in a pipe, file or notebook."""
+    return 1 if sys.stdout.isatty() else 2
+
+
+def train(corpus, config: Config, output: str, verbose: int | str = "auto", log=print,
           reading_progress=None, backup_dir: str | None = None, save_every: int = 0,
-          extra_callbacks=(), plot: bool = True, distribute: str = "none") -> dict:
+          extra_callbacks=(), plot: bool = True, distribute: str = "none",
+          tensorboard: str | None = None) -> TrainingResult:
     """Train a model on the corpus files, folders or globs and save it to output.
 
     Args:
-        corpus: paths, folders or glob patterns of UTF-8 text.
+        corpus: paths, folders or glob patterns of text.
         config: every training option; saved in the model file.
         output: the .keras file to write (replaced atomically).
-        verbose: Keras progress-bar verbosity (0 silent, 1 bar, 2 one line per epoch).
+        verbose: 0 silent, 1 Keras's progress bar, 2 one line per epoch through log; "auto":
+            the bar on a terminal, lines otherwise.
         log: where one-line progress messages go.
         backup_dir: where training state is saved each epoch (and every save_every steps) so
             that the same command resumes an interrupted run; default `<output>-backup`.
@@ -190,117 +286,42 @@ def train(corpus, config: Config, output: str, verbose: int = 1, log=print,
         plot: draw the training curves into `<name>.png` beside the model.
         distribute: "none", "mirrored" (all local devices) or "multi-worker" (TF_CONFIG);
             under multi-worker only the chief writes the model.
+        tensorboard: a folder for TensorBoard logs (none without it).
         reading_progress: files -> context manager yielding a callback that is given the
             byte count of each chunk read (a progress bar for the corpus pass).
     Returns:
-        A dict of results: output path, vocabulary size, tokens, validation perplexity and
-        accuracy, epochs run, training seconds, and whether training was interrupted.
+        A TrainingResult (its output is None on a worker that is not the chief).
     """
     config.validate()
-    storage.check_writable(output)
+    chief = is_chief(distribute)
+    paths = RunPaths.plan(output, backup_dir, plot, tensorboard, chief).check()
+    if verbose == "auto":
+        verbose = progress_verbosity()
     from ._tf import quiet_tensorflow
 
     quiet_tensorflow()
-    import keras
-
-    from .model import build_model, build_predictor_model
+    from .backup import Backup
 
     started = time.time()
-    with tempfile.TemporaryDirectory(prefix="nextword-") as scratch:
-        found = find_files(corpus)
-        progress = reading_progress(found.files) if reading_progress \
-            else contextlib.nullcontext(None)
-        with progress as on_bytes:
-            scan = scan_corpus(corpus, config.lowercase, config.encoding,
-                               ids_path=os.path.join(scratch, "raw.ids"), on_bytes=on_bytes,
-                               found=found)
-        for path in scan.skipped:
-            log(f"skipped {path}: not a text file")
-        vocabulary = Vocabulary.build(scan.counts, config.max_vocab, config.min_count)
-        ids = encode_scan(scan, vocabulary, os.path.join(scratch, "vocab.ids"))
-        windows = Windows(ids, config.sequence_length, config.validation_split, config.seed)
-        config.corpus = [os.path.abspath(path) for path in scan.files]
-        log(f"corpus: {len(scan.files)} files, {scan.tokens:,} tokens, vocabulary "
-            f"{len(vocabulary):,} words; {len(windows.train):,} training and "
-            f"{len(windows.validation):,} validation windows of {config.sequence_length}")
-
-        keras.utils.set_random_seed(config.seed)
-        dtype = compute_dtype(config)
-        strategy = make_strategy(distribute)
-        chief = is_chief(distribute)
-        _, worker, workers = task() if distribute == "multi-worker" else ("chief", 0, 1)
-        sampled = config.sampled_softmax and len(vocabulary) > 2 * config.sampled_softmax
-        core, trainer = _build_trainer(config, len(vocabulary), strategy, distribute, sampled,
-                                       dtype)
-        folder = backup_dir or default_backup_dir(output)
-        if not chief:  # each worker keeps its own state; only the chief's sits beside the model
-            folder = os.path.join(scratch, f"backup-worker-{worker}")
-        backup = Backup(folder, config, save_every)
-        first_epoch = backup.check()
-        if first_epoch:
-            log(f"resuming from {backup.folder} after epoch {first_epoch}")
-        train_data = windows.dataset("train", config.batch_size, first_epoch=first_epoch,
-                                     shards=workers)
-        validation_data = windows.dataset("validation", config.batch_size, shards=workers)
-        callbacks = _callbacks(config, started, sampled)
-        stopper = callbacks[2]
-        callbacks += [backup.callback(), *extra_callbacks]
-        if chief:
-            callbacks.append(keras.callbacks.CSVLogger(history_path(output),
-                                                       append=bool(first_epoch)))
-        interrupted = False
-        history = {}
-        try:
-            fitted = trainer.fit(train_data, validation_data=validation_data,
-                                 epochs=config.epochs, callbacks=callbacks, verbose=verbose,
-                                 shuffle=False)
-            history = fitted.history
-        except KeyboardInterrupt:
-            interrupted = True
-            if stopper.best_weights is None:
-                raise NextwordError(f"training interrupted before the first epoch ended; no "
-                                    f"model was saved. Run the same command again to resume "
-                                    f"from {backup.folder}") from None
-            trainer.set_weights(stopper.best_weights)
-            log("training interrupted: saving the best model so far")
+    with scratch_folder() as scratch:
+        # Each worker keeps its own state; only the chief's sits beside the model.
+        folder = paths.backup or os.path.join(scratch, f"backup-worker-{task()[1]}")
+        backup = Backup(folder, config, save_every, log)
+        backup.check()  # a foreign run's backup is refused before the corpus is read
+        scan = read_corpus(corpus, config, scratch, reading_progress, log)
+        vocabulary, windows = make_windows(scan, config, scratch, log)
+        fitted = fit(config, len(vocabulary), windows, paths, backup, distribute, verbose, log,
+                     extra_callbacks, started)
         training_seconds = time.time() - started
-
-        # Export in float32 whatever the training precision: predictions stay exact.
-        export_core = build_model(config, len(vocabulary))
-        export_core.set_weights(core.get_weights())
         # Only the chief's model is saved: other workers skip the n-gram model.
-        table, mixture, held_out = fit_ngram(export_core, windows, len(vocabulary),
-                                             config.ngram_order if chief else 0,
-                                             config.ngram_max_entries, config.ngram_max_tokens,
-                                             log)
-        predictor_model = build_predictor_model(export_core, vocabulary, table, mixture)
-        result = {
-            "output": output,
-            "vocabulary_size": len(vocabulary),
-            "corpus_files": len(scan.files),
-            "corpus_tokens": scan.tokens,
-            "coverage": vocabulary.coverage(scan.counts),
-            **held_out,
-            "epochs": len(history.get("loss", [])),
-            "training_seconds": round(training_seconds, 1),
-            "compute_dtype": dtype,
-            "interrupted": interrupted,
-            "history": {key: [float(v) for v in values] for key, values in history.items()},
-        }
-        meta = {
-            "config": config.to_dict(),
-            "training": result,
-            "versions": {"nextword": __version__, "keras": keras.__version__},
-        }
-        if not chief:
-            return dict(result, output=None)
-        storage.save(predictor_model, meta, output)
-        if plot and history:
-            from .plot import plot_history
-
-            plot_history(history, picture_path(output),
-                         f"{config.cell} {config.layers}x{config.units} on "
-                         f"{', '.join(os.path.basename(p) for p in config.corpus[:3])}")
-        if not interrupted and os.path.isdir(backup.folder):
-            shutil.rmtree(backup.folder, ignore_errors=True)
+        model, held_out = export(fitted.core, config, vocabulary, windows, ngram=chief, log=log)
+        result = TrainingResult(
+            output=output if chief else None, vocabulary_size=len(vocabulary),
+            corpus_files=len(scan.files), corpus_tokens=scan.tokens,
+            coverage=vocabulary.coverage(scan.counts), **held_out,
+            epochs=len(fitted.history.get("loss", [])),
+            training_seconds=round(training_seconds, 1), compute_dtype=fitted.dtype,
+            interrupted=fitted.interrupted, history=fitted.history)
+        if chief:
+            save(model, config, result, paths, backup.folder)
     return result

@@ -23,6 +23,18 @@ TINY = dict(units=32, embedding_dim=16, sequence_length=8, batch_size=4, epochs=
             min_count=1, validation_split=0.2, dropout=0.0, mixed_precision=False, seed=3)
 
 
+def interrupt_after(epochs):
+    """A Keras callback that presses Ctrl-C at the end of an epoch (after its backup)."""
+    import keras
+
+    class Interrupt(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch + 1 == epochs:
+                raise KeyboardInterrupt
+
+    return Interrupt()
+
+
 @pytest.fixture(scope="session")
 def corpus_file(tmp_path_factory):
     path = tmp_path_factory.mktemp("corpus") / "genesis.txt"

@@ -164,3 +164,77 @@ def test_installed_console_script_prints_clean_output(trained):
     module = subprocess.run([sys.executable, "-m", "nextword", "--version"],
                             capture_output=True, text=True, timeout=60)
     assert module.returncode == 0 and "nextword, version" in module.stdout
+
+
+def test_train_writes_where_NEXTWORD_MODEL_points(corpus_file, tmp_path, monkeypatch):
+    import nextword.training
+    from nextword.errors import NextwordError
+
+    def report_output(corpus, config, output, **kwargs):
+        raise NextwordError(f"would write {output}")
+
+    monkeypatch.setattr(nextword.training, "train", report_output)
+    target = str(tmp_path / "from-env.keras")
+    assert_one_line_error(run("train", corpus_file, env={"NEXTWORD_MODEL": target}),
+                          f"would write {target}")
+    assert_one_line_error(run("train", corpus_file, "-o", str(tmp_path / "given.keras"),
+                              env={"NEXTWORD_MODEL": target}),
+                          f"would write {tmp_path / 'given.keras'}")
+
+
+@pytest.mark.slow
+def test_train_piped_prints_one_plain_line_per_epoch(corpus_file, tmp_path):
+    from conftest import TINY
+
+    options = []
+    for name, value in dict(TINY, epochs=2, ngram_order=0).items():
+        flag = {"mixed_precision": "--float32"}.get(name)
+        options += [flag] if flag else [f"--{name.replace('_', '-')}", str(value)]
+    result = run("train", corpus_file, "-o", str(tmp_path / "m.keras"), "--no-plot", *options)
+    assert result.exit_code == 0, result.output
+    epochs = [line for line in result.stderr.splitlines() if line.startswith("epoch ")]
+    assert [line.split(" - ")[0] for line in epochs] == ["epoch 1/2", "epoch 2/2"]
+    assert all(" - val_loss " in line and " - val_perplexity " in line for line in epochs)
+    for control in ("\r", "\b", "\x1b"):  # no progress bar, no terminal codes
+        assert control not in result.output
+    assert "validation perplexity\t" in result.stdout
+
+
+def readme_training_options():
+    """{flag: default as written} from README.md's "Training options" table."""
+    import re
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    with open(os.path.join(root, "README.md"), encoding="utf-8") as handle:
+        text = handle.read()
+    table = text.split("### Training options", 1)[1].split("\n\n", 2)[1]
+    rows = {}
+    for line in table.splitlines()[2:]:
+        option, default, _ = line.strip("|").split(" | ", 2)
+        flags = re.findall(r"`([^`]+)`", option)
+        defaults = default.split(", ") if len(flags) > 1 else [default]
+        assert len(flags) == len(defaults), line
+        rows.update(zip(flags, (d.strip("` ") for d in defaults)))
+    return rows
+
+
+def test_readme_training_options_table_matches_config():
+    from nextword.cli import train
+    from nextword.config import Config
+
+    table = readme_training_options()
+    params = {}
+    for param in train.params:
+        for flag in param.opts + param.secondary_opts:
+            params[flag] = param
+    for flags, written in table.items():
+        param = params[flags.split("/")[-1]]  # "-o/--output", "--lowercase/--keep-case"
+        if param.is_flag and param.secondary_opts:  # an on/off pair: the one in effect
+            default = (param.opts if param.default else param.secondary_opts)[0]
+            assert written.lstrip("-") == default.lstrip("-"), (flags, written)
+        elif isinstance(param.default, (int, float)):
+            assert float(written.replace(",", "")) == param.default, (flags, written)
+        else:
+            assert written == param.default, (flags, written)
+    documented = {params[flags.split("/")[-1]].name for flags in table}
+    assert {field.name for field in Config.options()} <= documented

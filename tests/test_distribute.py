@@ -8,6 +8,8 @@ import sys
 
 import pytest
 
+pytestmark = pytest.mark.slow  # trains in subprocesses, two of them distributed
+
 # The tolerances below were measured with an LSTM.
 TINY = dict(cell="lstm", units=16, embedding_dim=8, sequence_length=8, batch_size=8,
             epochs=3,
@@ -24,7 +26,7 @@ from nextword.training import train
 config = Config(**json.loads(sys.argv[3]))
 result = train([sys.argv[1]], config, sys.argv[2], verbose=0, log=lambda line: None,
                plot=False, distribute=sys.argv[4])
-print(json.dumps(result["history"]["val_loss"]))
+print(json.dumps(result.history["val_loss"]))
 """
 
 

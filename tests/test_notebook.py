@@ -4,6 +4,8 @@ import os
 
 import pytest
 
+pytestmark = pytest.mark.slow  # a Jupyter kernel trains a model
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 

@@ -20,6 +20,7 @@ while True:
 """
 
 
+@pytest.mark.slow
 def test_kill_during_save_leaves_previous_model_loadable(trained, tmp_path):
     import shutil
 
@@ -63,6 +64,7 @@ def test_disk_full_during_save_keeps_previous_model(trained, tmp_path, monkeypat
     assert os.listdir(tmp_path) == ["model.keras"]
 
 
+@pytest.mark.slow
 def test_ctrl_c_keeps_best_model_and_says_how_to_resume(corpus_file, tmp_path):
     import nextword
 
@@ -87,3 +89,52 @@ def test_ctrl_c_keeps_best_model_and_says_how_to_resume(corpus_file, tmp_path):
     assert "Traceback" not in stderr
     assert nextword.load(str(output)).predict("and god")
     assert (tmp_path / "interrupted-backup").is_dir()  # what the resume will start from
+
+
+@pytest.mark.slow
+def test_interrupted_and_resumed_runs_count_and_plot_every_epoch(corpus_file, tmp_path):
+    from conftest import TINY, interrupt_after
+
+    import nextword
+    from nextword import Config
+    from nextword.training import train
+
+    output = str(tmp_path / "model.keras")
+    picture = tmp_path / "model.png"
+    stopped = train([corpus_file], Config(**dict(TINY, patience=10)), output, verbose=0,
+                    log=lambda line: None, extra_callbacks=[interrupt_after(2)])
+    assert stopped.interrupted and stopped.epochs == 2
+    assert len(stopped.history["val_loss"]) == 2 and picture.exists()
+    assert nextword.load(output).training["epochs"] == 2  # what `info` shows
+    picture.unlink()
+
+    resumed = train([corpus_file], Config(**dict(TINY, patience=10)), output, verbose=0,
+                    log=lambda line: None)
+    assert resumed.epochs == 6 and len(resumed.history["val_loss"]) == 6
+    assert resumed.history["val_loss"][:2] == stopped.history["val_loss"]
+    assert nextword.load(output).training["epochs"] == 6 and picture.exists()
+
+
+def test_scratch_folders_of_dead_runs_are_removed(tmp_path, monkeypatch):
+    import socket
+    import tempfile
+
+    from nextword import scratch
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                           capture_output=True, text=True, check=True)
+    host = socket.gethostname()
+    owners = {"dead": f"{host} {ended.stdout.strip()}", "alive": f"{host} {os.getpid()}",
+              "elsewhere": f"another-{host} {ended.stdout.strip()}", "unowned": None}
+    for name, owner in owners.items():
+        (tmp_path / f"nextword-{name}").mkdir()
+        if owner:
+            (tmp_path / f"nextword-{name}" / "owner").write_text(owner + "\n")
+        (tmp_path / f"nextword-{name}" / "vocab.ids").write_bytes(b"\0" * 64)
+    with scratch.scratch_folder() as folder:
+        assert (tmp_path / "nextword-dead").exists() is False
+        assert {"nextword-alive", "nextword-elsewhere", "nextword-unowned"} < set(
+            os.listdir(tmp_path))
+        assert open(os.path.join(folder, "owner")).read() == f"{host} {os.getpid()}\n"
+    assert not os.path.exists(folder)

@@ -62,13 +62,13 @@ def in_tmp_path(tmp_path, monkeypatch):
 
 @pytest.fixture
 def no_training(monkeypatch):
-    """Fails the test if `nextword train` gets as far as starting to train."""
+    """Fails the test if `nextword train` gets as far as reading the corpus."""
     import nextword.training
 
     def refuse(*args, **kwargs):
         raise AssertionError("training started; the bad option should have been refused first")
 
-    monkeypatch.setattr(nextword.training, "train", refuse)
+    monkeypatch.setattr(nextword.training, "read_corpus", refuse)
 
 
 def write(path, data):
@@ -128,8 +128,10 @@ def test_folder_mixing_text_and_binary_files(tmp_path):
     result = run("preprocess", str(folder))
     assert result.exit_code == 0, result.output
     assert result.stderr == f"skipped {image}: not a text file\n"
-    assert result.stdout.splitlines()[:3] == ["files\t1", "lines\t2", "tokens\t6"]
-    assert text  # read, not skipped
+    lines = result.stdout.splitlines()
+    assert lines[:3] == ["files\t1", "lines\t2", "tokens\t6"]
+    assert "hello\t2" in lines  # the words of notes.txt were counted
+    assert text not in result.stderr  # read, not skipped
 
 
 def test_file_without_newlines(tmp_path):
@@ -200,6 +202,54 @@ def test_train_output_in_read_only_folder(corpus_file, tmp_path, no_training, mo
         folder.chmod(0o755)
 
 
+
+@pytest.mark.parametrize("case", ["proc", "backup-under-a-file", "backup-is-a-file",
+                                  "tensorboard-under-a-file", "history-is-a-folder"])
+def test_train_checks_every_path_it_writes_before_reading(corpus_file, tmp_path, no_training,
+                                                         case):
+    out = tmp_path / "out"
+    write(out / "a-file", "not a folder")
+    model = str(out / "m.keras")
+    args, message = {
+        "proc": (["-o", "/proc/nw.keras"], "; choose another --output"),
+        "backup-under-a-file": (["-o", model, "--backup-dir", str(out / "a-file" / "backup")],
+                                f"cannot create folder {out / 'a-file' / 'backup'}: "
+                                f"{out / 'a-file'} is a file, not a folder; choose another "
+                                "--backup-dir"),
+        "backup-is-a-file": (["-o", str(out / "a-file.keras")],
+                             f"{out / 'a-file-backup'} is a file, not a folder; choose another "
+                             "--backup-dir"),
+        "tensorboard-under-a-file": (["-o", model, "--tensorboard", str(out / "a-file" / "tb")],
+                                     f"{out / 'a-file'} is a file, not a folder; choose "
+                                     "another --tensorboard folder"),
+        "history-is-a-folder": (["-o", model], f"{out / 'm.history.csv'} is a folder; move it "
+                                               "away or choose another --output"),
+    }[case]
+    if case == "proc" and not os.path.isdir("/proc"):
+        pytest.skip("no /proc here")
+    if case == "backup-is-a-file":
+        write(out / "a-file-backup", "")
+    if case == "history-is-a-folder":
+        (out / "m.history.csv").mkdir()
+    with unchanged(tmp_path):
+        result = run("train", corpus_file, "-q", *args)
+    assert_clear_error(result, message)
+
+
+def test_os_error_while_training_is_one_line(corpus_file, tmp_path, monkeypatch):
+    import errno
+
+    import nextword.training
+
+    def full_disk(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "out.history.csv"))
+
+    monkeypatch.setattr(nextword.training, "read_corpus", full_disk)
+    result = run("train", corpus_file, "-q", "-o", str(tmp_path / "out.keras"))
+    assert_clear_error(result, f"{tmp_path / 'out.history.csv'}: No space left on device; check "
+                               "the path, its permissions and the free disk space")
+
+
 # ----- model files --------------------------------------------------------------------------
 def test_folder_as_model(tmp_path):
     folder = tmp_path / "models"
@@ -258,7 +308,7 @@ def test_odd_prefixes_work(trained, prefix):
 
 
 def test_top_k_beyond_vocabulary_lists_every_word(trained):
-    size = trained[1]["vocabulary_size"]
+    size = trained[1].vocabulary_size
     with unchanged(os.path.dirname(trained[0])):
         result = run("predict", "and god", "-m", trained[0], "-k", "100000")
     assert result.exit_code == 0, result.output

@@ -8,6 +8,14 @@ import sys
 import time
 
 import numpy as np
+import pytest
+
+import nextword
+from cli_helpers import run
+from conftest import TINY, interrupt_after
+from nextword import Config
+
+pytestmark = pytest.mark.slow  # every test trains, some in subprocesses
 
 OPTIONS = ["--units", "16", "--embedding-dim", "8", "--sequence-length", "8", "--batch-size", "4",
            "--epochs", "6", "--min-count", "1", "--validation-split", "0.2", "--dropout", "0",
@@ -27,8 +35,11 @@ def test_killed_training_resumes_and_matches_uninterrupted_run(corpus_file, tmp_
 
     resumed = str(tmp_path / "resumed.keras")
     metadata = tmp_path / "resumed-backup" / "training_metadata.json"
+    scratch = tmp_path / "tmp"  # the runs' temporary folder
+    scratch.mkdir()
+    env = dict(os.environ, TMPDIR=str(scratch))
     process = subprocess.Popen(train_command(corpus_file, resumed), stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
+                               stderr=subprocess.DEVNULL, env=env)
     deadline = time.time() + 240
     while not metadata.exists() and process.poll() is None and time.time() < deadline:
         time.sleep(0.05)
@@ -39,10 +50,12 @@ def test_killed_training_resumes_and_matches_uninterrupted_run(corpus_file, tmp_
     assert 1 <= epochs_done < 6
     assert not os.path.exists(resumed)  # never a half-written model
     assert not [n for n in os.listdir(tmp_path) if n.startswith(".nextword-")]
+    assert [n for n in os.listdir(scratch) if n.startswith("nextword-")]  # the killed run's
 
     again = subprocess.run(train_command(corpus_file, resumed), capture_output=True, text=True,
-                           timeout=300)
+                           timeout=300, env=env)
     assert again.returncode == 0, again.stderr
+    assert os.listdir(scratch) == []  # the killed run's scratch removed by the next run
     assert f"resuming from {tmp_path / 'resumed-backup'} after epoch" in again.stderr
     assert not (tmp_path / "resumed-backup").exists()  # removed once training finished
 
@@ -50,3 +63,59 @@ def test_killed_training_resumes_and_matches_uninterrupted_run(corpus_file, tmp_
     for prefix in ["and god", "the earth was"]:
         np.testing.assert_allclose(one.distribution(prefix), two.distribution(prefix),
                                    atol=1e-4)
+
+
+
+def tiny_config(**changes):
+    return Config(**dict(TINY, patience=10, **changes))
+
+
+def test_garbage_backup_is_reported_in_one_line_and_training_starts_over(corpus_file, tmp_path):
+    from nextword.backup import Backup
+
+    # What a kill -9 during a write of Keras's own BackupAndRestore left: the folder of the
+    # same command, its weights file cut short.
+    folder = tmp_path / "model-backup"
+    folder.mkdir()
+    config = Config(units=16, embedding_dim=8, sequence_length=8, batch_size=4, epochs=6,
+                    min_count=1, validation_split=0.2, dropout=0.0, learning_rate=0.003,
+                    patience=10, max_minutes=0.0)  # OPTIONS
+    (folder / "nextword-config.json").write_text(json.dumps(Backup._comparable(config.to_dict())))
+    (folder / "training_metadata.json").write_text(json.dumps({"epoch": 2, "batch": 0}))
+    (folder / "latest.weights.h5").write_bytes(b"\x89HDF\r\n\x1a\n" + b"\0" * 500)
+    output = tmp_path / "model.keras"
+    result = run("train", corpus_file, "-o", str(output), *OPTIONS)
+    assert result.exit_code == 0, result.output
+    damaged = [line for line in result.stderr.splitlines() if " is damaged " in line]
+    assert len(damaged) == 1, result.stderr
+    assert damaged[0].startswith(f"backup {folder} is damaged (latest.weights.h5: ")
+    assert damaged[0].endswith("); starting from the start")
+    assert "resuming" not in result.stderr and "Traceback" not in result.output
+    assert nextword.load(str(output)).training["epochs"] == 6  # all of them, from the first
+    assert not folder.exists()
+
+
+def test_damaged_latest_backup_falls_back_to_the_one_before(corpus_file, tmp_path):
+    from nextword.training import train
+
+    output = str(tmp_path / "model.keras")
+    stopped = train([corpus_file], tiny_config(), output, verbose=0, log=lambda line: None,
+                    extra_callbacks=[interrupt_after(3)])
+    assert stopped.interrupted
+    folder = tmp_path / "model-backup"
+    metadata = json.loads((folder / "training_metadata.json").read_text())
+    assert (metadata["epoch"], metadata["previous"]["epoch"]) == (3, 2)
+    latest = folder / metadata["weights"]
+    latest.write_bytes(latest.read_bytes()[:latest.stat().st_size // 2])  # cut short
+
+    lines = []
+    resumed = train([corpus_file], tiny_config(), output, verbose=0, log=lines.append)
+    damaged = [line for line in lines if " is damaged " in line]
+    assert len(damaged) == 1, lines
+    assert damaged[0].startswith(f"backup {folder} is damaged ({metadata['weights']}: ")
+    assert damaged[0].endswith("); starting from the last good backup, after epoch 2")
+    assert f"resuming from {folder} after epoch 2" in lines
+    assert resumed.epochs == 6 and not resumed.interrupted
+    with open(tmp_path / "model.history.csv") as handle:
+        epochs = [row.split(",")[0] for row in handle.read().splitlines()[1:]]
+    assert epochs == ["0", "1", "2", "3", "4", "5"]  # epoch 2 redone, not logged twice

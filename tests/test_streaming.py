@@ -6,6 +6,8 @@ import sys
 
 import pytest
 
+pytestmark = pytest.mark.slow  # 20 MB scans in subprocesses, two trainings
+
 MEASURE = """
 import json, resource, sys
 from nextword.data import scan_corpus
@@ -59,5 +61,5 @@ def test_sampled_softmax_reaches_the_full_softmax_validation_loss(corpus_file, t
     for sampled in (0, 24):  # 24 of the tiny vocabulary's 50 words; measured 5% apart
         result = train([corpus_file], Config(sampled_softmax=sampled, **options),
                        str(tmp_path / f"m{sampled}.keras"), verbose=0, log=lambda line: None)
-        losses[sampled] = result["validation_perplexity"]
+        losses[sampled] = result.validation_perplexity
     assert losses[24] == pytest.approx(losses[0], rel=0.10), losses

@@ -7,16 +7,21 @@ import sys
 import zipfile
 
 import numpy as np
+import pytest
 
 
 def test_training_writes_one_keras_file_with_metadata(trained):
     path, result = trained
-    assert os.path.isfile(path) and result["epochs"] >= 3
-    assert 1 < result["validation_perplexity"] < 200
+    assert os.path.isfile(path) and result.epochs >= 3
+    assert 1 < result.validation_perplexity < 200
     with zipfile.ZipFile(path) as archive:
         meta = json.loads(archive.read("nextword.json"))
     assert meta["config"]["units"] == 32 and meta["format_version"] == 1
-    assert meta["training"]["vocabulary_size"] == result["vocabulary_size"]
+    assert meta["training"] == json.loads(json.dumps(result.to_dict()))
+    # The keys `nextword info` and older readers take from the file.
+    assert {"epochs", "training_seconds", "validation_perplexity", "validation_accuracy",
+            "ngram_order", "ngram_entries", "corpus_tokens", "history"} <= set(meta["training"])
+    assert len(meta["training"]["history"]["val_loss"]) == result.epochs
     assert not [n for n in os.listdir(os.path.dirname(path)) if n.startswith(".nextword-")]
 
 
@@ -49,6 +54,7 @@ def test_fresh_process_predicts_identically(trained, predictor):
     np.testing.assert_allclose([p for _, p in here], [p for _, p in there], rtol=1e-5)
 
 
+@pytest.mark.slow
 def test_keras_load_model_in_fresh_process_safe_mode(trained, predictor):
     path, _ = trained
     code = (f"import json, nextword, keras, numpy as np\n"
@@ -68,12 +74,13 @@ def test_history_csv_and_training_curve_picture_beside_the_model(trained):
     with open(stem + ".history.csv") as handle:
         rows = handle.read().splitlines()
     assert rows[0].split(",")[:1] == ["epoch"] and "val_loss" in rows[0]
-    assert len(rows) == 1 + result["epochs"]
+    assert len(rows) == 1 + result.epochs
     with open(stem + ".png", "rb") as handle:
         picture = handle.read()
     assert picture.startswith(b"\x89PNG\r\n\x1a\n") and len(picture) > 10_000
 
 
+@pytest.mark.slow
 def test_python_api_trains_twice_in_one_process(corpus_file, tmp_path):
     # Importing a submodule named `train` used to replace the package's `train` function.
     import nextword
@@ -82,6 +89,21 @@ def test_python_api_trains_twice_in_one_process(corpus_file, tmp_path):
     options = dict(TINY, epochs=1)
     for name in ("first", "second"):
         result = nextword.train(corpus_file, str(tmp_path / f"{name}.keras"), **options)
-        assert result["epochs"] == 1
+        assert result.epochs == 1
     assert callable(nextword.train)
     assert nextword.load(str(tmp_path / "second.keras")).predict("and god")
+
+
+def test_training_result_reads_the_training_entry_of_older_files():
+    from nextword.training import TrainingResult
+
+    older = {"output": "models/nextword.keras", "vocabulary_size": 10000, "corpus_files": 1,
+             "corpus_tokens": 790000, "coverage": 0.99, "network_validation_perplexity": 29.8,
+             "network_validation_accuracy": 0.34, "validation_tokens": 64000,
+             "ngram_order": 0, "ngram_entries": 0, "validation_perplexity": 29.8,
+             "validation_accuracy": 0.34, "epochs": 7, "training_seconds": 546.0,
+             "compute_dtype": "float32", "interrupted": False, "history": {"loss": [4.0]},
+             "written_by_a_later_version": True}
+    result = TrainingResult.from_dict(older)
+    assert result.epochs == 7 and result.ngram_validation_perplexity is None
+    assert result.to_dict() == {k: v for k, v in older.items() if k != "written_by_a_later_version"}
