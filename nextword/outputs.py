@@ -110,8 +110,15 @@ def read_history(path: str) -> dict:
     for row in rows:
         for key, value in row.items():
             if key != "epoch" and key is not None:
-                history.setdefault(key, []).append(float(value) if value else float("nan"))
+                history.setdefault(key, []).append(_number(value))
     return history
+
+
+def _number(value: str) -> float:
+    try:  # CSVLogger writes a 1-element vector (multi-worker logs) as "[x]"
+        return float(value.strip('[]" '))
+    except (ValueError, AttributeError):
+        return float("nan")
 
 
 def trim_history(path: str, epochs: int) -> None:

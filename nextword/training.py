@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import importlib.util
 import os
 import platform
 import shutil
@@ -295,6 +296,9 @@ def train(corpus, config: Config, output: str, verbose: int | str = "auto", log=
     config.validate()
     chief = is_chief(distribute)
     paths = RunPaths.plan(output, backup_dir, plot, tensorboard, chief).check()
+    if tensorboard and importlib.util.find_spec("tensorboard") is None:
+        raise NextwordError("--tensorboard needs the tensorboard package; install it "
+                            "(pip install tensorboard) or leave the option out")
     if verbose == "auto":
         verbose = progress_verbosity()
     from ._tf import quiet_tensorflow

@@ -236,6 +236,19 @@ def test_train_checks_every_path_it_writes_before_reading(corpus_file, tmp_path,
     assert_clear_error(result, message)
 
 
+def test_tensorboard_without_its_package_fails_before_reading(corpus_file, tmp_path,
+                                                              no_training, monkeypatch):
+    import importlib.util
+
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *args: None
+                        if name == "tensorboard" else real_find_spec(name, *args))
+    with unchanged(tmp_path):
+        result = run("train", corpus_file, "-q", "-o", str(tmp_path / "m.keras"),
+                     "--tensorboard", str(tmp_path / "logs"))
+    assert_clear_error(result, "--tensorboard needs the tensorboard package; install it")
+
+
 def test_os_error_while_training_is_one_line(corpus_file, tmp_path, monkeypatch):
     import errno
 
