@@ -14,14 +14,13 @@ import sys
 import click
 
 from . import __version__
-from .config import CELLS, Config
+from .config import Config
 from .errors import NextwordError
+from .options import DEFAULT_MODEL, config_options, training_options
 from .sampling import STRATEGIES
 from .text import find_files
 
-DEFAULT_MODEL = "models/nextword.keras"
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
-defaults = Config()
 
 model_option = click.option(
     "-m", "--model", "model_path", default=DEFAULT_MODEL, envvar="NEXTWORD_MODEL",
@@ -71,14 +70,7 @@ def byte_progress(label: str, files):
 
 @main.command(context_settings=CONTEXT)
 @click.argument("corpus", nargs=-1, required=True)
-@click.option("--max-vocab", type=int, default=defaults.max_vocab, show_default=True,
-              help="Largest vocabulary to keep, the three special tokens included.")
-@click.option("--min-count", type=int, default=defaults.min_count, show_default=True,
-              help="Words seen fewer times than this become the unknown token.")
-@click.option("--lowercase/--keep-case", default=defaults.lowercase, show_default=True,
-              help="Fold words to lower case, or keep their case.")
-@click.option("--encoding", default=defaults.encoding, show_default=True,
-              help="Text encoding of the corpus files (a byte-order mark overrides it).")
+@config_options("max_vocab", "min_count", "lowercase", "encoding")
 @click.option("--vocab-out", type=click.Path(dir_okay=False, writable=True),
               help="Write the kept vocabulary to this file, one token per line, in id order.")
 @click.option("--top", type=int, default=20, show_default=True,
@@ -119,78 +111,7 @@ def preprocess(corpus, max_vocab, min_count, lowercase, encoding, vocab_out, top
 
 @main.command(context_settings=CONTEXT)
 @click.argument("corpus", nargs=-1, required=True)
-@click.option("-o", "--output", default=DEFAULT_MODEL, show_default=True,
-              help="Where to write the .keras model file.")
-@click.option("--cell", type=click.Choice(CELLS), default=defaults.cell, show_default=True,
-              help="The recurrent cell.")
-@click.option("--layers", type=int, default=defaults.layers, show_default=True,
-              help="Number of stacked recurrent layers.")
-@click.option("--units", type=int, default=defaults.units, show_default=True,
-              help="Units in each recurrent layer.")
-@click.option("--embedding-dim", type=int, default=defaults.embedding_dim, show_default=True,
-              help="Size of the word vectors.")
-@click.option("--dropout", type=float, default=defaults.dropout, show_default=True,
-              help="Dropout on the word vectors and between recurrent layers (0 turns it off).")
-@click.option("--tie-weights/--no-tie-weights", default=defaults.tie_weights, show_default=True,
-              help="Share the embedding matrix with the output layer.")
-@click.option("--sequence-length", type=int, default=defaults.sequence_length,
-              show_default=True, help="Tokens per training window; every position is a target.")
-@click.option("--batch-size", type=int, default=defaults.batch_size, show_default=True,
-              help="Windows per training step.")
-@click.option("--epochs", type=int, default=defaults.epochs, show_default=True,
-              help="Most passes over the training windows (early stopping may end sooner).")
-@click.option("--learning-rate", type=float, default=defaults.learning_rate, show_default=True,
-              help="Adam's initial learning rate; halved when validation stops improving.")
-@click.option("--clipnorm", type=float, default=defaults.clipnorm, show_default=True,
-              help="Clip gradients to this global norm (0 turns clipping off).")
-@click.option("--patience", type=int, default=defaults.patience, show_default=True,
-              help="Epochs without validation improvement before stopping early.")
-@click.option("--validation-split", type=float, default=defaults.validation_split,
-              show_default=True, help="Share of windows held out to measure perplexity.")
-@click.option("--max-vocab", type=int, default=defaults.max_vocab, show_default=True,
-              help="Largest vocabulary to keep, the three special tokens included.")
-@click.option("--min-count", type=int, default=defaults.min_count, show_default=True,
-              help="Words seen fewer times than this become the unknown token.")
-@click.option("--lowercase/--keep-case", default=defaults.lowercase, show_default=True,
-              help="Fold words to lower case, or keep their case.")
-@click.option("--encoding", default=defaults.encoding, show_default=True,
-              help="Text encoding of the corpus files (a byte-order mark overrides it).")
-@click.option("--max-minutes", type=float, default=defaults.max_minutes, show_default=True,
-              help="Stop training after this many minutes and keep the best model (0: no limit).")
-@click.option("--sampled-softmax", type=int, default=defaults.sampled_softmax, show_default=True,
-              help="Train against this many sampled words per step instead of the whole "
-                   "vocabulary, when it has more than twice as many (0: always the full "
-                   "softmax). Validation and prediction always use the full softmax.")
-@click.option("--ngram-order", type=int, default=defaults.ngram_order, show_default=True,
-              help="Mix the network with a Kneser-Ney n-gram model of this order counted from "
-                   "the same corpus and stored in the model file (0: the network alone).")
-@click.option("--ngram-max-entries", type=int, default=defaults.ngram_max_entries,
-              show_default=True,
-              help="Prune the rarest long n-grams until at most this many remain (0: keep "
-                   "all); bounds the model file (about 20 bytes per entry).")
-@click.option("--ngram-max-tokens", type=int, default=defaults.ngram_max_tokens,
-              show_default=True,
-              help="Count the n-grams of at most about this many tokens, in evenly spread "
-                   "stretches of a longer corpus (0: all); bounds counting time and memory.")
-@click.option("--mixed-precision/--float32", default=defaults.mixed_precision,
-              show_default=True,
-              help="Train in bfloat16 where the CPU has bf16 units; the saved model is float32.")
-@click.option("--seed", type=int, default=defaults.seed, show_default=True,
-              help="Random seed for the split, shuffling and initial weights.")
-@click.option("--backup-dir", type=click.Path(file_okay=False),
-              help="Where training state is saved so that the same command resumes an "
-                   "interrupted run [default: beside the output, <name>-backup].")
-@click.option("--save-every", type=click.IntRange(min=0), default=0, show_default=True,
-              help="Also save training state every this many steps (0: each epoch only).")
-@click.option("--distribute", type=click.Choice(["none", "mirrored", "multi-worker"]),
-              default="none", show_default=True,
-              help="Train under tf.distribute: mirrored over this machine's GPUs (or CPU), or "
-                   "multi-worker across machines configured by TF_CONFIG (see the README).")
-@click.option("--plot/--no-plot", default=True, show_default=True,
-              help="Draw the training curves into <name>.png beside the model.")
-@click.option("--tensorboard", type=click.Path(file_okay=False),
-              help="Also write TensorBoard logs to this folder.")
-@click.option("-q", "--quiet", is_flag=True, help="No progress bar, only the result.")
+@training_options
 def train(corpus, output, quiet, backup_dir, save_every, distribute, plot, tensorboard,
           **options):
     """Train a model on a corpus (files, folders, globs) and write one .keras file.
@@ -202,46 +123,40 @@ def train(corpus, output, quiet, backup_dir, save_every, distribute, plot, tenso
       # the classic Keras tutorial's model:
       nextword train text.txt --embedding-dim 100 --units 128 --no-tie-weights --dropout 0
     """
-    from .train import train as run_training
+    from .training import train as run_training
 
-    config = Config(**options).validate()
-    from . import storage
-
-    storage.check_writable(output)
-    result = run_training(list(corpus), config, output, verbose=0 if quiet else 1,
-                          log=lambda line: click.echo(line, err=True),
-                          reading_progress=lambda files: byte_progress("reading", files),
-                          backup_dir=backup_dir, save_every=save_every, plot=plot,
-                          distribute=distribute,
-                          extra_callbacks=_tensorboard(tensorboard))
-    if result["output"] is None:
+    try:
+        result = run_training(list(corpus), Config(**options), output,
+                              verbose=0 if quiet else "auto",
+                              log=lambda line: click.echo(line, err=True),
+                              reading_progress=lambda files: byte_progress("reading", files),
+                              backup_dir=backup_dir, save_every=save_every, plot=plot,
+                              distribute=distribute, tensorboard=tensorboard)
+    except OSError as error:  # a disk or permission failure mid-run: one line, not a traceback
+        raise NextwordError(_os_error_line(error)) from None
+    if result.output is None:
         click.echo("worker finished; the chief writes the model")
         return
-    if result["interrupted"]:
+    if result.interrupted:
         click.echo("training was interrupted; the best model so far was saved. Run the same "
                    "command again to resume from the last backup.", err=True)
-    click.echo(f"model\t{result['output']}")
-    if plot and result["history"]:
-        from .train import picture_path
+    click.echo(f"model\t{result.output}")
+    if plot and result.history:
+        from .outputs import picture_path
 
-        click.echo(f"training curves\t{picture_path(result['output'])}")
-    click.echo(f"validation perplexity\t{result['validation_perplexity']:.2f}")
-    click.echo(f"validation accuracy\t{100 * result['validation_accuracy']:.2f}%")
-    if result.get("ngram_order"):
-        click.echo(f"network alone\tperplexity {result['network_validation_perplexity']:.2f}, "
-                   f"accuracy {100 * result['network_validation_accuracy']:.2f}%")
-    click.echo(f"training time\t{result['training_seconds']:.0f} s")
+        click.echo(f"training curves\t{picture_path(result.output)}")
+    click.echo(f"validation perplexity\t{result.validation_perplexity:.2f}")
+    click.echo(f"validation accuracy\t{100 * result.validation_accuracy:.2f}%")
+    if result.ngram_order:
+        click.echo(f"network alone\tperplexity {result.network_validation_perplexity:.2f}, "
+                   f"accuracy {100 * result.network_validation_accuracy:.2f}%")
+    click.echo(f"training time\t{result.training_seconds:.0f} s")
 
 
-def _tensorboard(folder):
-    if not folder:
-        return ()
-    from ._tf import quiet_tensorflow
-
-    quiet_tensorflow()
-    import keras
-
-    return (keras.callbacks.TensorBoard(log_dir=folder),)
+def _os_error_line(error: OSError) -> str:
+    path = " and ".join(str(p) for p in (error.filename, error.filename2) if p) or "a file"
+    return (f"{path}: {error.strerror or error}; check the path, its permissions and the free "
+            "disk space, then run the same command again")
 
 
 def _load(model_path, ngram=True):
@@ -250,18 +165,46 @@ def _load(model_path, ngram=True):
     return Predictor.load(model_path, ngram=ngram)
 
 
-def _print_predictions(predictor, prefix, k):
-    for word, probability in predictor.predict(prefix, k):
+def _print_suggestions(suggestions):
+    for word, probability in suggestions:
         click.echo(f"{word}\t{probability:.4f}")
+
+
+def _answer_lines(answer):
+    """Answer each line of standard input (a terminal or a pipe) until it ends or Ctrl-C.
+
+    Piped answers end with a blank line; a bad line gets its one-line error and the loop goes on.
+    """
+    prompt = sys.stdin.isatty()
+    try:
+        while True:
+            if prompt:
+                click.echo("> ", nl=False, err=True)
+            line = sys.stdin.readline()
+            if not line:
+                break
+            try:
+                answer(line.rstrip("\n"))
+            except NextwordError as error:
+                click.echo(f"Error: {error}", err=True)
+            if not prompt:
+                click.echo()
+    except KeyboardInterrupt:
+        click.echo(err=True)
+
+
+k_option = click.option("-k", "--top-k", "k", type=int, default=5, show_default=True,
+                        help="How many words to list.")
+interactive_option = click.option(
+    "-i", "--interactive", is_flag=True,
+    help="Read texts line by line from standard input and answer each.")
 
 
 @main.command(context_settings=CONTEXT)
 @click.argument("prefix", required=False, default="")
 @model_option
-@click.option("-k", "--top-k", "k", type=int, default=5, show_default=True,
-              help="How many next words to list.")
-@click.option("-i", "--interactive", is_flag=True,
-              help="Read prefixes line by line from standard input and answer each.")
+@k_option
+@interactive_option
 def predict(prefix, model_path, k, interactive):
     """List the most likely next words after PREFIX, as word<TAB>probability.
 
@@ -275,24 +218,37 @@ def predict(prefix, model_path, k, interactive):
         raise NextwordError(f"-k/--top-k must be at least 1, got {k}")
     predictor = _load(model_path)
     if not interactive:
-        _print_predictions(predictor, prefix, k)
+        _print_suggestions(predictor.predict(prefix, k))
         return
-    prompt = sys.stdin.isatty()
-    try:
-        while True:
-            if prompt:
-                click.echo("> ", nl=False, err=True)
-            line = sys.stdin.readline()
-            if not line:
-                break
-            try:
-                _print_predictions(predictor, line.rstrip("\n"), k)
-            except NextwordError as error:
-                click.echo(f"Error: {error}", err=True)
-            if not prompt:
-                click.echo()
-    except KeyboardInterrupt:
-        click.echo(err=True)
+    _answer_lines(lambda line: _print_suggestions(predictor.predict(line, k)))
+
+
+@main.command(context_settings=CONTEXT)
+@click.argument("text", required=False, default="")
+@model_option
+@k_option
+@interactive_option
+def complete(text, model_path, k, interactive):
+    """Complete the word being typed at the end of TEXT, or suggest the next word.
+
+    If TEXT ends inside a word, lists the vocabulary words that begin with the typed part,
+    ranked by the model given the words before it (probabilities renormalised over them); if
+    it ends with a space, lists the next words as `predict` does. Prints word<TAB>probability;
+    nothing when no word begins with the typed part.
+
+    \b
+    Examples:
+      nextword complete "and the lo"
+      nextword complete "and the lord "
+      printf 'and the lo\\nmoses sa\\n' | nextword complete -i -k 3
+    """
+    if k < 1:
+        raise NextwordError(f"-k/--top-k must be at least 1, got {k}")
+    predictor = _load(model_path)
+    if not interactive:
+        _print_suggestions(predictor.complete(text, k))
+        return
+    _answer_lines(lambda line: _print_suggestions(predictor.complete(line, k)))
 
 
 @main.command(context_settings=CONTEXT)
@@ -363,27 +319,50 @@ def generate(prefix, model_path, words, strategy, temperature, top_k, top_p, bea
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object, for scripts.")
 @click.option("--ngram/--network-only", default=True, show_default=True,
               help="Score with the model's n-gram mixture, or the network alone.")
-def evaluate(text, model_path, as_json, ngram):
+@click.option("--keystrokes", is_flag=True,
+              help="Also simulate a typist who picks the word being typed as soon as it is "
+                   "among the suggestions, and report the share of keystrokes saved.")
+@click.option("--suggestions", type=int, default=3, show_default=True,
+              help="How many suggestions the simulated typist sees (with --keystrokes).")
+def evaluate(text, model_path, as_json, ngram, keystrokes, suggestions):
     """Report perplexity and top-1/top-5 accuracy of a model on held-out TEXT files.
 
+    With --keystrokes, also the keystroke savings: before each keystroke the typist sees
+    --suggestions words for the word being typed (`complete` given the line so far) and takes
+    the word as soon as it is offered (one keystroke, the space after it free).
+
     \b
-    Example:
+    Examples:
       nextword evaluate data/kjv.valid.txt --json
+      nextword evaluate data/kjv.valid.txt --keystrokes --suggestions 5
     """
     from .metrics import evaluate as run_evaluation
 
+    if suggestions < 1:
+        raise NextwordError(f"--suggestions must be at least 1, got {suggestions}")
     found = find_files(text)
     predictor = _load(model_path, ngram=ngram)
     with byte_progress("evaluating", found.files) as update:
         result = run_evaluation(predictor, list(text), on_bytes=update, found=found)
+    report = result.to_dict()
+    if keystrokes:
+        from .keystrokes import simulate
+
+        with byte_progress("typing", found.files) as update:
+            typed = simulate(predictor, found.files, [suggestions], on_bytes=update)[suggestions]
+        report.update(keystroke_savings=typed.savings, suggestions=suggestions)
     if as_json:
-        click.echo(json.dumps(result.to_dict()))
+        click.echo(json.dumps(report))
         return
     click.echo(f"tokens\t{result.tokens}")
     click.echo(f"perplexity\t{result.perplexity:.2f}")
     click.echo(f"top-1 accuracy\t{100 * result.top1_accuracy:.2f}%")
     click.echo(f"top-5 accuracy\t{100 * result.top5_accuracy:.2f}%")
     click.echo(f"unknown-word rate\t{100 * result.unknown_rate:.2f}%")
+    if keystrokes:
+        click.echo(f"keystroke savings\t{100 * typed.savings:.2f}% with {suggestions} "
+                   f"suggestion{'s' if suggestions > 1 else ''} ({typed.keystrokes:,} of "
+                   f"{typed.keystrokes_without:,} keystrokes)")
 
 
 @main.command(context_settings=CONTEXT)
@@ -401,7 +380,7 @@ def info(model_path):
         ("model", model_path),
         ("cell", config.cell), ("layers", config.layers), ("units", config.units),
         ("embedding dim", config.embedding_dim), ("tied weights", config.tie_weights),
-        ("parameters", predictor.core.count_params()),
+        ("parameters", predictor.parameters),
         ("vocabulary size", len(predictor.vocabulary)),
         ("sequence length", config.sequence_length),
         ("corpus files", ", ".join(config.corpus)),

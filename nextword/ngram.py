@@ -198,26 +198,27 @@ class NGramTable:
 
         history: the real ids before the next token, oldest first (only the last order - 1
             matter). The distribution is `unigram weight * unigram` plus, for each part
-            (words, values), `values` at `words` (one part per order whose context was seen;
-            words are unique within a part). It equals a row of `distributions` without
+            (words, alphas, scale), `scale * alphas` at `words` (one part per order whose
+            context was seen). It equals a row of `distributions` without
             building a vocabulary-sized vector per order: a prediction step costs a few
             searches and the seen continuations, not the vocabulary.
         """
-        history = [int(i) for i in history][-(self.order - 1):] if self.order > 1 else []
+        # The context keys of orders 2, 3, ...: the newest id least significant.
+        keys, key, place = [], 0, 1
+        for word in reversed(list(history)[-(self.order - 1):] if self.order > 1 else []):
+            key += int(word) * place
+            place *= self.vocab_size
+            keys.append(key)
         scale, parts, bucket = 1.0, [], 0
-        for n in range(min(len(history) + 1, self.order), 1, -1):
+        for n in range(len(keys) + 1, 1, -1):  # the longest context first
             table = self.orders[n - 2]
-            if len(table.keys) == 0:
+            key = keys[n - 2]
+            where = int(table.keys.searchsorted(key))
+            if where == len(table.keys) or table.keys[where] != key:
                 continue
-            key = 0
-            for word in history[-(n - 1):]:
-                key = key * self.vocab_size + word
-            where = int(np.searchsorted(table.keys, key))
-            if where == len(table.keys) or int(table.keys[where]) != key:
-                continue
-            begin, end = int(table.starts[where]), int(table.starts[where + 1])
+            begin, end = table.starts[where:where + 2].tolist()
             if end > begin:
-                parts.append((table.words[begin:end], scale * table.alphas[begin:end]))
+                parts.append((table.words[begin:end], table.alphas[begin:end], scale))
             if not bucket:  # the longest context seen names the bucket
                 bucket = 1 + (n - 2) * COUNT_BUCKETS + int(table.classes[where])
             scale *= float(table.gammas[where])
@@ -226,15 +227,15 @@ class NGramTable:
     def mix_into(self, network: np.ndarray, history, weights: np.ndarray) -> np.ndarray:
         """The mixture w * network + (1 - w) * n-gram for one history, mixed sparsely.
 
-        network: the network's probabilities (vocab,); weights: the network's weight per
-        bucket. Returns a new (vocab,) array.
+        network: the network's probabilities (vocab,), overwritten with the mixture, which
+        is returned; weights: the network's weight per bucket.
         """
         unigram_weight, parts, bucket = self.lookup(history)
         w = float(weights[bucket])
-        mixed = network * np.float32(w)
+        mixed = np.multiply(network, np.float32(w), out=network)
         mixed += np.float32((1.0 - w) * unigram_weight) * self.unigram
-        for words, values in parts:
-            mixed[words] += np.float32(1.0 - w) * values
+        for words, alphas, scale in parts:  # words are unique within a part
+            mixed[words] += alphas * np.float32((1.0 - w) * scale)
         return mixed
 
     def bucket_count(self) -> int:

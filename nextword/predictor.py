@@ -106,7 +106,10 @@ class Predictor:
         logits, network_state = self._stepper.advance(token_ids, state[:-1])
         history = np.concatenate([state[-1], token_ids], axis=1)[:, -(self.ngram.order - 1):]
         network = sampling.softmax(logits)
-        if len(network) <= SPARSE_ROWS:
+        if len(network) == 1:  # predicting, completing, generating: the common case
+            mixed = self.ngram.mix_into(network[0], history[0][history[0] >= 0],
+                                        self.mixture)[None]
+        elif len(network) <= SPARSE_ROWS:
             mixed = np.stack([self.ngram.mix_into(row, h[h >= 0], self.mixture)
                               for row, h in zip(network, history)])
         else:
@@ -120,7 +123,7 @@ class Predictor:
             return self._stepper.advance(token_ids, state if state is not None
                                          else self.initial_state(len(token_ids)))
         probabilities, state = self._next(token_ids, state)
-        return np.log(np.maximum(probabilities, 1e-30)), state
+        return _log(probabilities), state
 
     def step(self, token_ids: np.ndarray, state):
         """Feed one token per row; returns (logits (batch, vocab), new state)."""
@@ -141,8 +144,7 @@ class Predictor:
         logits = logits.reshape(batch * time, -1)
         for begin in range(0, len(logits), SCORE_ROWS):
             rows = slice(begin, begin + SCORE_ROWS)
-            mixed = self._mix_dense(sampling.softmax(logits[rows]), histories[rows])
-            logits[rows] = np.log(np.maximum(mixed, 1e-30))
+            logits[rows] = _log(self._mix_dense(sampling.softmax(logits[rows]), histories[rows]))
         return logits.reshape(batch, time, -1), tuple(network_state) + (ids[:, -keep:],)
 
     def _mix_dense(self, network: np.ndarray, history: np.ndarray) -> np.ndarray:
@@ -274,6 +276,12 @@ class Predictor:
                                        rng, self.banned, stop, temperature, repetition_penalty,
                                        no_repeat_ngram)
         return self.vocabulary.decode(chosen)
+
+
+def _log(probabilities: np.ndarray) -> np.ndarray:
+    """Log-probabilities, in place (a mixture has no logits; its log serves as them)."""
+    np.maximum(probabilities, 1e-30, out=probabilities)
+    return np.log(probabilities, out=probabilities)
 
 
 def _check_k(k: int) -> None:

@@ -16,9 +16,11 @@ from .errors import NextwordError
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:
-    shifted = logits - np.max(logits, axis=-1, keepdims=True)
-    exp = np.exp(shifted)
-    return exp / exp.sum(axis=-1, keepdims=True)
+    """Probabilities from logits along the last axis (a new array; logits are kept)."""
+    exp = np.subtract(logits, np.max(logits, axis=-1, keepdims=True))
+    np.exp(exp, out=exp)
+    exp /= exp.sum(axis=-1, keepdims=True)
+    return exp
 
 
 class Greedy:
