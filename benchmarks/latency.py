@@ -1,7 +1,12 @@
-"""Prediction latency: in-process predict of a 20-word prefix, and a cold `nextword predict`.
+"""Prediction latency: in-process predict/complete/step, and a cold `nextword predict`.
 
 Uses the model at --model when it exists (default models/nextword.keras), else a random-weight
 model of the default size over 10,000 words (latency does not depend on what was learned).
+Every figure comes from the same run, so the ratios hold across machines of different speed:
+
+- cold `nextword predict` against a bare `python -c "import tensorflow"` (goal <= 0.15x);
+- one prediction step with the n-gram mixture against the network alone (goal <= 1.3x);
+- `complete` of a word being typed against `predict` of the same context (goal <= 1.2x).
 
     python benchmarks/latency.py [--model models/nextword.keras] [--calls 300]
 """
@@ -18,6 +23,7 @@ import numpy as np
 
 PREFIX = ("and it came to pass after these things that god did tempt abraham and said unto "
           "him abraham and he")  # 20 words
+TYPED = PREFIX + " sa"  # "said" being typed
 
 
 def random_model(path):
@@ -30,14 +36,39 @@ def random_model(path):
     from nextword.model import build_model, build_predictor_model
 
     config = Config()
-    words = sorted(set(PREFIX.split())) + [f"w{i}" for i in range(10000)]
+    words = sorted(set(PREFIX.split()) | {"said"}) + [f"w{i}" for i in range(10000)]
     vocabulary = Vocabulary(list(SPECIALS) + words[:10000 - 3])
     model = build_predictor_model(build_model(config, len(vocabulary)), vocabulary)
     storage.save(model, {"config": config.to_dict()}, path)
 
 
-def percentile(values, q):
-    return float(np.percentile(values, q))
+def paired_timings(first, second, calls):
+    """Timings of two functions called in alternation, so both see the same machine load."""
+    for _ in range(10):
+        first(), second()
+    times = ([], [])
+    for _ in range(calls):
+        for function, out in zip((first, second), times):
+            started = time.perf_counter()
+            function()
+            out.append((time.perf_counter() - started) * 1000)
+    return times
+
+
+def one_step(predictor):
+    """A function that feeds one token from a carried state and returns the probabilities."""
+    ids = np.array([predictor.encode(PREFIX)], dtype=np.int32)
+    _, state = predictor.advance(ids[:, :-1])
+    return lambda: predictor._next(ids[:, -1:], state)
+
+
+def cold(command, runs):
+    out = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        subprocess.run(command, check=True, capture_output=True)
+        out.append(time.perf_counter() - started)
+    return statistics.median(out)
 
 
 def main():
@@ -54,34 +85,33 @@ def main():
     import nextword
 
     predictor = nextword.load(path)
-    for _ in range(10):
-        predictor.predict(PREFIX)
-    timings = []
-    for _ in range(args.calls):
-        started = time.perf_counter()
-        predictor.predict(PREFIX)
-        timings.append((time.perf_counter() - started) * 1000)
-
-    def cold(command):
-        runs = []
-        for _ in range(args.cold_runs):
-            started = time.perf_counter()
-            subprocess.run(command, check=True, capture_output=True)
-            runs.append(time.perf_counter() - started)
-        return statistics.median(runs)
-
+    alone = nextword.load(path, ngram=False)
+    predict, complete = paired_timings(lambda: predictor.predict(PREFIX),
+                                       lambda: predictor.complete(TYPED), args.calls)
+    step_mixed, step_alone = paired_timings(one_step(predictor), one_step(alone),
+                                            args.calls * 3)
+    if not predictor.ngram:
+        step_mixed = None
     script = os.path.join(os.path.dirname(sys.executable), "nextword")
-    cold_cli = cold([script, "predict", PREFIX, "-m", path])
-    cold_import = cold([sys.executable, "-c", "import tensorflow"])
+    cold_cli = cold([script, "predict", PREFIX, "-m", path], args.cold_runs)
+    cold_import = cold([sys.executable, "-c", "import tensorflow"], args.cold_runs)
+    median = statistics.median
     print(f"model: {path} ({len(predictor.vocabulary):,} words, {predictor.config.layers}x"
-          f"{predictor.config.units} {predictor.config.cell})\n")
+          f"{predictor.config.units} {predictor.config.cell}, n-gram order "
+          f"{predictor.ngram.order if predictor.ngram else 0})\n")
     print("| measure | value |")
     print("|---|---|")
-    print(f"| in-process predict, 20-word prefix, median | {statistics.median(timings):.2f} ms |")
-    print(f"| in-process predict, p95 | {percentile(timings, 95):.2f} ms |")
+    print(f"| in-process predict, 20-word prefix, median | {median(predict):.2f} ms |")
+    print(f"| in-process predict, p95 | {np.percentile(predict, 95):.2f} ms |")
+    print(f"| in-process complete of \"sa\" after the same prefix, median | "
+          f"{median(complete):.2f} ms ({median(complete) / median(predict):.2f}x predict) |")
+    print(f"| one step, network alone, median | {median(step_alone):.3f} ms |")
+    if step_mixed:
+        print(f"| one step with the n-gram mixture, median | {median(step_mixed):.3f} ms "
+              f"(+{100 * (median(step_mixed) / median(step_alone) - 1):.0f}%) |")
     print(f"| cold `nextword predict` process, median of {args.cold_runs} | {cold_cli:.2f} s |")
     print(f"| `python -c 'import tensorflow'`, median | {cold_import:.2f} s |")
-    print(f"| cold CLI beyond the TensorFlow import | {cold_cli - cold_import:.2f} s |")
+    print(f"| cold CLI / TensorFlow import | {cold_cli / cold_import:.2f}x |")
 
 
 if __name__ == "__main__":

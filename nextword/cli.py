@@ -16,8 +16,7 @@ import click
 from . import __version__
 from .config import Config
 from .errors import NextwordError
-from .options import DEFAULT_MODEL, config_options, training_options
-from .sampling import STRATEGIES
+from .options import DEFAULT_MODEL, config_options, generation_options, training_options
 from .text import find_files
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -254,29 +253,10 @@ def complete(text, model_path, k, interactive):
 @main.command(context_settings=CONTEXT)
 @click.argument("prefix", required=False, default="")
 @model_option
-@click.option("-n", "--words", type=int, default=30, show_default=True,
-              help="Most words to generate.")
-@click.option("--strategy", type=click.Choice(STRATEGIES), default="top-p", show_default=True,
-              help="How to choose each word: the most likely, a draw from all, from the k most "
-                   "likely, from the nucleus of probability p, or beam search.")
-@click.option("--temperature", type=float, default=0.8, show_default=True,
-              help="Below 1 sharpens the distribution, above 1 flattens it.")
-@click.option("--top-k", type=int, default=40, show_default=True,
-              help="Words to draw from with --strategy top-k.")
-@click.option("--top-p", type=float, default=0.9, show_default=True,
-              help="Probability mass to draw from with --strategy top-p.")
-@click.option("--beams", type=int, default=4, show_default=True,
-              help="Hypotheses kept with --strategy beam.")
-@click.option("--repetition-penalty", type=float, default=1.2, show_default=True,
-              help="Above 1 makes words already used less likely (1 turns it off).")
-@click.option("--no-repeat-ngram", type=int, default=0, show_default=True,
-              help="Never repeat an n-gram of this many words (0 turns it off).")
-@click.option("--stop-at-eol", is_flag=True, help="End the text at the first end of line.")
-@click.option("--seed", type=int, default=None, help="Random seed: same seed, same text.")
+@generation_options
 @click.option("--count", type=int, default=1, show_default=True,
               help="How many continuations to print, separated by blank lines.")
-def generate(prefix, model_path, words, strategy, temperature, top_k, top_p, beams,
-             repetition_penalty, no_repeat_ngram, stop_at_eol, seed, count):
+def generate(prefix, model_path, count, **settings):
     """Continue PREFIX with generated text.
 
     \b
@@ -285,32 +265,23 @@ def generate(prefix, model_path, words, strategy, temperature, top_k, top_p, bea
       nextword generate "in the beginning" --strategy beam --beams 8 --stop-at-eol
       nextword generate "the king" --strategy top-k --top-k 20 --count 3
     """
-    from .sampling import check_temperature, make_sampler
+    from .generation import GenerationConfig
 
-    if words < 1:
-        raise NextwordError(f"--words must be at least 1, got {words}")
+    config = GenerationConfig(**settings)  # checks every setting before the model loads
     if count < 1:
         raise NextwordError(f"--count must be at least 1, got {count}")
-    if beams < 1:
-        raise NextwordError(f"--beams must be at least 1, got {beams}")
-    check_temperature(temperature)
-    if strategy != "beam":
-        make_sampler(strategy, top_k, top_p)
-    if top_k < 1:
-        raise NextwordError(f"--top-k must be at least 1, got {top_k}")
-    if not 0 < top_p <= 1:
-        raise NextwordError(f"--top-p must be in (0, 1], got {top_p}")
     predictor = _load(model_path)
     for index in range(count):
-        text = predictor.generate(
-            prefix, words=words, strategy=strategy, temperature=temperature, top_k=top_k,
-            top_p=top_p, beams=beams, repetition_penalty=repetition_penalty,
-            no_repeat_ngram=no_repeat_ngram, stop_at_eol=stop_at_eol,
-            seed=None if seed is None else seed + index)
+        seed = None if config.seed is None else config.seed + index
+        text = predictor.generate(prefix, config.replace(seed=seed))
         if index:
             click.echo()
-        joined = prefix + ("" if not text or text[0] in ",.;:?!)'\n" or not prefix else " ") + text
-        click.echo(joined.rstrip("\n"))
+        click.echo(join_continuation(prefix, text).rstrip("\n"))
+
+
+def join_continuation(prefix: str, text: str) -> str:
+    """The prefix and its generated continuation as one text (punctuation attached)."""
+    return prefix + ("" if not text or text[0] in ",.;:?!)'\n" or not prefix else " ") + text
 
 
 @main.command(context_settings=CONTEXT)

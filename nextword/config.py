@@ -16,16 +16,19 @@ from .errors import NextwordError
 CELLS = ("simplernn", "lstm", "gru")
 
 
-def option(default, help: str, flag: str | None = None, choices: tuple | None = None):
-    """A Config field that is also a `nextword train` option.
+def option(default, help: str, flag: str | None = None, choices: tuple | None = None,
+           type: type | None = None):
+    """A dataclass field that is also a command-line option (Config, GenerationConfig).
 
     Args:
-        default: the default value; its type is the option's type.
+        default: the default value; its type is the option's type unless `type` is given.
         help: the option's help text, one or more full sentences.
         flag: the click flag declaration when not `--field-name` (an on/off pair for booleans).
         choices: the allowed values, for a click.Choice.
+        type: the option's type where the default does not show it (a default of None).
     """
-    return field(default=default, metadata={"help": help, "flag": flag, "choices": choices})
+    return field(default=default, metadata={"help": help, "flag": flag, "choices": choices,
+                                            "type": type})
 
 
 @dataclass

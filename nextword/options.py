@@ -17,14 +17,23 @@ MODEL_VARIABLE = "NEXTWORD_MODEL"  # the model every command reads, and train wr
 
 
 def config_option(field) -> callable:
-    """The click option of one Config field."""
+    """The click option of one field declared with config.option (Config, GenerationConfig)."""
     flag = field.metadata["flag"] or "--" + field.name.replace("_", "-")
-    settings = {"default": field.default, "show_default": True, "help": field.metadata["help"]}
+    if not flag.startswith("--") and "/" in flag:
+        flags = flag.split("/")  # "-n/--words": a short and a long name
+    else:
+        flags = [flag]  # "--name", or an on/off pair "--name/--no-name"
+    settings = {"default": field.default, "show_default": field.default is not None,
+                "help": field.metadata["help"]}
     if field.metadata["choices"]:
         settings["type"] = click.Choice(field.metadata["choices"])
+    elif field.metadata.get("type"):
+        settings["type"] = field.metadata["type"]
     elif not isinstance(field.default, bool):  # a boolean's flag pair says what it is
         settings["type"] = type(field.default)
-    return click.option(flag, field.name, **settings)
+    elif "/" not in flag:
+        settings["is_flag"] = True
+    return click.option(*flags, field.name, **settings)
 
 
 def config_options(*names: str) -> callable:
@@ -74,3 +83,12 @@ def training_options(command):
     for option in reversed(RUN_OPTIONS):
         command = option(command)
     return OUTPUT_OPTION(config_options()(command))
+
+
+def generation_options(command):
+    """Every GenerationConfig field as an option (generate; the server's fields match them)."""
+    from .generation import GenerationConfig
+
+    for field in reversed(GenerationConfig.options()):
+        command = config_option(field)(command)
+    return command

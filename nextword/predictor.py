@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import archive, sampling, storage
+from . import archive, generation, sampling, storage
 from .completion import PrefixIndex, typed_word
 from .errors import NextwordError
+from .generation import GenerationConfig
 from .ngram import NGramTable, histories as ngram_histories, mix
 from .stepper import NumpyStepper
 from .text import detokenize, tokenize
@@ -107,8 +108,8 @@ class Predictor:
         history = np.concatenate([state[-1], token_ids], axis=1)[:, -(self.ngram.order - 1):]
         network = sampling.softmax(logits)
         if len(network) == 1:  # predicting, completing, generating: the common case
-            mixed = self.ngram.mix_into(network[0], history[0][history[0] >= 0],
-                                        self.mixture)[None]
+            real = [word for word in history[0].tolist() if word >= 0]
+            mixed = self.ngram.mix_into(network[0], real, self.mixture)[None]
         elif len(network) <= SPARSE_ROWS:
             mixed = np.stack([self.ngram.mix_into(row, h[h >= 0], self.mixture)
                               for row, h in zip(network, history)])
@@ -244,38 +245,35 @@ class Predictor:
         total = float(probabilities[candidates].sum())
         return [(word, p / total) for word, p in chosen], "completion"
 
-    def generate(self, prefix: str = "", words: int = 20, strategy: str = "top-p",
-                 temperature: float = 1.0, top_k: int = 40, top_p: float = 0.9,
-                 beams: int = 4, repetition_penalty: float = 1.0, no_repeat_ngram: int = 0,
-                 stop_at_eol: bool = False, seed: int | None = None) -> str:
-        """A continuation of prefix, as text (punctuation attached, end-of-line as a newline)."""
-        return detokenize(self.generate_tokens(
-            prefix, words, strategy, temperature, top_k, top_p, beams, repetition_penalty,
-            no_repeat_ngram, stop_at_eol, seed), eol=EOL)
+    def generate(self, prefix: str = "", config: GenerationConfig | None = None,
+                 **settings) -> str:
+        """A continuation of prefix, as text (punctuation attached, end-of-line as a newline).
 
-    def generate_tokens(self, prefix="", words=20, strategy="top-p", temperature=1.0, top_k=40,
-                        top_p=0.9, beams=4, repetition_penalty=1.0, no_repeat_ngram=0,
-                        stop_at_eol=False, seed=None) -> list[str]:
+        config: a GenerationConfig; keyword settings (words=..., strategy=..., seed=...)
+        override its fields. Same settings and seed, same text.
+        """
+        return detokenize(self.generate_tokens(prefix, config, **settings), eol=EOL)
+
+    def generate_tokens(self, prefix: str = "", config: GenerationConfig | None = None,
+                        **settings) -> list[str]:
         """Like generate, but returns the generated tokens."""
-        if words < 1:
-            raise NextwordError(f"--words must be at least 1, got {words}")
-        if repetition_penalty <= 0:
-            raise NextwordError(f"--repetition-penalty must be above 0, got {repetition_penalty}")
-        sampling.check_temperature(temperature)
+        config = (config or GenerationConfig()).replace(**settings) if settings \
+            else config or GenerationConfig()
         history = self.encode(prefix)
-        logits, state = self.advance(np.array([history]))
-        stop = EOL_ID if stop_at_eol else None
-        if strategy == "beam":
-            chosen = sampling.beam_search(self.step, state, logits[0], history, words, beams,
-                                          self.banned, stop, repetition_penalty,
-                                          no_repeat_ngram, self.select_state)
+        probabilities, state = self._next(np.array([history], dtype=np.int32), None)
+        stop = EOL_ID if config.stop_at_eol else None
+        if config.strategy == "beam":
+            chosen = generation.beam_search(self.step_probabilities, state, probabilities[0],
+                                            history, config, self.banned, stop,
+                                            self.select_state)
         else:
-            sampler = sampling.make_sampler(strategy, top_k, top_p)
-            rng = np.random.default_rng(seed)
-            chosen = sampling.generate(self.step, state, logits[0], history, words, sampler,
-                                       rng, self.banned, stop, temperature, repetition_penalty,
-                                       no_repeat_ngram)
+            chosen = generation.generate(self.step_probabilities, state, probabilities[0],
+                                         history, config, self.banned, stop)
         return self.vocabulary.decode(chosen)
+
+    def step_probabilities(self, token_ids: np.ndarray, state):
+        """Feed one token per row; returns (next-id probabilities (batch, vocab), state)."""
+        return self._next(np.asarray(token_ids, dtype=np.int32)[:, None], state)
 
 
 def _log(probabilities: np.ndarray) -> np.ndarray:
