@@ -1,6 +1,7 @@
 """nextword: train word-level next-word prediction models on your own text.
 
-The package imports without TensorFlow; `load` and `train` import it when first called.
+The package imports without TensorFlow. `load` never imports it (prediction runs in numpy);
+`train` imports it when called.
 """
 
 __version__ = "0.1.0"
@@ -10,6 +11,14 @@ from .errors import NextwordError  # noqa: E402
 from ._register import register_when_keras_loads  # noqa: E402
 
 register_when_keras_loads()
+
+
+def __getattr__(name):
+    if name == "GenerationConfig":  # imported on first use: it brings numpy
+        from .generation import GenerationConfig
+
+        return GenerationConfig
+    raise AttributeError(f"module 'nextword' has no attribute {name!r}")
 
 
 def load(path: str, ngram: bool = True):
@@ -39,4 +48,4 @@ def train(corpus, output: str = "models/nextword.keras", config: Config | None =
     return run_training(corpus, config, output)
 
 
-__all__ = ["Config", "NextwordError", "load", "train", "__version__"]
+__all__ = ["Config", "GenerationConfig", "NextwordError", "load", "train", "__version__"]
