@@ -38,6 +38,10 @@ class Group(click.Group):
         except MemoryError:
             raise click.ClickException("out of memory; lower --batch-size, --units or "
                                        "--max-vocab") from None
+        except OSError as error:  # a disk, a permission, a path: name it, no traceback
+            where = f"{error.filename}: " if error.filename else ""
+            raise click.ClickException(f"{where}{error.strerror or error}; check the path "
+                                       "and the disk") from None
 
 
 @click.group(cls=Group, context_settings=CONTEXT)

@@ -94,7 +94,7 @@ def load(path: str):
     meta = read_meta(path)
     import keras
 
-    from . import layers  # noqa: F401  registers TiedEmbedding for deserialisation
+    from . import layers  # noqa: F401  registers TiedEmbedding and NGramMixture for loading
 
     try:
         model = keras.saving.load_model(path, compile=False, safe_mode=True)

@@ -382,3 +382,35 @@ def test_message_says_what_to_do(tmp_path, case):
         result = run("predict", "and god", "-m", str(folder))
     assert result.exit_code == 1
     assert says_what_to_do(result), result.stderr
+
+
+# ----- causes named, not hidden -------------------------------------------------------------
+def test_os_error_in_any_command_is_one_line(corpus_file, tmp_path):
+    """preprocess writing its vocabulary where it cannot: one line naming the path."""
+    result = run("preprocess", corpus_file, "--vocab-out", "/proc/vocab.txt")
+    assert_one_line_error(result, "/proc/vocab.txt: ")
+
+
+def test_keras_load_failure_names_its_cause(trained, monkeypatch):
+    """A Keras version mismatch is not called a damaged file (it was, before)."""
+    import keras
+
+    from nextword import storage
+
+    def mismatch(*args, **kwargs):
+        raise TypeError("Could not deserialize class 'GRU': unexpected keyword 'foo'")
+
+    monkeypatch.setattr(keras.saving, "load_model", mismatch)
+    with pytest.raises(NextwordError) as caught:
+        storage.load(trained[0])
+    message = str(caught.value)
+    assert f"could not be loaded by Keras {keras.__version__}" in message
+    assert "TypeError: Could not deserialize class 'GRU'" in message
+    assert "damaged" not in message
+
+    def disk_error(*args, **kwargs):
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(keras.saving, "load_model", disk_error)
+    with pytest.raises(NextwordError, match="could not read .*: Input/output error"):
+        storage.load(trained[0])
