@@ -21,14 +21,16 @@ def __getattr__(name):
     raise AttributeError(f"module 'nextword' has no attribute {name!r}")
 
 
-def load(path: str, ngram: bool = True):
+def load(path: str, ngram: bool = True, cache_size: int = 256):
     """Load a .keras model file written by nextword; returns a Predictor.
 
-    ngram=False ignores the file's n-gram model: the network alone predicts.
+    ngram=False ignores the file's n-gram model: the network alone predicts. cache_size:
+    how many recent texts keep their model state (0: none), so that the next keystroke or word
+    of a text costs one step. TensorFlow is not imported.
     """
     from .predictor import Predictor
 
-    return Predictor.load(path, ngram=ngram)
+    return Predictor.load(path, ngram=ngram, cache_size=cache_size)
 
 
 def train(corpus, output: str = "models/nextword.keras", config: Config | None = None, **options):

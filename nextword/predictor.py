@@ -15,6 +15,9 @@ part is mixed sparsely: the seen continuations and the back-off weight of the un
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+
 import numpy as np
 
 from . import archive, generation, sampling, storage
@@ -22,12 +25,14 @@ from .completion import PrefixIndex, typed_word
 from .errors import NextwordError
 from .generation import GenerationConfig
 from .ngram import NGramTable, histories as ngram_histories, mix
+from .results import TrainingResult
 from .stepper import NumpyStepper
 from .text import detokenize, tokenize
 from .vocab import EOL, EOL_ID, PAD_ID, SPECIALS, UNK_ID, Vocabulary
 
 SPARSE_ROWS = 16  # up to this many rows (a prediction, a beam) mix the n-gram model sparsely
 SCORE_ROWS = 1024  # rows mixed densely at a time when scoring: bounds memory
+CACHE_SIZE = 256  # contexts kept by default (about 8 MB for a 8,000-word vocabulary)
 
 
 class Predictor:
@@ -42,7 +47,8 @@ class Predictor:
         model: the Keras model in the file, loaded (with TensorFlow) on first access.
     """
 
-    def __init__(self, arrays: archive.ModelArrays, ngram: bool = True):
+    def __init__(self, arrays: archive.ModelArrays, ngram: bool = True,
+                 cache_size: int = CACHE_SIZE):
         self.path = arrays.path
         self.meta = arrays.meta
         self.config = arrays.config
@@ -57,14 +63,16 @@ class Predictor:
             self.mixture = np.asarray(arrays.mixture, dtype=np.float32)
         self._model = None
         self._prefixes = None
+        self._cache = ContextCache(cache_size)
 
     @classmethod
-    def load(cls, path: str, ngram: bool = True) -> "Predictor":
+    def load(cls, path: str, ngram: bool = True, cache_size: int = CACHE_SIZE) -> "Predictor":
         """Read a .keras file written by nextword; nothing from the file is executed.
 
         ngram=False ignores the file's n-gram model: the network alone predicts.
+        cache_size: contexts whose state and distribution are kept (0: none), see ContextCache.
         """
-        return cls(archive.read(path), ngram=ngram)
+        return cls(archive.read(path), ngram=ngram, cache_size=cache_size)
 
     @property
     def model(self):
@@ -78,6 +86,34 @@ class Predictor:
             quiet_tensorflow()
             self._model, _ = storage.load(self.path)
         return self._model
+
+    @property
+    def training_result(self) -> TrainingResult:
+        """What training reported (fields a file does not hold are None)."""
+        return TrainingResult.from_dict(self.training)
+
+    def describe(self) -> dict:
+        """What the model is and how it was trained: `nextword info`, the server's /v1/model."""
+        config, result = self.config, self.training_result
+        versions = self.meta.get("versions", {})
+        return {
+            "model": self.path,
+            "cell": config.cell, "layers": config.layers, "units": config.units,
+            "embedding dim": config.embedding_dim, "tied weights": config.tie_weights,
+            "parameters": self.parameters,
+            "vocabulary size": len(self.vocabulary),
+            "sequence length": config.sequence_length,
+            "corpus files": ", ".join(config.corpus),
+            "corpus tokens": result.corpus_tokens,
+            "epochs": result.epochs,
+            "training seconds": result.training_seconds,
+            "validation perplexity": result.validation_perplexity,
+            "validation accuracy": result.validation_accuracy,
+            "n-gram order": self.ngram.order if self.ngram is not None else 0,
+            "n-gram entries": self.ngram.entries if self.ngram is not None else 0,
+            "nextword version": versions.get("nextword"),
+            "keras version": versions.get("keras"),
+        }
 
     @property
     def parameters(self) -> int:
@@ -178,11 +214,23 @@ class Predictor:
 
     def distribution(self, prefix: str) -> np.ndarray:
         """The model's probability for every vocabulary id as the token after prefix."""
-        return self._distribution_of(self.encode(prefix))
+        return self._distribution_of(self.encode(prefix)).copy()
 
     def _distribution_of(self, ids: list[int]) -> np.ndarray:
-        probabilities, _ = self._next(np.array([ids], dtype=np.int32), None)
-        return probabilities[0]
+        """The next-id distribution after ids (read-only: it may be shared with the cache)."""
+        key = tuple(ids)
+        found = self._cache.get(key)
+        if found is not None:
+            return found[0]
+        parent = self._cache.get(key[:-1]) if len(key) > 1 else None
+        if parent is not None:  # the text grew by one token: one step from its state
+            probabilities, state = self._next(np.array([key[-1:]], dtype=np.int32), parent[1])
+        else:
+            probabilities, state = self._next(np.array([key], dtype=np.int32), None)
+        probabilities = probabilities[0]
+        probabilities.flags.writeable = False
+        self._cache.put(key, (probabilities, state))
+        return probabilities
 
     def predict(self, prefix: str, k: int = 5) -> list[tuple[str, float]]:
         """The k most likely next words with their probabilities, most likely first.
@@ -191,7 +239,7 @@ class Predictor:
         vocabulary returns every word.
         """
         _check_k(k)
-        return self._best(self.distribution(prefix), k)
+        return self._best(self._distribution_of(self.encode(prefix)), k)
 
     def _best(self, probabilities: np.ndarray, k: int, candidates=None):
         """The k most probable ids (of candidates, default every word) as (word, p) pairs.
@@ -233,17 +281,22 @@ class Predictor:
 
     def completion(self, text: str, k: int = 5) -> tuple[list[tuple[str, float]], str]:
         """Like complete, and says which it did: (suggestions, "completion" or "next")."""
+        suggestions, typed = self.complete_typed(text, k)
+        return suggestions, "next" if typed is None else "completion"
+
+    def complete_typed(self, text: str, k: int = 5):
+        """Like complete; returns (suggestions, the typed part completed or None)."""
         _check_k(k)
         context, typed = typed_word(text, self.config.lowercase)
-        if typed is None:
-            return self._best(self._distribution_of(self.encode_tokens(context, text)), k), "next"
-        candidates = self.prefixes.candidates(typed)
-        if len(candidates) == 0:
-            return [], "completion"
+        candidates = None if typed is None else self.prefixes.candidates(typed)
+        if candidates is not None and len(candidates) == 0:
+            return [], typed  # nothing begins with it: no need to run the model
         probabilities = self._distribution_of(self.encode_tokens(context, text))
+        if candidates is None:
+            return self._best(probabilities, k), None
         chosen = self._best(probabilities, k, candidates)
         total = float(probabilities[candidates].sum())
-        return [(word, p / total) for word, p in chosen], "completion"
+        return [(word, p / total) for word, p in chosen], typed
 
     def generate(self, prefix: str = "", config: GenerationConfig | None = None,
                  **settings) -> str:
@@ -274,6 +327,37 @@ class Predictor:
     def step_probabilities(self, token_ids: np.ndarray, state):
         """Feed one token per row; returns (next-id probabilities (batch, vocab), state)."""
         return self._next(np.asarray(token_ids, dtype=np.int32)[:, None], state)
+
+
+class ContextCache:
+    """The last few contexts' (distribution, state), most recently used kept.
+
+    A keyboard asks again and again about the same words: every keystroke inside a word has
+    the same context, and the next word's context is this one plus a token. Kept, the first
+    costs nothing and the second one step instead of re-reading the whole text. Thread-safe;
+    about 4 bytes per vocabulary word per entry.
+    """
+
+    def __init__(self, size: int):
+        self.size = size
+        self._entries: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        with self._lock:
+            found = self._entries.get(key)
+            if found is not None:
+                self._entries.move_to_end(key)
+            return found
+
+    def put(self, key, value) -> None:
+        if self.size <= 0:
+            return
+        with self._lock:
+            self._entries[key] = value
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
 
 
 def _log(probabilities: np.ndarray) -> np.ndarray:

@@ -27,6 +27,7 @@ from .data import CorpusScan, Windows, encode_scan, scan_corpus
 from .distribute import is_chief, make_strategy, task
 from .errors import NextwordError
 from .outputs import RunPaths, read_history, trim_history
+from .results import TrainingResult  # noqa: F401  (nextword.training.TrainingResult)
 from .scratch import scratch_folder
 from .text import find_files
 from .vocab import Vocabulary
@@ -46,41 +47,6 @@ def cpu_has_bf16() -> bool:
 
 def compute_dtype(config: Config) -> str:
     return "mixed_bfloat16" if config.mixed_precision and cpu_has_bf16() else "float32"
-
-
-@dataclass
-class TrainingResult:
-    """What a training run reports; `to_dict()` is the "training" entry of nextword.json."""
-
-    output: str | None  # the model file; None on a worker that is not the chief
-    vocabulary_size: int
-    corpus_files: int
-    corpus_tokens: int
-    coverage: float  # share of the corpus's tokens inside the vocabulary
-    network_validation_perplexity: float
-    network_validation_accuracy: float
-    validation_tokens: int
-    ngram_order: int  # 0: no n-gram model
-    ngram_entries: int
-    validation_perplexity: float  # of what predictions use: the mixture, or the network alone
-    validation_accuracy: float
-    epochs: int  # of the whole run, resumed parts included
-    training_seconds: float  # of this command
-    compute_dtype: str
-    interrupted: bool
-    history: dict  # {"loss": [per epoch], "val_loss": [...], ...}, the whole run
-    ngram_validation_perplexity: float | None = None  # with an n-gram model only
-
-    def to_dict(self) -> dict:
-        values = dataclasses.asdict(self)
-        if values["ngram_validation_perplexity"] is None:
-            del values["ngram_validation_perplexity"]
-        return values
-
-    @classmethod
-    def from_dict(cls, values: dict) -> "TrainingResult":
-        known = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in values.items() if k in known})
 
 
 def build_trainer(config: Config, vocab_size: int, strategy=None, distribute: str = "none",

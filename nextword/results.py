@@ -1,0 +1,44 @@
+"""What a training run reports, as saved in the model file; read without TensorFlow."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+
+@dataclass
+class TrainingResult:
+    """What a training run reports; `to_dict()` is the "training" entry of nextword.json."""
+
+    output: str | None  # the model file; None on a worker that is not the chief
+    vocabulary_size: int
+    corpus_files: int
+    corpus_tokens: int
+    coverage: float  # share of the corpus's tokens inside the vocabulary
+    network_validation_perplexity: float
+    network_validation_accuracy: float
+    validation_tokens: int
+    ngram_order: int  # 0: no n-gram model
+    ngram_entries: int
+    validation_perplexity: float  # of what predictions use: the mixture, or the network alone
+    validation_accuracy: float
+    epochs: int  # of the whole run, resumed parts included
+    training_seconds: float  # of this command
+    compute_dtype: str
+    interrupted: bool
+    history: dict  # {"loss": [per epoch], "val_loss": [...], ...}, the whole run
+    ngram_validation_perplexity: float | None = None  # with an n-gram model only
+
+    def to_dict(self) -> dict:
+        values = dataclasses.asdict(self)
+        if values["ngram_validation_perplexity"] is None:
+            del values["ngram_validation_perplexity"]
+        return values
+
+    @classmethod
+    def from_dict(cls, values: dict) -> "TrainingResult":
+        """From a file's "training" entry: unknown keys are ignored, missing ones are None
+        (a file from an older nextword, or one not trained by `nextword train`)."""
+        return cls(**{f.name: values.get(f.name, f.default if f.default is not
+                                          dataclasses.MISSING else None)
+                      for f in dataclasses.fields(cls)})
