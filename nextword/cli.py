@@ -349,25 +349,53 @@ def info(model_path):
     Example:
       nextword info -m models/notes.keras
     """
-    predictor = _load(model_path)
-    config, training = predictor.config, predictor.training
-    rows = [
-        ("model", model_path),
-        ("cell", config.cell), ("layers", config.layers), ("units", config.units),
-        ("embedding dim", config.embedding_dim), ("tied weights", config.tie_weights),
-        ("parameters", predictor.parameters),
-        ("vocabulary size", len(predictor.vocabulary)),
-        ("sequence length", config.sequence_length),
-        ("corpus files", ", ".join(config.corpus)),
-        ("corpus tokens", training.get("corpus_tokens")),
-        ("epochs", training.get("epochs")),
-        ("training time", f"{training.get('training_seconds', 0):.0f} s"),
-        ("validation perplexity", f"{training.get('validation_perplexity', float('nan')):.2f}"),
-        ("validation accuracy", f"{100 * training.get('validation_accuracy', 0):.2f}%"),
-        ("n-gram order", training.get("ngram_order") or "none"),
-        ("n-gram entries", training.get("ngram_entries", 0)),
-        ("nextword version", predictor.meta.get("versions", {}).get("nextword")),
-        ("keras version", predictor.meta.get("versions", {}).get("keras")),
-    ]
+    described = _load(model_path).describe()
+    shown = {"training seconds": lambda v: ("training time", f"{v:.0f} s"),
+             "validation perplexity": lambda v: ("validation perplexity", f"{v:.2f}"),
+             "validation accuracy": lambda v: ("validation accuracy", f"{100 * v:.2f}%"),
+             "n-gram order": lambda v: ("n-gram order", v or "none")}
+    rows = [shown[name](value) if name in shown and value is not None else (name, value)
+            for name, value in described.items()]
     for name, value in rows:
         click.echo(f"{name}\t{value}")
+
+
+@main.command(context_settings=CONTEXT)
+@model_option
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; 0.0.0.0 lets anyone on the network use the server.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="Port to listen on (0: any free port).")
+@click.option("--cors-origin", "cors_origins", multiple=True, metavar="ORIGIN",
+              help="Let web pages from ORIGIN (e.g. http://localhost:3000) call the API; "
+                   "repeat for several. Cross-origin requests are refused otherwise.")
+@click.option("--cache", "cache_size", type=click.IntRange(min=0), default=256,
+              show_default=True,
+              help="Texts whose model state is kept, so that the next keystroke or word costs "
+                   "one step instead of re-reading the text (0: none; about 4 bytes per "
+                   "vocabulary word each).")
+def serve(model_path, host, port, cors_origins, cache_size):
+    """Serve the model over HTTP: a JSON API and a page that suggests words as you type.
+
+    The model is loaded once; the API is POST /v1/complete, /v1/predict, /v1/generate,
+    GET /v1/model and /healthz, described at /docs. Ctrl-C stops the server.
+
+    \b
+    Examples:
+      nextword serve
+      nextword serve -m models/notes.keras --port 8080
+      curl -s localhost:8000/v1/complete -d '{"text": "and the lo"}'
+    """
+    from .server import serve as run_server
+
+    from .predictor import Predictor
+
+    predictor = Predictor.load(model_path, cache_size=cache_size)
+
+    def ready(url):
+        click.echo(f"nextword is serving {model_path} at {url} (Ctrl-C stops it)", err=True)
+        if host not in ("127.0.0.1", "localhost", "::1"):
+            click.echo(f"warning: listening on {host}: anyone who can reach this machine can "
+                       f"use the server at {url}", err=True)
+
+    run_server(predictor, host, port, cors_origins, ready=ready)

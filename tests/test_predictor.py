@@ -14,7 +14,7 @@ from nextword.vocab import SPECIALS, Vocabulary
 WORDS = ["the", "lord", "said", "and", "god", ",", ".", "lords", "lordship", "land"]
 
 
-def save_model(path, ngram_order=0, **options):
+def save_model(path, ngram_order=0, words=WORDS, **options):
     """A small random-weight model written as nextword writes models; returns its path."""
     from nextword._tf import quiet_tensorflow
 
@@ -25,7 +25,7 @@ def save_model(path, ngram_order=0, **options):
     from nextword.model import build_model, build_predictor_model
 
     config = Config(units=6, embedding_dim=5, dropout=0.1, seed=0, **options)
-    vocabulary = Vocabulary(list(SPECIALS) + WORDS)
+    vocabulary = Vocabulary(list(SPECIALS) + list(words))
     keras.utils.set_random_seed(0)
     core = build_model(config, len(vocabulary))
     for weight in core.weights:  # larger than initial weights, so the cells' gates matter

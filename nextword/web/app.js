@@ -1,0 +1,118 @@
+// nextword's page: suggestions as you type, from the server's /v1/complete.
+// Requests are debounced, and a newer keystroke aborts the request still in flight, so fast
+// typing never queues stale answers.
+"use strict";
+
+const text = document.getElementById("text");
+const list = document.getElementById("suggestions");
+const status = document.getElementById("status");
+const continueButton = document.getElementById("continue");
+const DEBOUNCE_MS = 60;
+let timer = null;
+let inFlight = null;
+let shown = { suggestions: [], mode: "next", replace: 0, text: "" };
+
+async function post(path, body, signal) {
+  const response = await fetch(path, {
+    method: "POST", headers: { "content-type": "application/json" },
+    body: JSON.stringify(body), signal,
+  });
+  const answer = await response.json();
+  if (!response.ok) throw new Error(answer.error || response.statusText);
+  return answer;
+}
+
+function schedule() {
+  clearTimeout(timer);
+  timer = setTimeout(suggest, DEBOUNCE_MS);
+}
+
+async function suggest() {
+  if (inFlight) inFlight.abort();
+  const controller = new AbortController();
+  inFlight = controller;
+  const typed = text.value;
+  try {
+    const answer = await post("/v1/complete", { text: typed, k: 5 }, controller.signal);
+    if (controller.signal.aborted || typed !== text.value) return;
+    show(Object.assign(answer, { text: typed }));
+    status.textContent = "";
+  } catch (error) {
+    if (error.name === "AbortError") return;
+    show({ suggestions: [], mode: "next", replace: 0, text: typed });
+    status.textContent = error.message;
+  } finally {
+    if (inFlight === controller) inFlight = null;
+  }
+}
+
+function show(answer) {
+  shown = answer;
+  list.replaceChildren(...answer.suggestions.map((suggestion, index) => {
+    const item = document.createElement("li");
+    item.dataset.index = String(index);
+    item.title = `probability ${suggestion.probability.toFixed(4)}`;
+    const word = document.createElement("span");
+    word.className = "word";
+    word.textContent = suggestion.word;
+    const probability = document.createElement("span");
+    probability.className = "probability";
+    probability.textContent = `${(100 * suggestion.probability).toFixed(1)}%`;
+    const bar = document.createElement("span");
+    bar.className = "bar";
+    bar.style.width = `${Math.max(2, 100 * suggestion.probability)}%`;
+    item.append(word, probability, bar);
+    item.addEventListener("mousedown", (event) => { event.preventDefault(); accept(index); });
+    return item;
+  }));
+}
+
+const ATTACHED = /^[,.;:?!)\]}%]|^'s$|^'$/;  // written without a space before them
+
+function accept(index) {
+  const suggestion = shown.suggestions[index];
+  if (!suggestion || shown.text !== text.value) return false;
+  let before = text.value.slice(0, text.value.length - shown.replace);
+  if (ATTACHED.test(suggestion.word)) before = before.replace(/\s+$/, "");
+  else if (before && !/\s$/.test(before)) before += " ";
+  text.value = `${before}${suggestion.word} `;
+  text.focus();
+  text.setSelectionRange(text.value.length, text.value.length);
+  suggest();
+  return true;
+}
+
+text.addEventListener("input", schedule);
+text.addEventListener("keydown", (event) => {
+  if (event.key === "Tab" && !event.shiftKey && shown.suggestions.length) {
+    event.preventDefault();
+    if (!accept(0)) suggest();
+  }
+});
+
+continueButton.addEventListener("click", async () => {
+  continueButton.disabled = true;
+  status.textContent = "writing…";
+  try {
+    const words = Number(document.getElementById("words").value) || 20;
+    const strategy = document.getElementById("strategy").value;
+    const answer = await post("/v1/generate", { prefix: text.value, words, strategy });
+    const piece = answer.text;
+    const glue = !text.value || /\s$/.test(text.value) || /^[,.;:?!)\n]/.test(piece) ? "" : " ";
+    text.value = `${text.value}${glue}${piece}`;
+    status.textContent = "";
+    suggest();
+  } catch (error) {
+    status.textContent = error.message;
+  } finally {
+    continueButton.disabled = false;
+    text.focus();
+  }
+});
+
+fetch("/v1/model").then((response) => response.json()).then((model) => {
+  const order = model["n-gram order"] ? ` + ${model["n-gram order"]}-gram` : "";
+  document.getElementById("model").textContent =
+    `${model.cell} ${model.layers}x${model.units}${order}, ${model["vocabulary size"].toLocaleString()} words`;
+}).catch(() => { document.getElementById("model").textContent = ""; });
+suggest();
