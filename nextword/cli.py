@@ -73,12 +73,12 @@ def byte_progress(label: str, files):
 
 @main.command(context_settings=CONTEXT)
 @click.argument("corpus", nargs=-1, required=True)
-@config_options("max_vocab", "min_count", "lowercase", "encoding")
+@config_options("tokenizer", "max_vocab", "min_count", "lowercase", "encoding")
 @click.option("--vocab-out", type=click.Path(dir_okay=False, writable=True),
               help="Write the kept vocabulary to this file, one token per line, in id order.")
 @click.option("--top", type=int, default=20, show_default=True,
               help="How many of the most common words to list.")
-def preprocess(corpus, max_vocab, min_count, lowercase, encoding, vocab_out, top):
+def preprocess(corpus, tokenizer, max_vocab, min_count, lowercase, encoding, vocab_out, top):
     """Read a corpus (files, folders, globs) and report what a model would see.
 
     \b
@@ -88,13 +88,23 @@ def preprocess(corpus, max_vocab, min_count, lowercase, encoding, vocab_out, top
     from .data import scan_corpus
     from .vocab import SPECIALS, Vocabulary
 
+    from .segment import choose
+    from .text import sample_text, tokenize
+
     config = Config(max_vocab=max_vocab, min_count=min_count, lowercase=lowercase,
-                    encoding=encoding).validate()
+                    encoding=encoding, tokenizer=tokenizer).validate()
     found = find_files(corpus)
+    sample = sample_text(found.files, config.encoding)
+    if config.tokenizer == "auto":
+        config.tokenizer = choose(sample)
+        chosen = " (chosen by auto)"
+    else:
+        chosen = ""
     with byte_progress("reading", found.files) as update:
         scan = scan_corpus(corpus, config.lowercase, config.encoding, on_bytes=update,
-                           found=found)
-    vocabulary = Vocabulary.build(scan.counts, config.max_vocab, config.min_count)
+                           found=found, tokenizer=config.tokenizer)
+    vocabulary = Vocabulary.build(scan.counts, config.max_vocab, config.min_count,
+                                  spell=config.spells)
     for path in scan.skipped:
         click.echo(f"skipped {path}: not a text file", err=True)
     click.echo(f"files\t{len(scan.files)}")
@@ -103,6 +113,10 @@ def preprocess(corpus, max_vocab, min_count, lowercase, encoding, vocab_out, top
     click.echo(f"vocabulary before cut\t{len(scan.counts)}")
     click.echo(f"vocabulary after cut\t{len(vocabulary)}")
     click.echo(f"coverage\t{100 * vocabulary.coverage(scan.counts):.2f}%")
+    click.echo(f"tokenizer\t{config.tokenizer}{chosen}")
+    for line in [line for line in sample.splitlines() if line.strip()][:3]:
+        shown = " ".join(tokenize(line, config.lowercase, tokenizer=config.tokenizer))
+        click.echo(f"sample\t{shown[:200]}")
     common = [(w, c) for w, c in scan.counts.most_common(top + len(SPECIALS)) if w not in SPECIALS]
     click.echo("most common words:")
     for word, count in common[:top]:
@@ -284,8 +298,13 @@ def generate(prefix, model_path, count, **settings):
 
 
 def join_continuation(prefix: str, text: str) -> str:
-    """The prefix and its generated continuation as one text (punctuation attached)."""
-    return prefix + ("" if not text or text[0] in ",.;:?!)'\n" or not prefix else " ") + text
+    """The prefix and its generated continuation as one text (punctuation attached, and no
+    space between Chinese words)."""
+    from .segment import joins_without_space
+
+    attached = not text or not prefix or text[0] in ",.;:?!)'\n" \
+        or joins_without_space(prefix[-1:], text[:1])
+    return prefix + ("" if attached else " ") + text
 
 
 @main.command(context_settings=CONTEXT)
@@ -334,6 +353,7 @@ def evaluate(text, model_path, as_json, ngram, keystrokes, suggestions):
     click.echo(f"top-1 accuracy\t{100 * result.top1_accuracy:.2f}%")
     click.echo(f"top-5 accuracy\t{100 * result.top5_accuracy:.2f}%")
     click.echo(f"unknown-word rate\t{100 * result.unknown_rate:.2f}%")
+    click.echo(f"bits per character\t{result.bits_per_character:.3f}")
     if keystrokes:
         click.echo(f"keystroke savings\t{100 * typed.savings:.2f}% with {suggestions} "
                    f"suggestion{'s' if suggestions > 1 else ''} ({typed.keystrokes:,} of "

@@ -19,13 +19,14 @@ WORD_START = regex.compile(r"[\w\p{M}]")
 LAST = "\U0010ffff"  # sorts after every character a word can continue with
 
 
-def typed_word(text: str, lowercase: bool = True) -> tuple[list[str], str | None]:
+def typed_word(text: str, lowercase: bool = True,
+               tokenizer: str = "words") -> tuple[list[str], str | None]:
     """(tokens before the word being typed, its typed part), or (all tokens, None).
 
     Text ends inside a word when its last character is not whitespace and its last token is a
     word (not punctuation); the typed part is then that token, folded like the model's text.
     """
-    tokens = tokenize(text, lowercase)
+    tokens = tokenize(text, lowercase, tokenizer=tokenizer)
     if not tokens or text[-1].isspace() or not WORD_START.match(tokens[-1]):
         return tokens, None
     return tokens[:-1], tokens[-1]

@@ -12,6 +12,7 @@ import dataclasses
 from dataclasses import dataclass, field
 
 from .errors import NextwordError
+from .segment import TOKENIZERS
 
 CELLS = ("simplernn", "lstm", "gru")
 
@@ -36,6 +37,11 @@ class Config:
     # Tokenisation and vocabulary.
     lowercase: bool = option(  # fold case so "The" and "the" share statistics
         True, "Fold words to lower case, or keep their case.", flag="--lowercase/--keep-case")
+    tokenizer: str = option(  # saved resolved: every command tokenises as training did
+        "auto", "How text becomes tokens: words between spaces (words), Chinese words cut by "
+        "a segmenter with other unspaced scripts as characters (chinese), or every character "
+        "of unspaced scripts (chars); auto picks from the corpus's scripts.",
+        choices=TOKENIZERS)
     max_vocab: int = option(
         10000, "Largest vocabulary to keep, the three special tokens included.")
     min_count: int = option(
@@ -134,6 +140,15 @@ class Config:
 
     @classmethod
     def from_dict(cls, values: dict) -> "Config":
-        """Build from a saved dict, ignoring keys this version does not know."""
+        """Build from a saved dict, ignoring keys this version does not know.
+
+        A file from before the tokenizer option was tokenised by words.
+        """
         known = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in values.items() if k in known})
+        return cls(**{"tokenizer": "words",
+                      **{k: v for k, v in values.items() if k in known}})
+
+    @property
+    def spells(self) -> bool:
+        """Whether words outside the vocabulary are spelled as characters (unspaced text)."""
+        return self.tokenizer in ("chinese", "chars")

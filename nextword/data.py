@@ -37,30 +37,31 @@ class CorpusScan:
 PARALLEL_BYTES = 16 << 20  # corpora at least this big are tokenised by a pool of processes
 
 
-def encode_block(block: str, lowercase: bool) -> tuple[list[str], np.ndarray]:
+def encode_block(block: str, lowercase: bool,
+                 tokenizer: str = "words") -> tuple[list[str], np.ndarray]:
     """Tokenise one block of text: its distinct tokens, and each token as an index into them.
 
     Runs in worker processes; the main process maps the few distinct tokens to global ids,
     so its own work per block is small.
     """
-    tokens = tokenize(block, lowercase, newlines=True)
+    tokens = tokenize(block, lowercase, newlines=True, tokenizer=tokenizer)
     words = list(set(tokens))
     local = {word: i for i, word in enumerate(words)}
     return words, np.fromiter(map(local.__getitem__, tokens), dtype=np.int32, count=len(tokens))
 
 
-def _encoded_blocks(files, lowercase, encoding, on_bytes, workers):
+def _encoded_blocks(files, lowercase, encoding, on_bytes, workers, tokenizer="words"):
     """(words, ids) of every block of every file, in order; in `workers` processes if > 1."""
     blocks = (block for path in files for block in iter_blocks(path, encoding, on_bytes))
     if workers <= 1:
         for block in blocks:
-            yield encode_block(block, lowercase)
+            yield encode_block(block, lowercase, tokenizer)
         return
     context = multiprocessing.get_context("spawn")  # no fork of a process running TensorFlow
     with context.Pool(workers) as pool:
         waiting: deque = deque()
         for block in blocks:
-            waiting.append(pool.apply_async(encode_block, (block, lowercase)))
+            waiting.append(pool.apply_async(encode_block, (block, lowercase, tokenizer)))
             if len(waiting) >= 2 * workers:  # bounded: never more than a few blocks in flight
                 yield waiting.popleft().get()
         while waiting:
@@ -69,7 +70,7 @@ def _encoded_blocks(files, lowercase, encoding, on_bytes, workers):
 
 def scan_corpus(specs, lowercase: bool = True, encoding: str = "utf-8", ids_path: str | None = None,
                 on_bytes=None, workers: int | None = None,
-                found: CorpusFiles | None = None) -> CorpusScan:
+                found: CorpusFiles | None = None, tokenizer: str = "words") -> CorpusScan:
     """Tokenise every file once, counting tokens and optionally writing provisional ids.
 
     Memory stays proportional to the number of distinct tokens: ids go to `ids_path` block by
@@ -88,7 +89,7 @@ def scan_corpus(specs, lowercase: bool = True, encoding: str = "utf-8", ids_path
     sink = open(ids_path, "wb") if ids_path else None
     try:
         for words, local_ids in _encoded_blocks(found.files, lowercase, encoding, on_bytes,
-                                                workers):
+                                                workers, tokenizer):
             remap = np.fromiter((setdefault(word, len(index)) for word in words),
                                 dtype=np.int32, count=len(words))
             ids = remap[local_ids]
@@ -113,12 +114,25 @@ def scan_corpus(specs, lowercase: bool = True, encoding: str = "utf-8", ids_path
 
 
 def encode_scan(scan: CorpusScan, vocabulary: Vocabulary, out_path: str) -> np.memmap:
-    """Map the provisional ids of a scan onto vocabulary ids, in chunks, into out_path."""
-    remap = np.array(vocabulary.encode(scan.words), dtype=np.int32)
+    """Map the provisional ids of a scan onto vocabulary ids, in chunks, into out_path.
+
+    A word the vocabulary spells (unspaced text) becomes several ids.
+    """
+    expansions = [vocabulary.encode([word]) for word in scan.words]
+    lengths = np.array([len(ids) for ids in expansions], dtype=np.int64)
+    flat = np.array([i for ids in expansions for i in ids], dtype=np.int32)
+    firsts = np.cumsum(lengths) - lengths
+    one_each = bool((lengths == 1).all())
     source = np.memmap(scan.ids_path, dtype=np.int32, mode="r")
     with open(out_path, "wb") as sink:
         for start in range(0, len(source), FLUSH_TOKENS):
-            sink.write(remap[source[start:start + FLUSH_TOKENS]].tobytes())
+            chunk = np.asarray(source[start:start + FLUSH_TOKENS])
+            if one_each:
+                sink.write(flat[chunk].tobytes())
+                continue
+            sizes = lengths[chunk]
+            within = np.arange(sizes.sum()) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+            sink.write(flat[np.repeat(firsts[chunk], sizes) + within].tobytes())
     del source
     return np.memmap(out_path, dtype=np.int32, mode="r")
 

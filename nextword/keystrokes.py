@@ -41,14 +41,26 @@ class KeystrokeResult:
 
 
 def read_lines(files: Iterable[str], lowercase: bool, encoding: str = "utf-8",
-               on_bytes=None) -> Iterator[list[str]]:
-    """The tokens of every non-empty line of the files, folded as the model folds them."""
+               on_bytes=None, tokenizer: str = "words") -> Iterator[list[str]]:
+    """The tokens of every non-empty line of the files, cut and folded as the model's."""
     for path in files:
         for block in iter_blocks(path, encoding, on_bytes):
             for line in block.split("\n"):
-                tokens = tokenize(line, lowercase)
+                tokens = tokenize(line, lowercase, tokenizer=tokenizer)
                 if tokens:
                     yield tokens
+
+
+def typed_units(vocabulary, tokens: list[str]) -> tuple[list[str], list[int]]:
+    """What the typist types and the model's id for each: a token, or, for a word the
+    vocabulary spells, its characters one by one (an unknown unit keeps its own text)."""
+    units, ids = [], []
+    for token in tokens:
+        pieces = vocabulary.pieces(token)
+        parts = [token] if len(pieces) == 1 else list(token)
+        units += parts
+        ids += [vocabulary.index[piece] for piece in pieces]
+    return units, ids
 
 
 def model_distributions(predictor) -> Callable[[np.ndarray], np.ndarray]:
@@ -101,15 +113,16 @@ def simulate(predictor, files: Iterable[str], suggestions: Iterable[int] = (3,),
         raise NextwordError(f"--suggestions must be at least 1, got {suggestions}")
     distributions = distributions or model_distributions(predictor)
     prefixes = predictor.prefixes
-    encode = predictor.vocabulary.encode
     used = {n: 0 for n in suggestions}
     without = words = 0
-    lines = read_lines(files, predictor.config.lowercase, predictor.config.encoding, on_bytes)
+    config = predictor.config
+    lines = read_lines(files, config.lowercase, config.encoding, on_bytes, config.tokenizer)
     while True:
-        batch = [line for _, line in zip(range(LINES_PER_BATCH), lines)]
+        batch = [typed_units(predictor.vocabulary, line)
+                 for _, line in zip(range(LINES_PER_BATCH), lines)]
         if not batch:
             break
-        ids = [encode(line) for line in batch]
+        batch, ids = [units for units, _ in batch], [line_ids for _, line_ids in batch]
         width = max(map(len, ids))
         inputs = np.full((len(batch), width), PAD_ID, dtype=np.int32)
         inputs[:, 0] = EOL_ID  # each line starts from a fresh state, after a start of line

@@ -18,7 +18,8 @@ import numpy as np
 
 from .data import encode_scan, scan_corpus
 from .errors import NextwordError
-from .vocab import EOL_ID, UNK_ID
+from .text import iter_blocks
+from .vocab import EOL_ID, UNK, UNK_ID
 
 
 @dataclass
@@ -29,6 +30,12 @@ class Evaluation:
     top5_accuracy: float
     unknown_rate: float
     cross_entropy: float  # mean negative log-likelihood, nats per token
+    # Per character, comparable across tokenizers (two segmentations of one text have
+    # different token counts): total negative log-likelihood in bits / characters of the
+    # text, newlines included; and the share of characters inside an unknown token.
+    characters: int | None = None
+    bits_per_character: float | None = None
+    unscored_character_rate: float | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -79,8 +86,24 @@ def evaluate(predictor, specs, on_bytes=None, on_tokens=None, found=None) -> Eva
     """Tokenise text files the way the model was trained and score every token."""
     config = predictor.config
     with tempfile.TemporaryDirectory(prefix="nextword-") as scratch:
-        scan = scan_corpus(specs, config.lowercase, config.encoding,
+        scan = scan_corpus(specs, config.lowercase, config.encoding, tokenizer=config.tokenizer,
                            ids_path=os.path.join(scratch, "raw.ids"), on_bytes=on_bytes,
                            found=found)
         ids = encode_scan(scan, predictor.vocabulary, os.path.join(scratch, "vocab.ids"))
-        return score_ids(predictor, np.array(ids), on_tokens=on_tokens)
+        result = score_ids(predictor, np.array(ids), on_tokens=on_tokens)
+    characters = sum(len(block) for path in scan.files
+                     for block in iter_blocks(path, config.encoding))
+    unscored = sum(count * _unscored(predictor.vocabulary, word)
+                   for word, count in scan.counts.items())
+    result.characters = characters
+    result.bits_per_character = result.cross_entropy * result.tokens / math.log(2) / characters
+    result.unscored_character_rate = unscored / characters
+    return result
+
+
+def _unscored(vocabulary, word: str) -> int:
+    """Characters of one occurrence of word that fall inside an unknown token."""
+    pieces = vocabulary.pieces(word)
+    if pieces == [UNK]:
+        return len(word)
+    return sum(1 for piece in pieces if piece == UNK)

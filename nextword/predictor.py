@@ -53,7 +53,7 @@ class Predictor:
         self.meta = arrays.meta
         self.config = arrays.config
         self.training = self.meta.get("training", {})
-        self.vocabulary = Vocabulary(arrays.vocabulary)
+        self.vocabulary = Vocabulary(arrays.vocabulary, spell=self.config.spells)
         self.network = arrays.network
         self._stepper = NumpyStepper(arrays.network)
         self.banned = [PAD_ID, UNK_ID]
@@ -210,7 +210,11 @@ class Predictor:
 
     def encode(self, prefix: str) -> list[int]:
         """Token ids of a prefix, after a start-of-line token (an empty prefix starts a line)."""
-        return self.encode_tokens(tokenize(prefix, self.config.lowercase), prefix)
+        return self.encode_tokens(self.tokenize(prefix), prefix)
+
+    def tokenize(self, text: str) -> list[str]:
+        """The tokens of text, cut and folded as the model's training text was."""
+        return tokenize(text, self.config.lowercase, tokenizer=self.config.tokenizer)
 
     def distribution(self, prefix: str) -> np.ndarray:
         """The model's probability for every vocabulary id as the token after prefix."""
@@ -287,7 +291,7 @@ class Predictor:
     def complete_typed(self, text: str, k: int = 5):
         """Like complete; returns (suggestions, the typed part completed or None)."""
         _check_k(k)
-        context, typed = typed_word(text, self.config.lowercase)
+        context, typed = typed_word(text, self.config.lowercase, self.config.tokenizer)
         candidates = None if typed is None else self.prefixes.candidates(typed)
         if candidates is not None and len(candidates) == 0:
             return [], typed  # nothing begins with it: no need to run the model

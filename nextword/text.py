@@ -16,6 +16,7 @@ from typing import Iterable, Iterator
 
 import regex
 
+from . import segment
 from .errors import NextwordError
 
 CHUNK_BYTES = 1 << 20  # read files a megabyte at a time
@@ -41,10 +42,13 @@ NO_SPACE_BEFORE = {",", ".", ";", ":", "?", "!", ")", "]", "}", "'s", "'", "..."
 OPENERS = {"(", "[", "{"}
 
 
-def tokenize(text: str, lowercase: bool = True, newlines: bool = False) -> list[str]:
+def tokenize(text: str, lowercase: bool = True, newlines: bool = False,
+             tokenizer: str = "words") -> list[str]:
     """Split text into word and punctuation tokens; whitespace is dropped.
 
     With newlines=True each "\n" is kept as a token of its own (the end of a line).
+    tokenizer: "words" (words between spaces), or "chinese" / "chars" for text written
+        without spaces (segment.py); ASCII text is tokenised the same way by all three.
     """
     ascii_only = text.isascii()
     if not ascii_only:
@@ -53,22 +57,31 @@ def tokenize(text: str, lowercase: bool = True, newlines: bool = False) -> list[
         text = text.lower()
     if ascii_only:
         return (ASCII_LINE_PATTERN if newlines else ASCII_PATTERN).findall(text)
+    if tokenizer in ("chinese", "chars"):
+        return segment.tokenize(text, tokenizer, newlines)
     return (LINE_PATTERN if newlines else TOKEN_PATTERN).findall(text)
 
 
 def detokenize(tokens: Iterable[str], eol: str = "<eol>") -> str:
-    """Join tokens the way text is written: "god said , let" -> "god said, let"."""
+    """Join tokens the way text is written: "god said , let" -> "god said, let".
+
+    Chinese (and other unspaced) tokens and Chinese punctuation join without spaces; words of
+    spaced scripts keep theirs: "我们 使用 python 的 keras 库 。" -> "我们使用python的keras库。"."""
     out: list[str] = []
     attach = True  # no space before the first token
+    previous = ""
     for token in tokens:
         if token == eol:
             out.append("\n")
-            attach = True
+            attach, previous = True, ""
             continue
-        if not attach and token not in NO_SPACE_BEFORE:
+        spaced = not attach and token not in NO_SPACE_BEFORE
+        if spaced and not (token.isascii() and previous.isascii()):  # English: no lookups
+            spaced = not segment.joins_without_space(previous, token)
+        if spaced:
             out.append(" ")
         out.append(token)
-        attach = token in OPENERS
+        attach, previous = token in OPENERS, token
     return "".join(out)
 
 
@@ -185,6 +198,19 @@ def iter_blocks(path: str, encoding: str = "utf-8", on_bytes=None) -> Iterator[s
             yield block
     if pending or last != "\n":
         yield pending + "\n"
+
+
+def sample_text(files: Iterable[str], encoding: str = "utf-8", limit: int = 1 << 20) -> str:
+    """About the first `limit` characters of the files (to choose a tokenizer from)."""
+    parts, size = [], 0
+    for path in files:
+        for block in iter_blocks(path, encoding):
+            parts.append(block[:limit - size])
+            size += len(parts[-1])
+            break
+        if size >= limit:
+            break
+    return "".join(parts)
 
 
 def _decode_error(path, pending, text_lines, error, encoding):

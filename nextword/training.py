@@ -29,7 +29,8 @@ from .errors import NextwordError
 from .outputs import RunPaths, read_history, trim_history
 from .results import TrainingResult  # noqa: F401  (nextword.training.TrainingResult)
 from .scratch import scratch_folder
-from .text import find_files
+from .segment import choose as choose_tokenizer
+from .text import find_files, sample_text
 from .vocab import Vocabulary
 
 
@@ -92,15 +93,25 @@ def build_trainer(config: Config, vocab_size: int, strategy=None, distribute: st
 
 
 # ----- the phases ----------------------------------------------------------------------------
+def resolve_tokenizer(config: Config, files, log=print) -> None:
+    """Turn tokenizer "auto" into the tokenizer the corpus needs, once: it is saved."""
+    if config.tokenizer != "auto":
+        return
+    config.tokenizer = choose_tokenizer(sample_text(files, config.encoding))
+    if config.tokenizer != "words":  # worth saying: the text is not read word by word
+        log(f"tokenizer: {config.tokenizer} (chosen by auto from the corpus's scripts)")
+
+
 def read_corpus(corpus, config: Config, scratch: str, reading_progress=None,
                 log=print) -> CorpusScan:
     """Phase 1: read and count the corpus in one pass, its token ids kept in scratch."""
     found = find_files(corpus)
+    resolve_tokenizer(config, found.files, log)
     progress = reading_progress(found.files) if reading_progress else contextlib.nullcontext()
     with progress as on_bytes:
         scan = scan_corpus(corpus, config.lowercase, config.encoding,
                            ids_path=os.path.join(scratch, "raw.ids"), on_bytes=on_bytes,
-                           found=found)
+                           found=found, tokenizer=config.tokenizer)
     for path in scan.skipped:
         log(f"skipped {path}: not a text file")
     return scan
@@ -109,7 +120,8 @@ def read_corpus(corpus, config: Config, scratch: str, reading_progress=None,
 def make_windows(scan: CorpusScan, config: Config, scratch: str,
                  log=print) -> tuple[Vocabulary, Windows]:
     """Phase 2: the vocabulary, the corpus as its ids, and the training and held-out windows."""
-    vocabulary = Vocabulary.build(scan.counts, config.max_vocab, config.min_count)
+    vocabulary = Vocabulary.build(scan.counts, config.max_vocab, config.min_count,
+                                  spell=config.spells)
     ids = encode_scan(scan, vocabulary, os.path.join(scratch, "vocab.ids"))
     windows = Windows(ids, config.sequence_length, config.validation_split, config.seed)
     config.corpus = [os.path.abspath(path) for path in scan.files]
@@ -277,6 +289,7 @@ def train(corpus, config: Config, output: str, verbose: int | str = "auto", log=
         # Each worker keeps its own state; only the chief's sits beside the model.
         folder = paths.backup or os.path.join(scratch, f"backup-worker-{task()[1]}")
         backup = Backup(folder, config, save_every, log)
+        resolve_tokenizer(config, find_files(corpus).files, log)  # as the backup saved it
         backup.check()  # a foreign run's backup is refused before the corpus is read
         scan = read_corpus(corpus, config, scratch, reading_progress, log)
         vocabulary, windows = make_windows(scan, config, scratch, log)

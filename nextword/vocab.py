@@ -18,31 +18,65 @@ PAD_ID, UNK_ID, EOL_ID = 0, 1, 2
 
 
 class Vocabulary:
-    """An ordered list of tokens with the special tokens first."""
+    """An ordered list of tokens with the special tokens first.
 
-    def __init__(self, tokens: Sequence[str]):
+    With spell=True (text written without spaces) a word outside the vocabulary is not one
+    unknown token: it is spelled as its characters, which the vocabulary keeps, so every
+    character of a Chinese text is scored (English words inside it too, letter by letter).
+    """
+
+    def __init__(self, tokens: Sequence[str], spell: bool = False):
         tokens = [str(t) for t in tokens]
         if tuple(tokens[:3]) != SPECIALS:
             raise NextwordError("vocabulary does not start with the special tokens "
                                 f"{', '.join(SPECIALS)}; it was not written by nextword")
         self.tokens = tokens
         self.index = {token: i for i, token in enumerate(tokens)}
+        self.spell = spell
 
     @classmethod
-    def build(cls, counts: Counter, max_vocab: int, min_count: int) -> "Vocabulary":
-        """Keep the most frequent words seen at least min_count times, max_vocab in all."""
+    def build(cls, counts: Counter, max_vocab: int, min_count: int,
+              spell: bool = False) -> "Vocabulary":
+        """Keep the most frequent words seen at least min_count times, max_vocab in all.
+
+        With spell=True the characters of words are counted too (each as often as the words
+        it appears in) and every character seen is kept first, whatever min_count says, so
+        that any word left out can be spelled.
+        """
+        characters: Counter = Counter()
+        if spell:
+            for word, count in counts.items():
+                if len(word) > 1 and word not in SPECIALS:
+                    for character in word:
+                        characters[character] += count
+            counts = Counter(counts)
+            for character in characters:
+                counts[character] += characters[character]
         words = [(count, word) for word, count in counts.items()
-                 if count >= min_count and word not in SPECIALS]
+                 if (count >= min_count or word in characters) and word not in SPECIALS]
         words.sort(key=lambda pair: (-pair[0], pair[1]))
-        kept = [word for _, word in words[:max(0, max_vocab - len(SPECIALS))]]
-        return cls(list(SPECIALS) + kept)
+        room = max(0, max_vocab - len(SPECIALS))
+        if spell:  # characters first, then words, each by frequency
+            words.sort(key=lambda pair: len(pair[1]) > 1)
+        kept = sorted(words[:room], key=lambda pair: (-pair[0], pair[1]))
+        return cls(list(SPECIALS) + [word for _, word in kept], spell=spell)
+
+    def pieces(self, token: str) -> list[str]:
+        """The vocabulary tokens that stand for token: itself, its characters, or unknown."""
+        if token in self.index:
+            return [token]
+        if self.spell and len(token) > 1:
+            return [character if character in self.index else UNK for character in token]
+        return [UNK]
 
     def __len__(self) -> int:
         return len(self.tokens)
 
     def encode(self, tokens: Iterable[str]) -> list[int]:
         get = self.index.get
-        return [get(token, UNK_ID) for token in tokens]
+        if not self.spell:
+            return [get(token, UNK_ID) for token in tokens]
+        return [self.index[piece] for token in tokens for piece in self.pieces(token)]
 
     def decode(self, ids: Iterable[int]) -> list[str]:
         return [self.tokens[i] for i in ids]

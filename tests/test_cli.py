@@ -25,7 +25,9 @@ def test_preprocess_reports_and_writes_vocabulary(corpus_file, tmp_path):
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert lines[:3] == ["files\t1", "lines\t40", "tokens\t588"]
-    assert lines[5].startswith("coverage\t") and lines[7] == "the\t88"
+    assert lines[5].startswith("coverage\t") and lines[6] == "tokenizer\twords (chosen by auto)"
+    assert lines[7] == "sample\tin the beginning god created the heaven and the earth ."
+    assert lines[lines.index("most common words:") + 1] == "the\t88"
     assert vocab_out.read_text().splitlines()[:4] == ["<pad>", "<unk>", "<eol>", "the"]
 
 
