@@ -231,13 +231,7 @@ def predict(prefix, model_path, k, interactive):
       nextword predict -k 10 -m models/notes.keras "see you"
       printf 'in the\\nand god\\n' | nextword predict -i
     """
-    if k < 1:
-        raise NextwordError(f"-k/--top-k must be at least 1, got {k}")
-    predictor = _load(model_path)
-    if not interactive:
-        _print_suggestions(predictor.predict(prefix, k))
-        return
-    _answer_lines(lambda line: _print_suggestions(predictor.predict(line, k)))
+    _suggest(model_path, prefix, k, interactive, "predict")
 
 
 @main.command(context_settings=CONTEXT)
@@ -259,13 +253,18 @@ def complete(text, model_path, k, interactive):
       nextword complete "and the lord "
       printf 'and the lo\\nmoses sa\\n' | nextword complete -i -k 3
     """
+    _suggest(model_path, text, k, interactive, "complete")
+
+
+def _suggest(model_path, text, k, interactive, method):
+    """Print the predictor's `method` (predict, complete) for text, or for each input line."""
     if k < 1:
         raise NextwordError(f"-k/--top-k must be at least 1, got {k}")
-    predictor = _load(model_path)
+    suggest = getattr(_load(model_path), method)
     if not interactive:
-        _print_suggestions(predictor.complete(text, k))
+        _print_suggestions(suggest(text, k))
         return
-    _answer_lines(lambda line: _print_suggestions(predictor.complete(line, k)))
+    _answer_lines(lambda line: _print_suggestions(suggest(line, k)))
 
 
 @main.command(context_settings=CONTEXT)

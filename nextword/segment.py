@@ -27,7 +27,6 @@ _WORDS = (rf"(?P<han>\p{{Han}}+)|(?P<unspaced>[{UNSPACED}])|'s\b"
 PATTERN = regex.compile(_WORDS)
 LINE_PATTERN = regex.compile("\n|" + _WORDS)
 IS_UNSPACED = regex.compile(rf"[{UNSPACED}]")
-ALL_UNSPACED = regex.compile(rf"[{UNSPACED}]+")
 # Chinese and full-width punctuation: written without spaces around it.
 CJK_PUNCTUATION = set("，。！？、：；「」『』《》〈〉（）【】〔〕…—～·“”‘’．，：；！？（）")
 
@@ -62,11 +61,6 @@ def tokenize(text: str, tokenizer: str, newlines: bool = False) -> list[str]:
         else:
             tokens += list(han)
     return tokens
-
-
-def is_unspaced(token: str) -> bool:
-    """True for a token written in unspaced scripts only (a Chinese word, a kana)."""
-    return bool(ALL_UNSPACED.fullmatch(token))
 
 
 def joins_without_space(left: str, right: str) -> bool:

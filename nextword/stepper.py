@@ -152,7 +152,3 @@ class NumpyStepper:
         """Run (batch, time) ids; returns (logits after the last token, new state)."""
         outputs, state = self.run(token_ids, state)
         return self.logits(outputs[:, -1]), state
-
-    def step(self, token_ids, state):
-        """Feed one token per row; returns (logits (batch, vocab), new state)."""
-        return self.advance(np.asarray(token_ids)[:, None], state)

@@ -10,7 +10,6 @@ best model so far is kept if training is interrupted.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import importlib.util
 import os
 import platform

@@ -8,7 +8,6 @@ import sys
 import time
 
 import pytest
-from click.testing import CliRunner
 
 SAVE_LOOP = """
 import sys, nextword

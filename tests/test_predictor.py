@@ -1,6 +1,5 @@
 """The TensorFlow-free predictor against Keras, stepped state, completion and the Python API."""
 
-import json
 import subprocess
 import sys
 import zipfile
