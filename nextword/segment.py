@@ -69,6 +69,26 @@ def joins_without_space(left: str, right: str) -> bool:
             or bool(IS_UNSPACED.match(left[-1:])) or bool(IS_UNSPACED.match(right[:1])))
 
 
+def reserved_characters(tokenizer: str) -> list[str]:
+    """Characters a vocabulary keeps whether or not training saw them.
+
+    For Chinese, the 6,763 Han characters of GB2312, the standard set of simplified Chinese
+    (taken from Python's own codec, no data file): a character the training text lacked is
+    then still scored in later text, as a rare word, instead of falling into the unknown token.
+    """
+    if tokenizer not in ("chinese", "chars"):
+        return []
+    characters = []
+    for code in range(0x4E00, 0xA000):
+        character = chr(code)
+        try:
+            character.encode("gb2312")
+        except UnicodeEncodeError:
+            continue
+        characters.append(character)
+    return characters
+
+
 def choose(sample: str) -> str:
     """What `auto` becomes for a corpus, from a sample of its text.
 

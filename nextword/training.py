@@ -28,7 +28,7 @@ from .errors import NextwordError
 from .outputs import RunPaths, read_history, trim_history
 from .results import TrainingResult  # noqa: F401  (nextword.training.TrainingResult)
 from .scratch import scratch_folder
-from .segment import choose as choose_tokenizer
+from .segment import choose as choose_tokenizer, reserved_characters
 from .text import find_files, sample_text
 from .vocab import Vocabulary
 
@@ -120,7 +120,8 @@ def make_windows(scan: CorpusScan, config: Config, scratch: str,
                  log=print) -> tuple[Vocabulary, Windows]:
     """Phase 2: the vocabulary, the corpus as its ids, and the training and held-out windows."""
     vocabulary = Vocabulary.build(scan.counts, config.max_vocab, config.min_count,
-                                  spell=config.spells)
+                                  spell=config.spells,
+                                  reserved=reserved_characters(config.tokenizer))
     ids = encode_scan(scan, vocabulary, os.path.join(scratch, "vocab.ids"))
     windows = Windows(ids, config.sequence_length, config.validation_split, config.seed)
     config.corpus = [os.path.abspath(path) for path in scan.files]

@@ -36,15 +36,16 @@ class Vocabulary:
 
     @classmethod
     def build(cls, counts: Counter, max_vocab: int, min_count: int,
-              spell: bool = False) -> "Vocabulary":
+              spell: bool = False, reserved: Sequence[str] = ()) -> "Vocabulary":
         """Keep the most frequent words seen at least min_count times, max_vocab in all.
 
         With spell=True the characters of words are counted too (each as often as the words
         it appears in) and every character seen is kept first, whatever min_count says, so
-        that any word left out can be spelled.
+        that any word left out can be spelled. `reserved` characters are kept even unseen
+        (after those seen, before the words), so later text that has them is still scored.
         """
-        characters: Counter = Counter()
         if spell:
+            characters: Counter = Counter()
             for word, count in counts.items():
                 if len(word) > 1 and word not in SPECIALS:
                     for character in word:
@@ -53,11 +54,14 @@ class Vocabulary:
             for character in characters:
                 counts[character] += characters[character]
         words = [(count, word) for word, count in counts.items()
-                 if (count >= min_count or word in characters) and word not in SPECIALS]
+                 if (count >= min_count or spell and len(word) == 1) and word not in SPECIALS]
         words.sort(key=lambda pair: (-pair[0], pair[1]))
         room = max(0, max_vocab - len(SPECIALS))
         if spell:  # characters first, then words, each by frequency
-            words.sort(key=lambda pair: len(pair[1]) > 1)
+            unseen = [(0, character) for character in reserved
+                      if character not in counts and character not in SPECIALS]
+            words = [pair for pair in words if len(pair[1]) == 1] + unseen \
+                + [pair for pair in words if len(pair[1]) > 1]
         kept = sorted(words[:room], key=lambda pair: (-pair[0], pair[1]))
         return cls(list(SPECIALS) + [word for _, word in kept], spell=spell)
 

@@ -72,6 +72,11 @@ def test_unknown_chinese_words_are_spelled_as_characters():
     assert len(vocabulary.encode(["我们", "用们", "python"])) == 4
     small = Vocabulary.build(counts, max_vocab=8, min_count=1, spell=True)
     assert all(len(token) == 1 for token in small.tokens[3:])  # characters come first
+    reserved = Vocabulary.build(counts, max_vocab=100, min_count=2, spell=True,
+                                reserved=["蚌", "鹬", "我"])
+    assert {"蚌", "鹬"} <= set(reserved.tokens)  # unseen but kept, after the seen characters
+    assert reserved.tokens.index("蚌") > reserved.tokens.index("p")
+    assert reserved.pieces("鹬蚌") == ["鹬", "蚌"]
     plain = Vocabulary.build(counts, max_vocab=100, min_count=2)
     assert plain.pieces("模型") == [UNK] and "我" not in plain.index
 
@@ -117,6 +122,14 @@ def test_evaluate_reports_bits_per_character(chinese_model, tmp_path):
     unseen.write_text("我们使用龘模型。\n", encoding="utf-8")  # 龘: never seen
     report = json.loads(run("evaluate", str(unseen), "-m", path, "--json").stdout)
     assert report["unscored_character_rate"] == pytest.approx(1 / 9)  # 1 of 9 characters
+
+
+def test_chinese_vocabularies_reserve_the_gb2312_characters():
+    from nextword.segment import reserved_characters
+
+    characters = reserved_characters("chinese")
+    assert len(characters) == 6763 and "蚌" in characters and "龘" not in characters
+    assert reserved_characters("words") == []
 
 
 def test_file_of_chinese_punctuation_only(tmp_path):
