@@ -48,6 +48,7 @@ async function suggest() {
 
 function show(answer) {
   shown = answer;
+  list.dataset.text = answer.text;  // which text these suggestions answer
   list.replaceChildren(...answer.suggestions.map((suggestion, index) => {
     const item = document.createElement("li");
     item.dataset.index = String(index);
@@ -68,14 +69,18 @@ function show(answer) {
 }
 
 const ATTACHED = /^[,.;:?!)\]}%]|^'s$|^'$/;  // written without a space before them
+// Chinese, Japanese, Thai...: written without spaces, as is Chinese punctuation.
+const UNSPACED = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Thai}\u3000-\u303f\uff00-\uffef]/u;
 
 function accept(index) {
   const suggestion = shown.suggestions[index];
   if (!suggestion || shown.text !== text.value) return false;
+  const word = suggestion.word;
   let before = text.value.slice(0, text.value.length - shown.replace);
-  if (ATTACHED.test(suggestion.word)) before = before.replace(/\s+$/, "");
+  const unspaced = UNSPACED.test(word[0]) || UNSPACED.test(before.slice(-1));
+  if (ATTACHED.test(word) || unspaced) before = before.replace(/[ \t]+$/, "");
   else if (before && !/\s$/.test(before)) before += " ";
-  text.value = `${before}${suggestion.word} `;
+  text.value = `${before}${word}${UNSPACED.test(word.slice(-1)) ? "" : " "}`;
   text.focus();
   text.setSelectionRange(text.value.length, text.value.length);
   suggest();
@@ -86,7 +91,7 @@ text.addEventListener("input", schedule);
 text.addEventListener("keydown", (event) => {
   if (event.key === "Tab" && !event.shiftKey && shown.suggestions.length) {
     event.preventDefault();
-    if (!accept(0)) suggest();
+    if (!accept(0)) suggest().then(() => accept(0));  // typed since: take the fresh first
   }
 });
 
@@ -98,7 +103,9 @@ continueButton.addEventListener("click", async () => {
     const strategy = document.getElementById("strategy").value;
     const answer = await post("/v1/generate", { prefix: text.value, words, strategy });
     const piece = answer.text;
-    const glue = !text.value || /\s$/.test(text.value) || /^[,.;:?!)\n]/.test(piece) ? "" : " ";
+    const joined = !text.value || /\s$/.test(text.value) || /^[,.;:?!)\n]/.test(piece)
+      || UNSPACED.test(text.value.slice(-1)) || UNSPACED.test(piece.slice(0, 1));
+    const glue = joined ? "" : " ";
     text.value = `${text.value}${glue}${piece}`;
     status.textContent = "";
     suggest();
