@@ -418,3 +418,35 @@ def serve(model_path, host, port, cors_origins, cache_size):
                        f"use the server at {url}", err=True)
 
     run_server(predictor, host, port, cors_origins, ready=ready)
+
+
+@main.command(context_settings=CONTEXT)
+@click.argument("words", nargs=-1)
+@model_option
+@click.option("--list", "show", is_flag=True, help="List the blocked words, one per line.")
+@click.option("--undo", is_flag=True, help="Unblock WORDS: suggest them again.")
+def forget(words, model_path, show, undo):
+    """Never suggest WORDS again: not as next words, completions or in generated text.
+
+    The model file keeps the list (replaced atomically; the network and the n-gram tables are
+    copied unchanged), so every command and the server respect it.
+
+    \b
+    Examples:
+      nextword forget smite smote
+      nextword forget --list
+      nextword forget --undo smite
+    """
+    if not words and not show:
+        raise NextwordError("name the words to forget (or --undo), or pass --list")
+    predictor = _load(model_path)
+    if words:
+        changed = predictor.unforget(words) if undo else predictor.forget(words)
+        if changed:
+            predictor.save()
+        verb = "unblocked" if undo else "blocked"
+        click.echo(f"{verb} {len(changed)} word(s) in {model_path}; "
+                   f"{len(predictor.blocked)} blocked in all", err=True)
+    if show:
+        for word in predictor.blocked_words:
+            click.echo(word)

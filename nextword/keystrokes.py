@@ -67,7 +67,9 @@ def model_distributions(predictor) -> Callable[[np.ndarray], np.ndarray]:
     """(lines, time) input ids, each line from a fresh state -> next-id probabilities."""
     def distributions(inputs: np.ndarray) -> np.ndarray:
         logits, _ = predictor.score(inputs, predictor.initial_state(len(inputs)))
-        return softmax(logits)
+        probabilities = softmax(logits)
+        probabilities[..., list(predictor.blocked)] = 0.0  # never offered
+        return probabilities
     return distributions
 
 

@@ -56,7 +56,8 @@ class Predictor:
         self.vocabulary = Vocabulary(arrays.vocabulary, spell=self.config.spells)
         self.network = arrays.network
         self._stepper = NumpyStepper(arrays.network)
-        self.banned = [PAD_ID, UNK_ID]
+        self.blocked = {self.vocabulary.index[word] for word in self.meta.get("blocked", [])
+                        if word in self.vocabulary.index}
         self.ngram, self.mixture = None, None
         if ngram and arrays.ngram_arrays is not None:
             self.ngram = NGramTable.from_arrays(len(self.vocabulary), arrays.ngram_arrays)
@@ -113,6 +114,7 @@ class Predictor:
             "n-gram entries": self.ngram.entries if self.ngram is not None else 0,
             "nextword version": versions.get("nextword"),
             "keras version": versions.get("keras"),
+            "blocked words": len(self.blocked),
         }
 
     @property
@@ -252,8 +254,8 @@ class Predictor:
         """
         if candidates is None:
             scores = probabilities.copy()
-            scores[[PAD_ID, UNK_ID, EOL_ID]] = -1.0
-            count = min(k, len(scores) - len(SPECIALS))
+            scores[[PAD_ID, UNK_ID, EOL_ID, *self.blocked]] = -1.0
+            count = min(k, len(scores) - len(SPECIALS) - len(self.blocked))
             ids = np.arange(len(scores))
         else:
             scores, ids = probabilities[candidates], candidates
@@ -265,6 +267,51 @@ class Predictor:
         best = best[np.lexsort((ids[best], -scores[best]))]
         tokens = self.vocabulary.tokens
         return [(tokens[ids[i]], float(scores[i])) for i in best]
+
+    @property
+    def banned(self) -> list[int]:
+        """Ids generation never draws: padding, the unknown token and blocked words."""
+        return [PAD_ID, UNK_ID, *sorted(self.blocked)]
+
+    # ----- forgetting -----------------------------------------------------------------------
+    def _word_id(self, word: str) -> int:
+        tokens = self.tokenize(word)
+        if len(tokens) != 1:
+            raise NextwordError(f"{word!r} is {len(tokens)} tokens for this model, not one word; "
+                                "name the words one by one")
+        if tokens[0] not in self.vocabulary.index or tokens[0] in SPECIALS:
+            raise NextwordError(f"{word!r} is not in the model's vocabulary, so it is never "
+                                "suggested; nothing to do")
+        return self.vocabulary.index[tokens[0]]
+
+    def forget(self, words) -> list[str]:
+        """Never suggest these words again (next words, completions, generation); returns
+        the words newly blocked. `save()` keeps the change in the file."""
+        ids = [self._word_id(word) for word in words]  # all checked before any is blocked
+        new = [i for i in dict.fromkeys(ids) if i not in self.blocked]
+        self.blocked.update(new)
+        self._record_blocked()
+        return [self.vocabulary.tokens[i] for i in new]
+
+    def unforget(self, words) -> list[str]:
+        """Suggest these blocked words again; returns the words unblocked."""
+        ids = [self._word_id(word) for word in words]
+        freed = [i for i in dict.fromkeys(ids) if i in self.blocked]
+        self.blocked.difference_update(freed)
+        self._record_blocked()
+        return [self.vocabulary.tokens[i] for i in freed]
+
+    @property
+    def blocked_words(self) -> list[str]:
+        return sorted(self.vocabulary.tokens[i] for i in self.blocked)
+
+    def _record_blocked(self) -> None:
+        self.meta = dict(self.meta, blocked=self.blocked_words)
+
+    def save(self, path: str | None = None) -> None:
+        """Write the model, with what changed in this predictor (blocked words), to path
+        (default: the file it came from), atomically; the network and n-gram are copied."""
+        storage.rewrite_meta(self.path, self.meta, path or self.path)
 
     @property
     def prefixes(self) -> PrefixIndex:
@@ -293,6 +340,8 @@ class Predictor:
         _check_k(k)
         context, typed = typed_word(text, self.config.lowercase, self.config.tokenizer)
         candidates = None if typed is None else self.prefixes.candidates(typed)
+        if candidates is not None and self.blocked:
+            candidates = candidates[~np.isin(candidates, list(self.blocked))]
         if candidates is not None and len(candidates) == 0:
             return [], typed  # nothing begins with it: no need to run the model
         probabilities = self._distribution_of(self.encode_tokens(context, text))

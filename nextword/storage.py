@@ -33,8 +33,11 @@ def check_writable(path: str) -> None:
         raise NextwordError(f"folder {folder} is not writable; choose another --output")
 
 
-def save(model, meta: dict, path: str) -> None:
-    """Write model and metadata to path atomically (temporary file, fsync, rename)."""
+def _write_atomically(path: str, write) -> None:
+    """Call write(temporary) for a temporary file beside path, fsync it, rename it over path.
+
+    A crash at any point leaves the previous file at path untouched.
+    """
     check_writable(path)
     folder = os.path.dirname(os.path.abspath(path))
     handle, temporary = tempfile.mkstemp(prefix=".nextword-", suffix=".keras", dir=folder)
@@ -43,10 +46,7 @@ def save(model, meta: dict, path: str) -> None:
     os.umask(umask)
     os.chmod(temporary, 0o666 & ~umask)  # mkstemp makes 0600; a model is an ordinary file
     try:
-        model.save(temporary)
-        with zipfile.ZipFile(temporary, "a") as archive:
-            archive.writestr(META_ENTRY, json.dumps(dict(meta, format_version=FORMAT_VERSION),
-                                                    indent=1))
+        write(temporary)
         with open(temporary, "rb") as written:
             os.fsync(written.fileno())
         os.replace(temporary, path)
@@ -56,6 +56,35 @@ def save(model, meta: dict, path: str) -> None:
     finally:
         if os.path.exists(temporary):
             os.remove(temporary)
+
+
+def _meta_bytes(meta: dict) -> str:
+    return json.dumps(dict(meta, format_version=FORMAT_VERSION), indent=1, ensure_ascii=False)
+
+
+def save(model, meta: dict, path: str) -> None:
+    """Write a Keras model and nextword's metadata to path atomically."""
+    def write(temporary):
+        model.save(temporary)
+        with zipfile.ZipFile(temporary, "a") as archive:
+            archive.writestr(META_ENTRY, _meta_bytes(meta))
+
+    _write_atomically(path, write)
+
+
+def rewrite_meta(source: str, meta: dict, path: str) -> None:
+    """Write source's archive to path with new metadata, without TensorFlow, atomically.
+
+    Every other entry is copied byte for byte, so Keras loads the result as before.
+    """
+    def write(temporary):
+        with zipfile.ZipFile(source) as old, zipfile.ZipFile(temporary, "w") as new:
+            for entry in old.infolist():
+                if entry.filename != META_ENTRY:
+                    new.writestr(entry, old.read(entry.filename))
+            new.writestr(META_ENTRY, _meta_bytes(meta))
+
+    _write_atomically(path, write)
 
 
 def read_meta(path: str) -> dict:
