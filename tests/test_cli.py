@@ -13,7 +13,8 @@ from cli_helpers import assert_one_line_error, run
 
 def test_version_and_help():
     assert run("--version").stdout.startswith("nextword, version ")
-    for command in ["preprocess", "train", "predict", "generate", "evaluate", "info"]:
+    for command in ["preprocess", "train", "predict", "complete", "generate", "evaluate", "info",
+                    "serve", "forget"]:
         result = run(command, "-h")
         assert result.exit_code == 0 and "Example" in result.stdout
 
