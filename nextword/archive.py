@@ -64,11 +64,11 @@ def _walk(node):
 
 def check_structure(path: str, structure: dict) -> None:
     """Refuse code-bearing and foreign models before any weight is read."""
-    classes = {node.get("class_name") for node in _walk(structure) if "inbound_nodes" in node}
-    if classes & CODE_LAYERS or any("function" in node and node.get("class_name") in CODE_LAYERS
-                                    for node in _walk(structure)):
+    nodes = list(_walk(structure))
+    if {node.get("class_name") for node in nodes} & CODE_LAYERS:  # anywhere, nested or not
         raise NextwordError(f"{path} contains code (a Lambda layer or similar), which nextword "
                             "refuses to run; use a model trained by nextword")
+    classes = {node.get("class_name") for node in nodes if "inbound_nodes" in node}
     unknown = classes - KNOWN_LAYERS
     if unknown:
         raise NextwordError(f"{path} is a Keras model saved by something else (it has "

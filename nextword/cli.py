@@ -217,11 +217,14 @@ interactive_option = click.option(
     help="Read texts line by line from standard input and answer each.")
 
 
+def suggestion_options(command):
+    """-m, -k and -i: the options of the commands that suggest words (predict, complete)."""
+    return model_option(k_option(interactive_option(command)))
+
+
 @main.command(context_settings=CONTEXT)
 @click.argument("prefix", required=False, default="")
-@model_option
-@k_option
-@interactive_option
+@suggestion_options
 def predict(prefix, model_path, k, interactive):
     """List the most likely next words after PREFIX, as word<TAB>probability.
 
@@ -236,9 +239,7 @@ def predict(prefix, model_path, k, interactive):
 
 @main.command(context_settings=CONTEXT)
 @click.argument("text", required=False, default="")
-@model_option
-@k_option
-@interactive_option
+@suggestion_options
 def complete(text, model_path, k, interactive):
     """Complete the word being typed at the end of TEXT, or suggest the next word.
 

@@ -31,6 +31,7 @@ class CorpusScan:
     tokens: int = 0  # end-of-line tokens included
     counts: Counter = field(default_factory=Counter)
     ids_path: str | None = None  # provisional ids, one int32 per token, if asked for
+    characters: int = 0  # of the text read, newlines included
     words: list[str] = field(default_factory=list)  # provisional id -> token
 
 
@@ -50,9 +51,8 @@ def encode_block(block: str, lowercase: bool,
     return words, np.fromiter(map(local.__getitem__, tokens), dtype=np.int32, count=len(tokens))
 
 
-def _encoded_blocks(files, lowercase, encoding, on_bytes, workers, tokenizer="words"):
-    """(words, ids) of every block of every file, in order; in `workers` processes if > 1."""
-    blocks = (block for path in files for block in iter_blocks(path, encoding, on_bytes))
+def _encoded_blocks(blocks, lowercase, workers, tokenizer="words"):
+    """(words, ids) of every block, in order; in `workers` processes if > 1."""
     if workers <= 1:
         for block in blocks:
             yield encode_block(block, lowercase, tokenizer)
@@ -88,8 +88,8 @@ def scan_corpus(specs, lowercase: bool = True, encoding: str = "utf-8", ids_path
     frequencies = np.zeros(1024, dtype=np.int64)
     sink = open(ids_path, "wb") if ids_path else None
     try:
-        for words, local_ids in _encoded_blocks(found.files, lowercase, encoding, on_bytes,
-                                                workers, tokenizer):
+        for words, local_ids in _encoded_blocks(_counted_blocks(scan, encoding, on_bytes),
+                                                lowercase, workers, tokenizer):
             remap = np.fromiter((setdefault(word, len(index)) for word in words),
                                 dtype=np.int32, count=len(words))
             ids = remap[local_ids]
@@ -111,6 +111,14 @@ def scan_corpus(specs, lowercase: bool = True, encoding: str = "utf-8", ids_path
         raise NextwordError(f"no words found in {', '.join(specs)}: it is empty or holds only "
                             "whitespace and punctuation; give nextword text with words in it")
     return scan
+
+
+def _counted_blocks(scan: CorpusScan, encoding: str, on_bytes):
+    """The blocks of the scan's files, their characters counted into scan.characters."""
+    for path in scan.files:
+        for block in iter_blocks(path, encoding, on_bytes):
+            scan.characters += len(block)
+            yield block
 
 
 def encode_scan(scan: CorpusScan, vocabulary: Vocabulary, out_path: str) -> np.memmap:

@@ -81,22 +81,13 @@ def _ranks(row: np.ndarray, target: int, word: str, prefixes, limit: int) -> lis
     """
     ranks = []
     p = row[target]
+    every_word = np.arange(len(SPECIALS), len(row))  # before the first keystroke: next words
     # Punctuation is offered only as a next word: complete() does not complete it.
     typeable = len(word) if WORD_START.match(word) else 1
     for typed in range(typeable):
-        if typed == 0:
-            scores, ids = row, None
-        else:
-            ids = prefixes.candidates(word[:typed])
-            scores = row[ids]
-        above = int((scores > p).sum())
-        ties = scores == p
-        if typed == 0:
-            ties[list(range(len(SPECIALS)))] = False
-            above -= int((row[:len(SPECIALS)] > p).sum())
-            above += int(ties[:target].sum())
-        else:
-            above += int((ties & (ids < target)).sum())
+        ids = prefixes.candidates(word[:typed]) if typed else every_word
+        scores = row[ids]
+        above = int((scores > p).sum()) + int(((scores == p) & (ids < target)).sum())
         ranks.append(above)
         if above < limit:
             break

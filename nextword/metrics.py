@@ -18,7 +18,6 @@ import numpy as np
 
 from .data import encode_scan, scan_corpus
 from .errors import NextwordError
-from .text import iter_blocks
 from .vocab import EOL_ID, UNK, UNK_ID
 
 
@@ -91,8 +90,7 @@ def evaluate(predictor, specs, on_bytes=None, on_tokens=None, found=None) -> Eva
                            found=found)
         ids = encode_scan(scan, predictor.vocabulary, os.path.join(scratch, "vocab.ids"))
         result = score_ids(predictor, np.array(ids), on_tokens=on_tokens)
-    characters = sum(len(block) for path in scan.files
-                     for block in iter_blocks(path, config.encoding))
+    characters = scan.characters
     unscored = sum(count * _unscored(predictor.vocabulary, word)
                    for word, count in scan.counts.items())
     result.characters = characters

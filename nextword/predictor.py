@@ -145,12 +145,10 @@ class Predictor:
         logits, network_state = self._stepper.advance(token_ids, state[:-1])
         history = np.concatenate([state[-1], token_ids], axis=1)[:, -(self.ngram.order - 1):]
         network = sampling.softmax(logits)
-        if len(network) == 1:  # predicting, completing, generating: the common case
-            real = [word for word in history[0].tolist() if word >= 0]
-            mixed = self.ngram.mix_into(network[0], real, self.mixture)[None]
-        elif len(network) <= SPARSE_ROWS:
-            mixed = np.stack([self.ngram.mix_into(row, h[h >= 0], self.mixture)
-                              for row, h in zip(network, history)])
+        if len(network) <= SPARSE_ROWS:  # predicting, completing, generating, a beam
+            rows = [self.ngram.mix_into(row, [word for word in h.tolist() if word >= 0],
+                                        self.mixture) for row, h in zip(network, history)]
+            mixed = rows[0][None] if len(rows) == 1 else np.stack(rows)
         else:
             mixed = self._mix_dense(network, history)
         return mixed, network_state + (history,)
@@ -363,8 +361,9 @@ class Predictor:
     def generate_tokens(self, prefix: str = "", config: GenerationConfig | None = None,
                         **settings) -> list[str]:
         """Like generate, but returns the generated tokens."""
-        config = (config or GenerationConfig()).replace(**settings) if settings \
-            else config or GenerationConfig()
+        config = config or GenerationConfig()
+        if settings:
+            config = config.replace(**settings)
         history = self.encode(prefix)
         probabilities, state = self._next(np.array([history], dtype=np.int32), None)
         stop = EOL_ID if config.stop_at_eol else None

@@ -231,15 +231,18 @@ def create_app(predictor, cors_origins=(), title: str = "nextword") -> FastAPI:
     async def health():
         return _json({"status": "ok"})
 
+    page_html = (WEB / "index.html").read_text(encoding="utf-8")  # read once, not per request
+    files = {name: (WEB / name).read_bytes() for name in STATIC}
+
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     async def page():
-        return HTMLResponse((WEB / "index.html").read_text(encoding="utf-8"))
+        return HTMLResponse(page_html)
 
     @app.get("/static/{name}", include_in_schema=False)
     async def static(name: str):
         if name not in STATIC:
             return _error(404, f"no such file: /static/{name}")
-        return Response((WEB / name).read_bytes(), media_type=STATIC[name])
+        return Response(files[name], media_type=STATIC[name])
 
     if cors_origins:
         from starlette.middleware.cors import CORSMiddleware

@@ -51,8 +51,7 @@ class Vocabulary:
                     for character in word:
                         characters[character] += count
             counts = Counter(counts)
-            for character in characters:
-                counts[character] += characters[character]
+            counts.update(characters)
         words = [(count, word) for word, count in counts.items()
                  if (count >= min_count or spell and len(word) == 1) and word not in SPECIALS]
         words.sort(key=lambda pair: (-pair[0], pair[1]))
