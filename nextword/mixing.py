@@ -12,6 +12,7 @@ import math
 
 import numpy as np
 
+from .counts import NGramCounts
 from .data import Windows
 from .ngram import NGramTable, fit_mixture, histories, mix
 from .vocab import EOL_ID
@@ -79,19 +80,25 @@ def _hits(probabilities, targets):
 
 
 def fit_ngram(core, windows: Windows, vocab_size: int, order: int, max_entries: int,
-              max_tokens: int = 0,
-              log=print) -> tuple[NGramTable | None, np.ndarray | None, dict]:
+              max_tokens: int = 0, log=print, base_counts: NGramCounts | None = None,
+              base_weight: float = 1.0):
     """Count the n-gram model, fit the mixture weights, and measure on held-out windows.
 
-    Returns (table, mixture weights, results): results hold the network's held-out
-    perplexity and accuracy and, with an n-gram model, the mixture's (which predictions use).
+    base_counts: counts of an earlier corpus (train --from) added, times base_weight, to
+    this corpus's before the model is estimated.
+    Returns (table, mixture weights, results, counts): results hold the network's held-out
+    perplexity and accuracy and, with an n-gram model, the mixture's (which predictions use);
+    counts are what the table was estimated from, kept in the model file.
     """
     chosen = held_out_windows(windows)
     forward = network_probabilities(core)
-    table = mixture = None
+    table = mixture = counts = None
     if order >= 2:
-        table = NGramTable.build(windows.ids, vocab_size, order, keep=kept_positions(windows),
-                                 max_entries=max_entries, max_tokens=max_tokens)
+        counts = NGramCounts.count(windows.ids, vocab_size, order, keep=kept_positions(windows),
+                                   max_tokens=max_tokens)
+        if base_counts is not None:
+            counts = base_counts.merged(counts, base_weight)
+        table = counts.table(vocab_size, max_entries)
     network_nll = network_hits = count = 0.0
     parts = []
     for network, ngram, buckets, targets in held_out_batches(forward, windows, chosen, table):
@@ -108,7 +115,7 @@ def fit_ngram(core, windows: Windows, vocab_size: int, order: int, max_entries: 
     results["validation_perplexity"] = results["network_validation_perplexity"]
     results["validation_accuracy"] = results["network_validation_accuracy"]
     if table is None:
-        return None, None, results
+        return None, None, results, None
     network_p, ngram_p, buckets = (np.concatenate(part) for part in zip(*parts))
     mixture = fit_mixture(network_p, ngram_p, buckets, table.bucket_count())
     mixed_nll = -float(np.log(np.maximum(mix(network_p[:, None], ngram_p[:, None], buckets,
@@ -123,4 +130,4 @@ def fit_ngram(core, windows: Windows, vocab_size: int, order: int, max_entries: 
         f"network {results['network_validation_perplexity']:.2f}, n-gram "
         f"{results['ngram_validation_perplexity']:.2f}, mixed "
         f"{results['validation_perplexity']:.2f}")
-    return table, mixture, results
+    return table, mixture, results, counts

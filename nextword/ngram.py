@@ -128,8 +128,15 @@ class NGramTable:
             of about this many tokens (bounds the time and memory of counting).
         """
         order = max_order(vocab_size, order)
-        # The highest order counts occurrences; each lower order counts distinct left words.
         keys, words, counts = _count(ids, vocab_size, order, keep, max_tokens)
+        return cls.from_counts(keys, words, counts, vocab_size, order, max_entries)
+
+    @classmethod
+    def from_counts(cls, keys: np.ndarray, words: np.ndarray, counts: np.ndarray,
+                    vocab_size: int, order: int, max_entries: int = 0) -> "NGramTable":
+        """The model from the counts of its highest order, as _count returns them (sorted by
+        context key then word, keys packed for vocab_size); see build and counts.py."""
+        # The highest order counts occurrences; each lower order counts distinct left words.
         tables = {}
         for n in range(order, 1, -1):
             tables[n] = (keys, words, counts)
@@ -146,7 +153,7 @@ class NGramTable:
         threshold = _thresholds(tables, max_entries - vocab_size) if max_entries \
             else {n: 1 for n in tables}
         orders = [_finish(*tables[n], threshold[n]) for n in range(2, order + 1)]
-        if max(len(o.words) for o in orders) >= 2 ** 31:
+        if orders and max(len(o.words) for o in orders) >= 2 ** 31:
             raise NextwordError("the n-gram model would have over 2^31 entries in one order; "
                                 "set --ngram-max-entries (or a lower --ngram-order)")
         return cls(vocab_size, unigram, orders)

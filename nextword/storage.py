@@ -17,6 +17,8 @@ from .errors import NextwordError
 
 FORMAT_VERSION = 1
 META_ENTRY = "nextword.json"
+COUNTS_ENTRY = "nextword-counts.npz"  # the n-gram counts training made (counts.py)
+USER_ENTRY = "nextword-user.npz"  # what `nextword learn` added (userlayer.py)
 
 
 def check_writable(path: str) -> None:
@@ -62,29 +64,50 @@ def _meta_bytes(meta: dict) -> str:
     return json.dumps(dict(meta, format_version=FORMAT_VERSION), indent=1, ensure_ascii=False)
 
 
-def save(model, meta: dict, path: str) -> None:
-    """Write a Keras model and nextword's metadata to path atomically."""
+def save(model, meta: dict, path: str, extra: dict | None = None) -> None:
+    """Write a Keras model and nextword's metadata to path atomically.
+
+    extra: more archive entries, name -> bytes (n-gram counts); Keras ignores them.
+    """
     def write(temporary):
         model.save(temporary)
         with zipfile.ZipFile(temporary, "a") as archive:
             archive.writestr(META_ENTRY, _meta_bytes(meta))
+            for name, data in (extra or {}).items():
+                if data is not None:
+                    archive.writestr(name, data, compress_type=zipfile.ZIP_STORED)
 
     _write_atomically(path, write)
 
 
-def rewrite_meta(source: str, meta: dict, path: str) -> None:
+def rewrite_meta(source: str, meta: dict, path: str, extra: dict | None = None) -> None:
     """Write source's archive to path with new metadata, without TensorFlow, atomically.
 
-    Every other entry is copied byte for byte, so Keras loads the result as before.
+    extra: entries to add or replace, name -> bytes (None removes the entry). Every other
+    entry is copied byte for byte, so Keras loads the result as before.
     """
+    extra = extra or {}
+
     def write(temporary):
         with zipfile.ZipFile(source) as old, zipfile.ZipFile(temporary, "w") as new:
             for entry in old.infolist():
-                if entry.filename != META_ENTRY:
+                if entry.filename != META_ENTRY and entry.filename not in extra:
                     new.writestr(entry, old.read(entry.filename))
             new.writestr(META_ENTRY, _meta_bytes(meta))
+            for name, data in extra.items():
+                if data is not None:  # .npz is compressed already
+                    new.writestr(name, data, compress_type=zipfile.ZIP_STORED)
 
     _write_atomically(path, write)
+
+
+def read_entry(path: str, name: str) -> bytes | None:
+    """One archive entry's bytes, or None when the file does not have it."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return archive.read(name) if name in archive.namelist() else None
+    except (zipfile.BadZipFile, OSError, EOFError) as error:
+        raise NextwordError(f"could not read {name} from {path}: {error}") from None
 
 
 def read_meta(path: str) -> dict:

@@ -208,7 +208,7 @@ def export(core, config: Config, vocabulary: Vocabulary, windows: Windows, ngram
            log=print):
     """Phase 4: the float32 predictor model, with the n-gram model counted and mixed in.
 
-    Returns (predictor model, held-out results of fit_ngram).
+    Returns (predictor model, held-out results of fit_ngram, the n-gram counts or None).
     """
     from .mixing import fit_ngram
     from .model import build_model, build_predictor_model
@@ -216,20 +216,25 @@ def export(core, config: Config, vocabulary: Vocabulary, windows: Windows, ngram
     # Export in float32 whatever the training precision: predictions stay exact.
     export_core = build_model(config, len(vocabulary))
     export_core.set_weights(core.get_weights())
-    table, mixture, held_out = fit_ngram(export_core, windows, len(vocabulary),
+    table, mixture, held_out, counts = fit_ngram(export_core, windows, len(vocabulary),
                                          config.ngram_order if ngram else 0,
                                          config.ngram_max_entries, config.ngram_max_tokens,
                                          log)
-    return build_predictor_model(export_core, vocabulary, table, mixture), held_out
+    return build_predictor_model(export_core, vocabulary, table, mixture), held_out, counts
 
 
-def save(model, config: Config, result: TrainingResult, paths: RunPaths, backup_folder: str):
-    """Phase 5: the model file, its training-curve picture, and the backup no longer needed."""
+def save(model, config: Config, result: TrainingResult, paths: RunPaths, backup_folder: str,
+         counts=None):
+    """Phase 5: the model file, its training-curve picture, and the backup no longer needed.
+
+    counts: the n-gram counts (counts.py), kept in the file so `train --from` can add to them.
+    """
     import keras
 
     meta = {"config": config.to_dict(), "training": result.to_dict(),
             "versions": {"nextword": __version__, "keras": keras.__version__}}
-    storage.save(model, meta, paths.model)
+    extra = {storage.COUNTS_ENTRY: counts.to_bytes()} if counts is not None else None
+    storage.save(model, meta, paths.model, extra)
     if paths.picture and result.history:
         from .plot import plot_history
 
@@ -297,7 +302,8 @@ def train(corpus, config: Config, output: str, verbose: int | str = "auto", log=
                      extra_callbacks, started)
         training_seconds = time.time() - started
         # Only the chief's model is saved: other workers skip the n-gram model.
-        model, held_out = export(fitted.core, config, vocabulary, windows, ngram=chief, log=log)
+        model, held_out, counts = export(fitted.core, config, vocabulary, windows, ngram=chief,
+                                         log=log)
         result = TrainingResult(
             output=output if chief else None, vocabulary_size=len(vocabulary),
             corpus_files=len(scan.files), corpus_tokens=scan.tokens,
@@ -306,5 +312,5 @@ def train(corpus, config: Config, output: str, verbose: int | str = "auto", log=
             training_seconds=round(training_seconds, 1), compute_dtype=fitted.dtype,
             interrupted=fitted.interrupted, history=fitted.history)
         if chief:
-            save(model, config, result, paths, backup.folder)
+            save(model, config, result, paths, backup.folder, counts)
     return result

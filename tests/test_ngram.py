@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from nextword.ngram import COUNT_BUCKETS, NGramTable, fit_mixture, mix
+from nextword.errors import NextwordError
 
 
 def reference_kn(ids, vocab_size, order):
@@ -173,3 +174,30 @@ def test_counting_in_chunks_equals_counting_at_once(monkeypatch):
     sampled = NGramTable.build(ids, 25, 4, max_tokens=1000)  # 3 spread chunks of 333
     assert sampled.entries < whole.entries
     np.testing.assert_allclose(sampled.unigram.sum(), 1.0, atol=1e-5)
+
+
+def test_counts_give_the_same_table_and_grow_with_the_vocabulary():
+    from nextword.counts import NGramCounts
+
+    ids = zipf_ids(5000, 25)
+    counts = NGramCounts.count(ids, 25, 4)
+    for a, b in zip(NGramTable.build(ids, 25, 4).arrays(), counts.table(25).arrays()):
+        np.testing.assert_array_equal(a, b)
+    again = NGramCounts.from_bytes(counts.to_bytes())
+    np.testing.assert_array_equal(again.grams, counts.grams)
+    assert again.tokens == counts.tokens == 5000 - 3
+    # Merging: weighted, summed n-gram by n-gram; a larger vocabulary keeps the same ids.
+    more = NGramCounts.count(np.append(ids, [30, 31, 30, 31]), 32, 4)
+    merged = counts.merged(more, weight=2.0)
+    assert merged.tokens == 2 * counts.tokens + more.tokens
+    table = merged.table(32)
+    probabilities, _ = table.distributions(np.array([[31, 30, 31]]))
+    assert probabilities.sum() == pytest.approx(1.0, abs=1e-5)
+    assert probabilities[0].argmax() == 30
+
+
+def test_damaged_counts_are_a_one_line_error():
+    from nextword.counts import NGramCounts
+
+    with pytest.raises(NextwordError, match="damaged"):
+        NGramCounts.from_bytes(b"not an npz")
