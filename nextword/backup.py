@@ -58,9 +58,13 @@ class Backup:
     # Options that do not change the network's training; a resumed run may change them.
     FREE = ("max_minutes", "corpus", "ngram_order", "ngram_max_entries", "ngram_max_tokens")
 
-    def __init__(self, folder: str, config: Config, save_every: int = 0, log=print):
+    def __init__(self, folder: str, config: Config, save_every: int = 0, log=print,
+                 run: dict | None = None):
+        """run: more of what makes a backup this run's besides the options (`train --from`:
+        the base model), compared and saved with them."""
         self.folder = folder
         self.config = config
+        self.run = run or {}
         self.save_every = save_every
         self.log = log
         self.state: dict | None = None  # what was restored: {"epoch", "batch", "weights"}
@@ -69,6 +73,10 @@ class Backup:
     @classmethod
     def _comparable(cls, values: dict) -> dict:
         return {k: v for k, v in values.items() if k not in cls.FREE}
+
+    def _identity(self) -> dict:
+        """What the backup's config file must hold to be this run's."""
+        return {**self._comparable(self.config.to_dict()), **self.run}
 
     def _path(self, name: str) -> str:
         return os.path.join(self.folder, name)
@@ -102,7 +110,7 @@ class Backup:
         except (OSError, ValueError) as error:
             self._damaged(f"{CONFIG}: {_cause(error)}", None)
             return False
-        if saved != self._comparable(self.config.to_dict()):
+        if saved != self._identity():
             raise NextwordError(f"{self.folder} holds an interrupted run with other options; "
                                 "rerun that command to resume it, or delete the folder")
         return True
@@ -150,8 +158,7 @@ class Backup:
             for name in os.listdir(self.folder):
                 if name == METADATA or name.endswith((".weights.h5", ".bkp")):
                     os.remove(self._path(name))
-        _write_atomically(self._path(CONFIG),
-                          json.dumps(self._comparable(self.config.to_dict())))
+        _write_atomically(self._path(CONFIG), json.dumps(self._identity()))
         return AtomicBackup(self.folder, self.save_every, self.state)
 
 

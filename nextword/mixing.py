@@ -79,6 +79,15 @@ def _hits(probabilities, targets):
     return int((probabilities.argmax(axis=1) == targets).sum())
 
 
+def lower_order(counts: NGramCounts, order: int) -> NGramCounts:
+    """The counts of the order-`order` n-grams, from those of a higher order: each n-gram's
+    oldest words dropped and the counts of the n-grams that then agree summed."""
+    if order >= counts.order:
+        return counts
+    return NGramCounts.empty(order).merged(
+        NGramCounts(order, counts.grams[:, counts.order - order:], counts.counts))
+
+
 def fit_ngram(core, windows: Windows, vocab_size: int, order: int, max_entries: int,
               max_tokens: int = 0, log=print, base_counts: NGramCounts | None = None,
               base_weight: float = 1.0):
@@ -97,7 +106,9 @@ def fit_ngram(core, windows: Windows, vocab_size: int, order: int, max_entries: 
         counts = NGramCounts.count(windows.ids, vocab_size, order, keep=kept_positions(windows),
                                    max_tokens=max_tokens)
         if base_counts is not None:
-            counts = base_counts.merged(counts, base_weight)
+            order = min(base_counts.order, counts.order)  # a grown vocabulary may cap it
+            counts = lower_order(base_counts, order).merged(lower_order(counts, order),
+                                                            base_weight)
         table = counts.table(vocab_size, max_entries)
     network_nll = network_hits = count = 0.0
     parts = []

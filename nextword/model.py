@@ -83,3 +83,45 @@ def build_predictor_model(core: keras.Model, vocabulary: Vocabulary, ngram=None,
             variable.assign(values)
         mixer.mixture.assign(mixture)
     return keras.Model(tokens, probabilities, name="nextword")
+
+
+def transfer_weights(core: keras.Model, base_core: keras.Model) -> int:
+    """Start core from base_core's weights: a network of the same shape whose vocabulary is
+    base_core's with words added at the end (continuing training, `train --from`).
+
+    Each layer takes the same-named base layer's weights; where a weight has a vocabulary
+    axis, the base's rows stay as they are (ids are unchanged) and each new word's row is
+    the mean of the base's rows, the padding row left out (it is never trained).
+    Returns the number of words added.
+    """
+    import numpy as np
+
+    from .vocab import PAD_ID
+
+    old = base_core.get_layer(EMBEDDING_NAME).input_dim
+    new = core.get_layer(EMBEDDING_NAME).input_dim
+    if new < old:
+        raise ValueError(f"a vocabulary of {new} words cannot continue one of {old}")
+    for layer in core.layers:
+        if not layer.weights:
+            continue
+        values = []
+        for weight, base in zip(layer.get_weights(),
+                                base_core.get_layer(layer.name).get_weights()):
+            if weight.shape == base.shape:
+                values.append(base)
+                continue
+            # The vocabulary axis: embedding rows (vocab, dim), an untied output kernel's
+            # columns (dim, vocab), an output bias (vocab,). New words start as the mean of
+            # the old: for the bias too (rather than the unknown token's, which holds the
+            # mass of every word outside the vocabulary): handing each of perhaps thousands
+            # of new words that mass would take probability from every known word at the
+            # first step, while an average word's bias starts them modest and lets training
+            # raise the ones NEW uses.
+            axis = next(a for a, (w, b) in enumerate(zip(weight.shape, base.shape)) if w != b)
+            rows = np.moveaxis(base, axis, 0)
+            mean = rows[PAD_ID + 1:].mean(axis=0, keepdims=True)
+            grown = np.concatenate([rows, np.repeat(mean, new - old, axis=0)])
+            values.append(np.moveaxis(grown, 0, axis).astype(weight.dtype))
+        layer.set_weights(values)
+    return new - old

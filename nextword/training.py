@@ -22,6 +22,7 @@ import numpy as np
 
 from . import __version__, storage
 from .config import Config
+from .continuing import BASE_WEIGHT, META_KEY, Base, check_architecture, grow_vocabulary
 from .data import CorpusScan, Windows, encode_scan, scan_corpus
 from .distribute import is_chief, make_strategy, task
 from .errors import NextwordError
@@ -116,12 +117,22 @@ def read_corpus(corpus, config: Config, scratch: str, reading_progress=None,
     return scan
 
 
-def make_windows(scan: CorpusScan, config: Config, scratch: str,
-                 log=print) -> tuple[Vocabulary, Windows]:
-    """Phase 2: the vocabulary, the corpus as its ids, and the training and held-out windows."""
-    vocabulary = Vocabulary.build(scan.counts, config.max_vocab, config.min_count,
-                                  spell=config.spells,
-                                  reserved=reserved_characters(config.tokenizer))
+def make_windows(scan: CorpusScan, config: Config, scratch: str, log=print,
+                 base: Base | None = None) -> tuple[Vocabulary, Windows]:
+    """Phase 2: the vocabulary, the corpus as its ids, and the training and held-out windows.
+
+    Continuing from base: its vocabulary, with the corpus's words it lacks added after it.
+    """
+    if base is None:
+        vocabulary = Vocabulary.build(scan.counts, config.max_vocab, config.min_count,
+                                      spell=config.spells,
+                                      reserved=reserved_characters(config.tokenizer))
+    else:
+        vocabulary, added = grow_vocabulary(base.vocabulary, scan.counts, config.max_vocab,
+                                            config.min_count)
+        log(f"vocabulary: {len(base.vocabulary):,} words of {base.path}, {len(added):,} "
+            f"added from the corpus (--min-count {config.min_count}, --max-vocab "
+            f"{config.max_vocab:,})")
     ids = encode_scan(scan, vocabulary, os.path.join(scratch, "vocab.ids"))
     windows = Windows(ids, config.sequence_length, config.validation_split, config.seed)
     config.corpus = [os.path.abspath(path) for path in scan.files]
@@ -141,8 +152,9 @@ class Fitted:
 
 def fit(config: Config, vocab_size: int, windows: Windows, paths: RunPaths, backup,
         distribute: str = "none", verbose: int = 1, log=print, extra_callbacks=(),
-        started: float | None = None) -> Fitted:
-    """Phase 3: build the network, resume from the backup if there is one, and fit.
+        started: float | None = None, base: Base | None = None) -> Fitted:
+    """Phase 3: build the network, start from base's weights (continuing), resume from the
+    backup if there is one, and fit.
 
     Ctrl-C stops fitting and keeps the best weights so far (NextwordError before any epoch).
     """
@@ -157,6 +169,12 @@ def fit(config: Config, vocab_size: int, windows: Windows, paths: RunPaths, back
     sampled = bool(config.sampled_softmax) and vocab_size > 2 * config.sampled_softmax
     core, trainer = build_trainer(config, vocab_size, strategy, distribute, sampled, dtype)
     with strategy.scope():
+        if base is not None:
+            from .model import CORE_NAME, transfer_weights
+
+            base_model, _ = storage.load(base.path)
+            transfer_weights(core, base_model.get_layer(CORE_NAME))
+            del base_model
         first_epoch = backup.restore(trainer)
     if first_epoch:
         log(f"resuming from {backup.folder} after epoch {first_epoch}")
@@ -205,9 +223,10 @@ def fit(config: Config, vocab_size: int, windows: Windows, paths: RunPaths, back
 
 
 def export(core, config: Config, vocabulary: Vocabulary, windows: Windows, ngram: bool = True,
-           log=print):
+           log=print, base_counts=None, base_weight: float = 1.0):
     """Phase 4: the float32 predictor model, with the n-gram model counted and mixed in.
 
+    base_counts: a base model's n-gram counts, added times base_weight to the corpus's.
     Returns (predictor model, held-out results of fit_ngram, the n-gram counts or None).
     """
     from .mixing import fit_ngram
@@ -219,20 +238,24 @@ def export(core, config: Config, vocabulary: Vocabulary, windows: Windows, ngram
     table, mixture, held_out, counts = fit_ngram(export_core, windows, len(vocabulary),
                                          config.ngram_order if ngram else 0,
                                          config.ngram_max_entries, config.ngram_max_tokens,
-                                         log)
+                                         log, base_counts=base_counts,
+                                         base_weight=base_weight)
     return build_predictor_model(export_core, vocabulary, table, mixture), held_out, counts
 
 
 def save(model, config: Config, result: TrainingResult, paths: RunPaths, backup_folder: str,
-         counts=None):
+         counts=None, continued_from: dict | None = None):
     """Phase 5: the model file, its training-curve picture, and the backup no longer needed.
 
     counts: the n-gram counts (counts.py), kept in the file so `train --from` can add to them.
+    continued_from: what a continued run started from (Base.record), kept in the metadata.
     """
     import keras
 
     meta = {"config": config.to_dict(), "training": result.to_dict(),
             "versions": {"nextword": __version__, "keras": keras.__version__}}
+    if continued_from is not None:
+        meta[META_KEY] = continued_from
     extra = {storage.COUNTS_ENTRY: counts.to_bytes()} if counts is not None else None
     storage.save(model, meta, paths.model, extra)
     if paths.picture and result.history:
@@ -245,6 +268,17 @@ def save(model, config: Config, result: TrainingResult, paths: RunPaths, backup_
         shutil.rmtree(backup_folder, ignore_errors=True)
 
 
+def check_base(base: Base, config: Config, output: str, base_weight: float) -> None:
+    """Refuse a continued run that cannot work, before anything is read or trained."""
+    check_architecture(config, base)
+    if os.path.abspath(output) == base.path:
+        raise NextwordError(f"-o/--output {output} is the model continued from; write to "
+                            "another file (the base must stay as it is while an interrupted "
+                            "run can resume from it)")
+    if not base_weight >= 0:
+        raise NextwordError(f"--base-weight must be 0 or more, got {base_weight}")
+
+
 def progress_verbosity() -> int:
     """Keras's progress bar on a terminal; one line per epoch in a pipe, file or notebook."""
     return 1 if sys.stdout.isatty() else 2
@@ -253,7 +287,8 @@ def progress_verbosity() -> int:
 def train(corpus, config: Config, output: str, verbose: int | str = "auto", log=print,
           reading_progress=None, backup_dir: str | None = None, save_every: int = 0,
           extra_callbacks=(), plot: bool = True, distribute: str = "none",
-          tensorboard: str | None = None) -> TrainingResult:
+          tensorboard: str | None = None, base: str | Base | None = None,
+          base_weight: float = BASE_WEIGHT) -> TrainingResult:
     """Train a model on the corpus files, folders or globs and save it to output.
 
     Args:
@@ -273,12 +308,19 @@ def train(corpus, config: Config, output: str, verbose: int | str = "auto", log=
         tensorboard: a folder for TensorBoard logs (none without it).
         reading_progress: files -> context manager yielding a callback that is given the
             byte count of each chunk read (a progress bar for the corpus pass).
+        base: continue from this model file (`train --from`): its weights, vocabulary (the
+            corpus's new words added), tokenizer and architecture, which config must match
+            (continuing.config_for makes such a config).
+        base_weight: the base's n-gram counts are added to the corpus's times this weight.
     Returns:
         A TrainingResult (its output is None on a worker that is not the chief).
     """
     config.validate()
     chief = is_chief(distribute)
     paths = RunPaths.plan(output, backup_dir, plot, tensorboard, chief).check()
+    if base is not None:
+        base = base if isinstance(base, Base) else Base.read(base)
+        check_base(base, config, output, base_weight)
     if tensorboard and importlib.util.find_spec("tensorboard") is None:
         raise NextwordError("--tensorboard needs the tensorboard package; install it "
                             "(pip install tensorboard) or leave the option out")
@@ -293,17 +335,23 @@ def train(corpus, config: Config, output: str, verbose: int | str = "auto", log=
     with scratch_folder() as scratch:
         # Each worker keeps its own state; only the chief's sits beside the model.
         folder = paths.backup or os.path.join(scratch, f"backup-worker-{task()[1]}")
-        backup = Backup(folder, config, save_every, log)
+        backup = Backup(folder, config, save_every, log,
+                        run={META_KEY: base.fingerprint()} if base else None)
         resolve_tokenizer(config, find_files(corpus).files, log)  # as the backup saved it
         backup.check()  # a foreign run's backup is refused before the corpus is read
         scan = read_corpus(corpus, config, scratch, reading_progress, log)
-        vocabulary, windows = make_windows(scan, config, scratch, log)
+        vocabulary, windows = make_windows(scan, config, scratch, log, base)
         fitted = fit(config, len(vocabulary), windows, paths, backup, distribute, verbose, log,
-                     extra_callbacks, started)
+                     extra_callbacks, started, base)
         training_seconds = time.time() - started
         # Only the chief's model is saved: other workers skip the n-gram model.
+        base_counts = base.counts if base is not None else None
+        if base is not None and base.counts is None and chief and config.ngram_order >= 2:
+            log(f"{base.path} does not hold its n-gram counts (written before nextword kept "
+                "them): the n-gram model is counted on the new corpus alone")
         model, held_out, counts = export(fitted.core, config, vocabulary, windows, ngram=chief,
-                                         log=log)
+                                         log=log, base_counts=base_counts,
+                                         base_weight=base_weight)
         result = TrainingResult(
             output=output if chief else None, vocabulary_size=len(vocabulary),
             corpus_files=len(scan.files), corpus_tokens=scan.tokens,
@@ -312,5 +360,7 @@ def train(corpus, config: Config, output: str, verbose: int | str = "auto", log=
             training_seconds=round(training_seconds, 1), compute_dtype=fitted.dtype,
             interrupted=fitted.interrupted, history=fitted.history)
         if chief:
-            save(model, config, result, paths, backup.folder, counts)
+            record = None if base is None else \
+                base.record(len(vocabulary) - len(base.vocabulary), base_weight)
+            save(model, config, result, paths, backup.folder, counts, record)
     return result
