@@ -15,6 +15,7 @@ import click
 
 from . import __version__
 from .config import Config
+from .continuing import BASE_WEIGHT
 from .errors import NextwordError
 from .options import DEFAULT_MODEL, config_options, generation_options, training_options
 from .text import find_files
@@ -129,8 +130,14 @@ def preprocess(corpus, tokenizer, max_vocab, min_count, lowercase, encoding, voc
 @main.command(context_settings=CONTEXT)
 @click.argument("corpus", nargs=-1, required=True)
 @training_options
+@click.option("--from", "base_path", type=click.Path(), metavar="BASE.keras",
+              help="Continue training this model on CORPUS: its weights, vocabulary (CORPUS's "
+                   "new words added), tokenizer and architecture; its options unless given.")
+@click.option("--base-weight", type=float, default=None,
+              help=f"With --from: the base's n-gram counts count this much against CORPUS's "
+                   f"(0: the n-gram model of CORPUS alone). [default: {BASE_WEIGHT}]")
 def train(corpus, output, quiet, backup_dir, save_every, distribute, plot, tensorboard,
-          **options):
+          base_path, base_weight, **options):
     """Train a model on a corpus (files, folders, globs) and write one .keras file.
 
     \b
@@ -139,16 +146,34 @@ def train(corpus, output, quiet, backup_dir, save_every, distribute, plot, tenso
       nextword train my-notes/ -o models/notes.keras --epochs 20
       # the classic Keras tutorial's model:
       nextword train text.txt --embedding-dim 100 --units 128 --no-tie-weights --dropout 0
+      # continue training the model on new text (architecture options are the base's):
+      nextword train notes.txt --from models/nextword.keras -o models/notes.keras
     """
     from .training import train as run_training
 
+    base = None
+    if base_path is None:
+        if base_weight is not None:
+            raise NextwordError("--base-weight is for continuing: give --from BASE.keras too")
+        config = Config(**options)
+    else:
+        from .continuing import Base, config_for
+
+        if base_weight is not None and not base_weight >= 0:
+            raise NextwordError(f"--base-weight must be 0 or more, got {base_weight}")
+        source = click.get_current_context().get_parameter_source
+        given = {name for name in options if source(name) not in
+                 (click.core.ParameterSource.DEFAULT, click.core.ParameterSource.DEFAULT_MAP)}
+        base = Base.read(base_path)
+        config = config_for(base, options, given)
     try:
-        result = run_training(list(corpus), Config(**options), output,
+        result = run_training(list(corpus), config, output,
                               verbose=0 if quiet else "auto",
                               log=lambda line: click.echo(line, err=True),
                               reading_progress=lambda files: byte_progress("reading", files),
                               backup_dir=backup_dir, save_every=save_every, plot=plot,
-                              distribute=distribute, tensorboard=tensorboard)
+                              distribute=distribute, tensorboard=tensorboard, base=base,
+                              base_weight=BASE_WEIGHT if base_weight is None else base_weight)
     except OSError as error:  # a disk or permission failure mid-run: one line, not a traceback
         raise NextwordError(_os_error_line(error)) from None
     if result.output is None:

@@ -95,6 +95,8 @@ class Predictor:
 
     def describe(self) -> dict:
         """What the model is and how it was trained: `nextword info`, the server's /v1/model."""
+        from . import continuing
+
         config, result = self.config, self.training_result
         versions = self.meta.get("versions", {})
         return {
@@ -115,6 +117,9 @@ class Predictor:
             "nextword version": versions.get("nextword"),
             "keras version": versions.get("keras"),
             "blocked words": len(self.blocked),
+            # `train --from`: the base's path and how it was trained (only when continued)
+            **({"continued from": continuing.describe(self.meta)}
+               if continuing.META_KEY in self.meta else {}),
         }
 
     @property
