@@ -44,6 +44,7 @@ class ModelArrays:
     network: NetworkWeights
     ngram_arrays: list | None  # NGramTable.from_arrays input, or None without an n-gram model
     mixture: np.ndarray | None  # the network's weight per n-gram bucket
+    user: bytes | None = None  # the user layer's entry (userlayer.py), if anything was learned
 
 
 def _damaged(path: str, what: str) -> NextwordError:
@@ -129,6 +130,7 @@ def read(path: str) -> ModelArrays:
             structure = json.loads(archive.read(CONFIG_ENTRY))
             check_structure(path, structure)
             weights_bytes = archive.read(WEIGHTS_ENTRY)
+            user = archive.read(storage.USER_ENTRY) if storage.USER_ENTRY in names else None
     except (zipfile.BadZipFile, EOFError, ValueError) as error:
         raise NextwordError(f"{path} is not a nextword model file (not a valid .keras archive, "
                             f"perhaps truncated: {error}); train it again") from None
@@ -138,9 +140,11 @@ def read(path: str) -> ModelArrays:
 
     try:
         with h5py.File(io.BytesIO(weights_bytes), "r") as weights:
-            return _arrays(path, meta, structure, weights)
+            arrays = _arrays(path, meta, structure, weights)
     except (KeyError, IndexError, TypeError, ValueError, OSError) as error:
         raise _damaged(path, f"{type(error).__name__}: {str(error).splitlines()[0]}") from None
+    arrays.user = user
+    return arrays
 
 
 def _arrays(path: str, meta: dict, structure: dict, weights) -> ModelArrays:

@@ -265,7 +265,11 @@ def predict(prefix, model_path, k, interactive):
 @main.command(context_settings=CONTEXT)
 @click.argument("text", required=False, default="")
 @suggestion_options
-def complete(text, model_path, k, interactive):
+@click.option("--learn", "learn_lines", is_flag=True,
+              help="With -i: learn each finished line into the model (an input line that does "
+                   "not continue the previous one finishes it) and save the model every few "
+                   "seconds and at the end.")
+def complete(text, model_path, k, interactive, learn_lines):
     """Complete the word being typed at the end of TEXT, or suggest the next word.
 
     If TEXT ends inside a word, lists the vocabulary words that begin with the typed part,
@@ -278,8 +282,33 @@ def complete(text, model_path, k, interactive):
       nextword complete "and the lo"
       nextword complete "and the lord "
       printf 'and the lo\\nmoses sa\\n' | nextword complete -i -k 3
+      nextword complete -i --learn -m models/mine.keras
     """
-    _suggest(model_path, text, k, interactive, "complete")
+    if learn_lines and not interactive:
+        raise NextwordError("--learn learns the lines typed in interactive mode; add -i, or "
+                            "use `nextword learn TEXT` for files")
+    if not learn_lines:
+        _suggest(model_path, text, k, interactive, "complete")
+        return
+    from .online import OnlineLearner, finished_lines
+    from .storage import check_writable
+
+    if k < 1:
+        raise NextwordError(f"-k/--top-k must be at least 1, got {k}")
+    predictor = _load(model_path)
+    check_writable(model_path)
+    finished = finished_lines()
+    with OnlineLearner(predictor, log=lambda line: click.echo(line, err=True)) as learner:
+        def answer(line):
+            done = finished(line)
+            if done:
+                learner.learn(done)
+            _print_suggestions(predictor.complete(line, k))
+
+        _answer_lines(answer)
+        done = finished(None)
+        if done:
+            learner.learn(done)
 
 
 def _suggest(model_path, text, k, interactive, method):
@@ -383,6 +412,52 @@ def evaluate(text, model_path, as_json, ngram, keystrokes, suggestions):
         click.echo(f"keystroke savings\t{100 * typed.savings:.2f}% with {suggestions} "
                    f"suggestion{'s' if suggestions > 1 else ''} ({typed.keystrokes:,} of "
                    f"{typed.keystrokes_without:,} keystrokes)")
+
+
+@main.command(context_settings=CONTEXT)
+@click.argument("text", nargs=-1)
+@model_option
+@click.option("-o", "--output", type=click.Path(dir_okay=False),
+              help="Write the model with what was learned to this .keras file (default: "
+                   "replace MODEL, atomically).")
+@click.option("--reset", is_flag=True,
+              help="First drop everything learned before (blocked words stay blocked).")
+def learn(text, model_path, output, reset):
+    """Learn the words and phrases of TEXT files into the model, in seconds.
+
+    No training: new words join the vocabulary and the text's n-grams are counted into a
+    user layer stored in the model file, mixed with the network and the n-gram model by
+    weights that favour your text where it knows more. TensorFlow is not needed.
+
+    \b
+    Examples:
+      nextword learn my-notes.txt -m models/nextword.keras
+      nextword learn chats/ -m models/base.keras -o models/mine.keras
+      nextword learn --reset -m models/mine.keras
+    """
+    import time
+
+    from .storage import check_writable
+
+    if not text and not reset:
+        raise NextwordError("give TEXT files to learn from (or --reset to drop what was "
+                            "learned)")
+    found = find_files(text) if text else None
+    check_writable(output or model_path)
+    predictor = _load(model_path)
+    if reset:
+        predictor.reset_learning()
+    if found is not None:
+        started = time.time()
+        with byte_progress("learning", found.files) as update:
+            learned = predictor.learn_files(found.files, on_bytes=update)
+        click.echo(f"learned\t{learned['lines']:,} lines, {learned['tokens']:,} tokens, "
+                   f"{learned['new words']:,} new words in {time.time() - started:.1f} s")
+    predictor.save(output or model_path)
+    total = predictor.learned
+    click.echo(f"model\t{output or model_path}")
+    click.echo(f"learned in all\t{total['lines']:,} lines, {total['tokens']:,} tokens, "
+               f"{total['new words']:,} new words")
 
 
 @main.command(context_settings=CONTEXT)

@@ -15,8 +15,9 @@ part is mixed sparsely: the seen continuations and the back-off weight of the un
 
 from __future__ import annotations
 
+import dataclasses
 import threading
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 
 import numpy as np
 
@@ -27,12 +28,16 @@ from .generation import GenerationConfig
 from .ngram import NGramTable, histories as ngram_histories, mix
 from .results import TrainingResult
 from .stepper import NumpyStepper
+from .userlayer import UserLayer
 from .text import detokenize, tokenize
 from .vocab import EOL, EOL_ID, PAD_ID, SPECIALS, UNK_ID, Vocabulary
 
 SPARSE_ROWS = 16  # up to this many rows (a prediction, a beam) mix the n-gram model sparsely
 SCORE_ROWS = 1024  # rows mixed densely at a time when scoring: bounds memory
 CACHE_SIZE = 256  # contexts kept by default (about 8 MB for a 8,000-word vocabulary)
+USER_ORDER = 5  # the user layer's n-gram order when the model has no n-gram model of its own
+MAX_LEARNED_WORDS = 100_000  # new words a user layer takes (each costs every distribution 4 B)
+STATS_PER_LEARN = 10_000  # positions of a learned text scored to fit the user layer's weights
 
 
 class Predictor:
@@ -53,18 +58,22 @@ class Predictor:
         self.meta = arrays.meta
         self.config = arrays.config
         self.training = self.meta.get("training", {})
-        self.vocabulary = Vocabulary(arrays.vocabulary, spell=self.config.spells)
+        self.base_size = len(arrays.vocabulary)
+        self.user = UserLayer.from_bytes(arrays.user, self.base_size) if arrays.user else None
+        self.vocabulary = Vocabulary(arrays.vocabulary + (self.user.words if self.user else []),
+                                     spell=self.config.spells)
         self.network = arrays.network
         self._stepper = NumpyStepper(arrays.network)
         self.blocked = {self.vocabulary.index[word] for word in self.meta.get("blocked", [])
                         if word in self.vocabulary.index}
         self.ngram, self.mixture = None, None
         if ngram and arrays.ngram_arrays is not None:
-            self.ngram = NGramTable.from_arrays(len(self.vocabulary), arrays.ngram_arrays)
+            self.ngram = NGramTable.from_arrays(self.base_size, arrays.ngram_arrays)
             self.mixture = np.asarray(arrays.mixture, dtype=np.float32)
         self._model = None
         self._prefixes = None
         self._cache = ContextCache(cache_size)
+        self._learning = threading.Lock()  # one learn() at a time
 
     @classmethod
     def load(cls, path: str, ngram: bool = True, cache_size: int = CACHE_SIZE) -> "Predictor":
@@ -117,6 +126,9 @@ class Predictor:
             "nextword version": versions.get("nextword"),
             "keras version": versions.get("keras"),
             "blocked words": len(self.blocked),
+            "learned lines": self.learned["lines"],
+            "learned tokens": self.learned["tokens"],
+            "learned new words": self.learned["new words"],
             # `train --from`: the base's path and how it was trained (only when continued)
             **({"continued from": continuing.describe(self.meta)}
                if continuing.META_KEY in self.meta else {}),
@@ -128,39 +140,61 @@ class Predictor:
         return self.network.parameters
 
     # ----- the network, stepped -------------------------------------------------------------
+    @property
+    def _history_size(self) -> int:
+        """Ids of history the n-gram models need (the longer of the base's and the user's)."""
+        orders = [model.order for model in (self.ngram, self.user) if model is not None]
+        return max(orders, default=1) - 1
+
     def initial_state(self, batch: int = 1) -> tuple:
         """Zero recurrent state for `batch` rows: a flat tuple of (batch, units) arrays.
 
-        With an n-gram model the last part is the (batch, order - 1) history of ids, -1 where
-        there is none yet.
+        With an n-gram model (or learned text) the last part is the (batch, order - 1) history
+        of ids, -1 where there is none yet.
         """
         state = self._stepper.initial_state(batch)
-        if self.ngram is not None:
-            state += (np.full((batch, self.ngram.order - 1), -1, dtype=np.int64),)
+        if self._history_size:
+            state += (np.full((batch, self._history_size), -1, dtype=np.int64),)
         return state
+
+    def _base_ids(self, ids: np.ndarray) -> np.ndarray:
+        """Learned words are the unknown token to the network and the base n-gram model."""
+        return np.where(ids >= self.base_size, UNK_ID, ids).astype(ids.dtype)
 
     def _next(self, token_ids: np.ndarray, state):
         """Feed (batch, time) ids; returns (next-id probabilities (batch, vocab), state)."""
         token_ids = np.asarray(token_ids, dtype=np.int32)
         if state is None:
             state = self.initial_state(len(token_ids))
-        if self.ngram is None:
+        keep = self._history_size
+        if not keep:
             logits, state = self._stepper.advance(token_ids, state)
             return sampling.softmax(logits), state
-        logits, network_state = self._stepper.advance(token_ids, state[:-1])
-        history = np.concatenate([state[-1], token_ids], axis=1)[:, -(self.ngram.order - 1):]
-        network = sampling.softmax(logits)
-        if len(network) <= SPARSE_ROWS:  # predicting, completing, generating, a beam
-            rows = [self.ngram.mix_into(row, [word for word in h.tolist() if word >= 0],
-                                        self.mixture) for row, h in zip(network, history)]
-            mixed = rows[0][None] if len(rows) == 1 else np.stack(rows)
-        else:
-            mixed = self._mix_dense(network, history)
-        return mixed, network_state + (history,)
+        logits, network_state = self._stepper.advance(self._base_ids(token_ids), state[:-1])
+        history = np.concatenate([state[-1], token_ids], axis=1)[:, -keep:]
+        return self._mixed(sampling.softmax(logits), history), network_state + (history,)
+
+    def _mixed(self, network: np.ndarray, history: np.ndarray) -> np.ndarray:
+        """The model's distribution from the network's and the history: the base n-gram
+        mixed in, then the user layer. Up to SPARSE_ROWS rows (predicting, completing,
+        generating, a beam) the n-grams are mixed sparsely."""
+        sparse = len(network) <= SPARSE_ROWS
+        mixed = network
+        if self.ngram is not None:
+            base_history = self._base_ids(history[:, history.shape[1] - self.ngram.order + 1:])
+            if sparse:
+                rows = [self.ngram.mix_into(row, [word for word in h.tolist() if word >= 0],
+                                            self.mixture) for row, h in zip(network, base_history)]
+                mixed = rows[0][None] if len(rows) == 1 else np.stack(rows)
+            else:
+                mixed = self._mix_dense(network, base_history)
+        if self.user is not None:
+            mixed = self.user.mix(mixed, history, sparse)
+        return mixed
 
     def advance(self, token_ids: np.ndarray, state=None):
         """Run (batch, time) token ids from `state`; returns (last logits (batch, vocab), state)."""
-        if self.ngram is None:
+        if not self._history_size:
             token_ids = np.asarray(token_ids, dtype=np.int32)
             return self._stepper.advance(token_ids, state if state is not None
                                          else self.initial_state(len(token_ids)))
@@ -174,20 +208,24 @@ class Predictor:
     def score(self, token_ids: np.ndarray, state):
         """Logits at every position of (batch, time) ids, and the state after the last."""
         token_ids = np.asarray(token_ids, dtype=np.int32)
-        network_state = state if self.ngram is None else state[:-1]
-        outputs, network_state = self._stepper.run(token_ids, network_state)
+        keep = self._history_size
+        network_state = state[:-1] if keep else state
+        outputs, network_state = self._stepper.run(self._base_ids(token_ids), network_state)
         logits = self._stepper.logits(outputs)
-        if self.ngram is None:
+        if not keep:
             return logits, network_state
         batch, time = token_ids.shape
-        keep = self.ngram.order - 1
         ids = np.concatenate([state[-1], token_ids], axis=1)
         histories = ngram_histories(ids, keep, time, keep)
         logits = logits.reshape(batch * time, -1)
+        if self.user is not None and self.user.size != logits.shape[1]:
+            out = np.empty((len(logits), self.user.size), dtype=np.float32)
+        else:
+            out = logits
         for begin in range(0, len(logits), SCORE_ROWS):
             rows = slice(begin, begin + SCORE_ROWS)
-            logits[rows] = _log(self._mix_dense(sampling.softmax(logits[rows]), histories[rows]))
-        return logits.reshape(batch, time, -1), tuple(network_state) + (ids[:, -keep:],)
+            out[rows] = _log(self._mixed(sampling.softmax(logits[rows]), histories[rows]))
+        return out.reshape(batch, time, -1), tuple(network_state) + (ids[:, -keep:],)
 
     def _mix_dense(self, network: np.ndarray, history: np.ndarray) -> np.ndarray:
         """The mixture for many rows at once: (rows, vocab) probabilities, (rows, order-1) ids."""
@@ -312,9 +350,121 @@ class Predictor:
         self.meta = dict(self.meta, blocked=self.blocked_words)
 
     def save(self, path: str | None = None) -> None:
-        """Write the model, with what changed in this predictor (blocked words), to path
-        (default: the file it came from), atomically; the network and n-gram are copied."""
-        storage.rewrite_meta(self.path, self.meta, path or self.path)
+        """Write the model, with what changed in this predictor (blocked words, learned text),
+        to path (default: the file it came from), atomically; the network and n-gram are
+        copied byte for byte, so TensorFlow is not needed."""
+        with self._learning:
+            user = self.user.to_bytes() if self.user is not None else None
+            meta = self.meta
+        storage.rewrite_meta(self.path, meta, path or self.path, {storage.USER_ENTRY: user})
+        if path:
+            self.path = path
+
+    # ----- learning -------------------------------------------------------------------------
+    def learn(self, text: str) -> dict:
+        """Learn the words and phrases of text (lines of it) into the user layer, in memory.
+
+        No gradient training: new words join the vocabulary and every n-gram of the text is
+        counted (userlayer.py); `save()` keeps it in the file. Returns what was learned:
+        {"lines", "tokens", "new words"}. Raises NextwordError when text has no words.
+        """
+        lines = [tokens for tokens in map(self.tokenize, text.split("\n")) if tokens]
+        if not lines:
+            raise NextwordError("nothing to learn: the text has no words")
+        return self.learn_lines(lines)
+
+    def learn_files(self, files, on_bytes=None) -> dict:
+        """Learn the text of files (checked paths, see text.find_files); see learn."""
+        from .keystrokes import read_lines
+
+        config = self.config
+        lines = list(read_lines(files, config.lowercase, config.encoding, on_bytes,
+                                config.tokenizer))
+        if not lines:
+            raise NextwordError(f"nothing to learn in {', '.join(files)}: it has no words")
+        return self.learn_lines(lines)
+
+    def learn_lines(self, lines: list) -> dict:
+        """Learn lines of tokens (as `tokenize` cuts them); see learn."""
+        with self._learning:
+            user = dataclasses.replace(self.user) if self.user is not None else UserLayer.new(
+                self.base_size, self.ngram.order if self.ngram is not None else USER_ORDER)
+            unseen = Counter(token for line in lines for token in line
+                             if token not in self.vocabulary.index)
+            room = max(0, MAX_LEARNED_WORDS - len(user.words))
+            new = sorted(unseen, key=lambda word: (-unseen[word], word))[:room]
+            user.add_words(new)
+            vocabulary = Vocabulary(self.vocabulary.tokens + new, spell=self.config.spells)
+            encoded = [vocabulary.encode(line) for line in lines]
+            tokens = sum(map(len, encoded))
+            for chunk, sample in _prequential_chunks(encoded, STATS_PER_LEARN):
+                self._record(user, chunk, sample)
+                user.count(chunk)
+            user.unknown += sum(1 for line in lines for token in line
+                                if token not in vocabulary.index)
+            self.user, self.vocabulary = user, vocabulary
+            self._prefixes = None
+            self._cache = ContextCache(self._cache.size)
+            self.meta = dict(self.meta, learned=self.learned)
+        return {"lines": len(lines), "tokens": tokens, "new words": len(new)}
+
+    def _record(self, user: UserLayer, lines: list, sample: int) -> None:
+        """Score up to `sample` positions of lines (each from the start of a line) under the
+        base and under the user layer as it stands, and keep them to fit the weights."""
+        order = np.random.default_rng(len(user.counts)).permutation(len(lines))
+        chosen, positions = [], 0
+        for i in order:
+            if positions >= sample:
+                break
+            chosen.append(lines[i])
+            positions += len(lines[i]) + 1
+        chosen.sort(key=len)  # batches of similar lengths: little padding
+        keep = max(self._history_size, user.order - 1)
+        scored = []
+        for begin in range(0, len(chosen), 32):
+            batch = chosen[begin:begin + 32]
+            width = max(map(len, batch)) + 1
+            inputs = np.full((len(batch), width), PAD_ID, dtype=np.int32)
+            targets = np.full((len(batch), width), -1, dtype=np.int64)
+            inputs[:, 0] = EOL_ID
+            for row, ids in enumerate(batch):
+                inputs[row, 1:len(ids) + 1] = ids
+                targets[row, :len(ids) + 1] = list(ids) + [EOL_ID]
+            outputs, _ = self._stepper.run(self._base_ids(inputs), self._stepper.initial_state(
+                len(batch)))
+            valid = np.flatnonzero(targets.ravel() >= 0)
+            outputs = outputs.reshape(-1, outputs.shape[-1])[valid]
+            network = sampling.softmax(self._stepper.logits(outputs))
+            ids = np.concatenate([np.full((len(batch), keep), -1), inputs], axis=1)
+            history = ngram_histories(ids, keep, width, keep)[valid]
+            wanted = targets.ravel()[valid]
+            if self.ngram is not None:
+                base_history = self._base_ids(history[:, keep - self.ngram.order + 1:])
+                network = self._mix_dense(network, base_history)
+            user_p, buckets = user.user_target(history, wanted)
+            scored.append((user.base_target(network, wanted), user_p, buckets))
+        if scored:
+            user.record(*(np.concatenate(part) for part in zip(*scored)))
+
+    @property
+    def learned(self) -> dict:
+        """How much the user layer holds: lines, tokens and new words learned."""
+        if self.user is None:
+            return {"lines": 0, "tokens": 0, "new words": 0}
+        return {"lines": self.user.lines, "tokens": self.user.tokens - self.user.lines,
+                "new words": len(self.user.words)}
+
+    def reset_learning(self) -> None:
+        """Drop everything learned (the user layer); blocked words stay blocked."""
+        with self._learning:
+            self.user = None
+            self.vocabulary = Vocabulary(self.vocabulary.tokens[:self.base_size],
+                                         spell=self.config.spells)
+            self.blocked = {i for i in self.blocked if i < self.base_size}
+            self._prefixes = None
+            self._cache = ContextCache(self._cache.size)
+            self.meta = {key: value for key, value in self.meta.items() if key != "learned"}
+            self._record_blocked()
 
     @property
     def prefixes(self) -> PrefixIndex:
@@ -415,6 +565,26 @@ class ContextCache:
             self._entries.move_to_end(key)
             while len(self._entries) > self.size:
                 self._entries.popitem(last=False)
+
+
+def _prequential_chunks(lines: list, sample: int):
+    """(lines, positions to score) in halving-then-doubling stretches for learning.
+
+    A long text is learned in stretches of 1/64, 1/64, 1/32, ... 1/2 of it, each scored by the
+    model counted on the stretches before it: the weights see the user layer at every size,
+    most of them (in proportion to the text) at the size it will have.
+    """
+    total = sum(len(line) + 1 for line in lines)
+    stretches = 1 if len(lines) < 200 else 7
+    ends = [len(lines) >> (stretches - 1 - k) if k < stretches - 1 else len(lines)
+            for k in range(stretches)]
+    begin = 0
+    for end in ends:
+        chunk = lines[begin:end]
+        if chunk:
+            size = sum(len(line) + 1 for line in chunk)
+            yield chunk, max(1, round(sample * size / total))
+        begin = end
 
 
 def _log(probabilities: np.ndarray) -> np.ndarray:
