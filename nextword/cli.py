@@ -494,7 +494,10 @@ def info(model_path):
               help="Texts whose model state is kept, so that the next keystroke or word costs "
                    "one step instead of re-reading the text (0: none; about 4 bytes per "
                    "vocabulary word each).")
-def serve(model_path, host, port, cors_origins, cache_size):
+@click.option("--learn", "learn_lines", is_flag=True,
+              help="Learn each line users finish (POST /v1/learn; the page sends a line when "
+                   "Enter is pressed) and save the model every few seconds and on exit.")
+def serve(model_path, host, port, cors_origins, cache_size, learn_lines):
     """Serve the model over HTTP: a JSON API and a page that suggests words as you type.
 
     The model is loaded once; the API is POST /v1/complete, /v1/predict, /v1/generate,
@@ -511,6 +514,13 @@ def serve(model_path, host, port, cors_origins, cache_size):
     from .predictor import Predictor
 
     predictor = Predictor.load(model_path, cache_size=cache_size)
+    learner = None
+    if learn_lines:
+        from .online import OnlineLearner
+        from .storage import check_writable
+
+        check_writable(model_path)
+        learner = OnlineLearner(predictor, log=lambda line: click.echo(line, err=True))
 
     def ready(url):
         click.echo(f"nextword is serving {model_path} at {url} (Ctrl-C stops it)", err=True)
@@ -518,7 +528,7 @@ def serve(model_path, host, port, cors_origins, cache_size):
             click.echo(f"warning: listening on {host}: anyone who can reach this machine can "
                        f"use the server at {url}", err=True)
 
-    run_server(predictor, host, port, cors_origins, ready=ready)
+    run_server(predictor, host, port, cors_origins, ready=ready, learner=learner)
 
 
 @main.command(context_settings=CONTEXT)

@@ -53,6 +53,16 @@ class PredictRequest(Strict):
     k: int = Field(5, ge=1, le=MAX_K, description="How many suggestions.")
 
 
+class LearnRequest(Strict):
+    text: str = Field(max_length=MAX_TEXT, description="A line the user finished typing.")
+
+
+class Learned(BaseModel):
+    lines: int
+    tokens: int
+    new_words: int
+
+
 class Suggestion(BaseModel):
     word: str
     probability: float
@@ -170,8 +180,12 @@ class Guard:
         await self.app(scope, replay, send)
 
 
-def create_app(predictor, cors_origins=(), title: str = "nextword") -> FastAPI:
-    """The ASGI app serving `predictor`: the JSON API under /v1, the page at /."""
+def create_app(predictor, cors_origins=(), title: str = "nextword", learner=None) -> FastAPI:
+    """The ASGI app serving `predictor`: the JSON API under /v1, the page at /.
+
+    learner: an online.OnlineLearner (`serve --learn`): POST /v1/learn learns finished lines;
+    without one that route answers 403.
+    """
     app = FastAPI(title=title, version=__version__,
                   description="Next-word prediction, word completion and generation from a "
                               "nextword model.")
@@ -214,6 +228,16 @@ def create_app(predictor, cors_origins=(), title: str = "nextword") -> FastAPI:
         prefix = values.pop("prefix")
         return _json({"text": predictor.generate(prefix, GenerationConfig(**values))})
 
+    @app.post("/v1/learn", response_model=Learned)
+    async def learn(request: LearnRequest):
+        """Learn a finished line into the model (only with `serve --learn`)."""
+        if learner is None:
+            return _error(403, "learning is off; start the server with `nextword serve "
+                               "--learn` to learn from what is typed")
+        learned = learner.learn(request.text)
+        return _json({"lines": learned["lines"], "tokens": learned["tokens"],
+                      "new_words": learned["new words"]})
+
     # The two routes a keyboard calls on every keystroke, served first by plain Starlette
     # routes that validate the same declared models: FastAPI's request handling costs ~0.2 ms
     # a request here, more than a cached keystroke's work. The FastAPI routes above stay for
@@ -225,7 +249,7 @@ def create_app(predictor, cors_origins=(), title: str = "nextword") -> FastAPI:
     @app.get("/v1/model")
     async def model():
         """What `nextword info` shows."""
-        return _json(predictor.describe())
+        return _json(dict(predictor.describe(), learning=learner is not None))
 
     @app.get("/healthz")
     async def health():
@@ -295,15 +319,19 @@ def listen(host: str, port: int):
 
 
 def serve(predictor, host: str = "127.0.0.1", port: int = 8000, cors_origins=(),
-          ready=None) -> None:
-    """Run the app under uvicorn until Ctrl-C or SIGTERM; `ready(url)` once it listens."""
+          ready=None, learner=None) -> None:
+    """Run the app under uvicorn until Ctrl-C or SIGTERM; `ready(url)` once it listens.
+
+    learner: an online.OnlineLearner, closed (what was learned saved) when the server stops.
+    """
     import asyncio
     import signal
 
     import uvicorn
 
     listener = listen(host, port)
-    config = uvicorn.Config(create_app(predictor, cors_origins), log_level="warning",
+    config = uvicorn.Config(create_app(predictor, cors_origins, learner=learner),
+                            log_level="warning",
                             access_log=False, server_header=False, timeout_graceful_shutdown=3)
     server = uvicorn.Server(config)
 
@@ -327,3 +355,5 @@ def serve(predictor, host: str = "127.0.0.1", port: int = 8000, cors_origins=(),
     finally:
         signal.signal(signal.SIGTERM, previous)
         listener.close()
+        if learner is not None:
+            learner.close()

@@ -245,6 +245,58 @@ def test_wide_host_warns_and_a_busy_port_is_one_line(model_path):
                               "machine can use the server")
 
 
+# ----- learning ---------------------------------------------------------------------------------
+def test_learn_route_learns_lines_only_when_learning_is_on(model_path, tmp_path, client):
+    from nextword.online import OnlineLearner
+
+    answer = client.post("/v1/learn", json={"text": "the zorblax said"})
+    assert answer.status_code == 403 and "--learn" in answer.json()["error"]
+    assert client.get("/v1/model").json()["learning"] is False
+    path = str(tmp_path / "learning.keras")
+    shutil.copy(model_path, path)
+    predictor = nextword.load(path)
+    with OnlineLearner(predictor, interval=60) as learner:
+        learning = TestClient(create_app(predictor, learner=learner))
+        assert learning.get("/v1/model").json()["learning"] is True
+        for _ in range(3):
+            answer = learning.post("/v1/learn", json={"text": "the zorblax said the lord"})
+            assert answer.status_code == 200, answer.text
+        assert answer.json() == {"lines": 1, "tokens": 5, "new_words": 0}
+        completion = learning.post("/v1/complete", json={"text": "the zor"}).json()
+        assert completion["suggestions"][0]["word"] == "zorblax"
+        assert learning.post("/v1/learn", json={"text": 5}).status_code == 422
+    assert nextword.load(path).learned["lines"] == 3  # saved when the learner closed
+
+
+@pytest.mark.slow
+def test_page_sends_finished_lines_to_a_learning_server(tmp_path):
+    if BROWSER is None:
+        pytest.skip("NO BROWSER: Debian's chromium is not installed (.ci/run installs it)")
+    playwright = pytest.importorskip("playwright.sync_api")
+    path = save_model(tmp_path / "learns.keras", ngram_order=3)
+    process, url = start_server(path, "--learn")
+    try:
+        with playwright.sync_playwright() as driver:
+            browser = driver.chromium.launch(executable_path=BROWSER, headless=True,
+                                             args=BROWSER_ARGS)
+            page = browser.new_page()
+            page.goto(url + "/")
+            page.wait_for_function("() => document.getElementById('model').textContent "
+                                   "!== ''", timeout=10_000)
+            box = page.locator("#text")
+            box.click()
+            box.press_sequentially("the zorblax said the lord", delay=5)
+            with page.expect_response(lambda r: r.url.endswith("/v1/learn")) as learned:
+                box.press("Enter")
+            assert learned.value.status == 200
+            browser.close()
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=20) == 0
+    assert nextword.load(path).learned["lines"] == 1  # saved on the way out
+    assert "zorblax" in nextword.load(path).vocabulary.index
+
+
 # ----- the page in a real browser -------------------------------------------------------------
 BROWSER = shutil.which("chromium") or shutil.which("chromium-browser")
 BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

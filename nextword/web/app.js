@@ -11,6 +11,7 @@ const DEBOUNCE_MS = 60;
 let timer = null;
 let inFlight = null;
 let shown = { suggestions: [], mode: "next", replace: 0, text: "" };
+let learning = false;  // the server learns finished lines (serve --learn)
 
 async function post(path, body, signal) {
   const response = await fetch(path, {
@@ -92,6 +93,11 @@ text.addEventListener("keydown", (event) => {
   if (event.key === "Tab" && !event.shiftKey && shown.suggestions.length) {
     event.preventDefault();
     if (!accept(0)) suggest().then(() => accept(0));  // typed since: take the fresh first
+  } else if (event.key === "Enter" && learning) {
+    const line = text.value.slice(0, text.selectionStart).split("\n").pop();
+    if (line.trim()) {
+      post("/v1/learn", { text: line }).catch((error) => { status.textContent = error.message; });
+    }
   }
 });
 
@@ -118,6 +124,7 @@ continueButton.addEventListener("click", async () => {
 });
 
 fetch("/v1/model").then((response) => response.json()).then((model) => {
+  learning = Boolean(model.learning);
   const order = model["n-gram order"] ? ` + ${model["n-gram order"]}-gram` : "";
   document.getElementById("model").textContent =
     `${model.cell} ${model.layers}x${model.units}${order}, ${model["vocabulary size"].toLocaleString()} words`;
