@@ -21,16 +21,18 @@ def __getattr__(name):
     raise AttributeError(f"module 'nextword' has no attribute {name!r}")
 
 
-def load(path: str, ngram: bool = True, cache_size: int = 256):
+def load(path: str, ngram: bool = True, cache_size: int = 256, recent_weight: float | None = None):
     """Load a .keras model file written by nextword; returns a Predictor.
 
     ngram=False ignores the file's n-gram model: the network alone predicts. cache_size:
     how many recent texts keep their model state (0: none), so that the next keystroke or word
-    of a text costs one step. TensorFlow is not imported.
+    of a text costs one step. recent_weight: the weight of the short-range cache of recent
+    words in suggestions (None: the default; 0: off). TensorFlow is not imported.
     """
-    from .predictor import Predictor
+    from .predictor import RECENT_WEIGHT, Predictor
 
-    return Predictor.load(path, ngram=ngram, cache_size=cache_size)
+    return Predictor.load(path, ngram=ngram, cache_size=cache_size,
+                          recent_weight=RECENT_WEIGHT if recent_weight is None else recent_weight)
 
 
 def train(corpus, output: str = "models/nextword.keras", config: Config | None = None, **options):

@@ -95,12 +95,19 @@ def _ranks(row: np.ndarray, target: int, word: str, prefixes, limit: int) -> lis
 
 
 def simulate(predictor, files: Iterable[str], suggestions: Iterable[int] = (3,),
-             on_bytes=None, distributions=None) -> dict[int, KeystrokeResult]:
+             on_bytes=None, distributions=None,
+             recent_weight: float | None = None) -> dict[int, KeystrokeResult]:
     """Type the text of `files` with each number of suggestions; returns {N: result}.
 
     distributions: (lines, time) ids -> (lines, time, vocab) probabilities, by default the
         predictor's (benchmarks plug in other keyboards).
+    recent_weight: the short-range cache's weight (default: the predictor's). The cache
+        starts empty and remembers the lines typed so far, as in one typing session.
     """
+    from .recent import RecentWords
+
+    recent = RecentWords(predictor.recent.weight if recent_weight is None else recent_weight)
+    blocked = predictor.blocked
     suggestions = sorted(set(int(n) for n in suggestions))
     if not suggestions or suggestions[0] < 1:
         raise NextwordError(f"--suggestions must be at least 1, got {suggestions}")
@@ -131,11 +138,14 @@ def simulate(predictor, files: Iterable[str], suggestions: Iterable[int] = (3,),
                     for n in suggestions:
                         used[n] += cost
                     continue
-                ranks = _ranks(probabilities[row, position], target, word, prefixes,
-                               suggestions[0])
+                before = [i for i in line_ids[:position] if i not in blocked] if blocked \
+                    else line_ids[:position]
+                ranks = _ranks(recent.mix(probabilities[row, position], before),
+                               target, word, prefixes, suggestions[0])
                 for n in suggestions:
                     offered = next((typed for typed, rank in enumerate(ranks) if rank < n), None)
                     used[n] += cost if offered is None else offered + 1
+            recent.add([i for i in line_ids if i not in blocked])  # never offered by the cache
     if not words:
         raise NextwordError("no words to type in " + ", ".join(files))
     return {n: KeystrokeResult(n, words, used[n], without) for n in suggestions}

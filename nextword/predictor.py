@@ -28,6 +28,7 @@ from .generation import GenerationConfig
 from .ngram import NGramTable, histories as ngram_histories, mix
 from .results import TrainingResult
 from .stepper import NumpyStepper
+from .recent import RecentWords
 from .userlayer import UserLayer
 from .text import detokenize, tokenize
 from .vocab import EOL, EOL_ID, PAD_ID, SPECIALS, UNK_ID, Vocabulary
@@ -35,6 +36,7 @@ from .vocab import EOL, EOL_ID, PAD_ID, SPECIALS, UNK_ID, Vocabulary
 SPARSE_ROWS = 16  # up to this many rows (a prediction, a beam) mix the n-gram model sparsely
 SCORE_ROWS = 1024  # rows mixed densely at a time when scoring: bounds memory
 CACHE_SIZE = 256  # contexts kept by default (about 8 MB for a 8,000-word vocabulary)
+RECENT_WEIGHT = 0.0  # the short-range cache's default weight (benchmarks/keystrokes.py)
 USER_ORDER = 5  # the user layer's n-gram order when the model has no n-gram model of its own
 MAX_LEARNED_WORDS = 100_000  # new words a user layer takes (each costs every distribution 4 B)
 STATS_PER_LEARN = 10_000  # positions of a learned text scored to fit the user layer's weights
@@ -53,7 +55,7 @@ class Predictor:
     """
 
     def __init__(self, arrays: archive.ModelArrays, ngram: bool = True,
-                 cache_size: int = CACHE_SIZE):
+                 cache_size: int = CACHE_SIZE, recent_weight: float = RECENT_WEIGHT):
         self.path = arrays.path
         self.meta = arrays.meta
         self.config = arrays.config
@@ -74,15 +76,19 @@ class Predictor:
         self._prefixes = None
         self._cache = ContextCache(cache_size)
         self._learning = threading.Lock()  # one learn() at a time
+        self.recent = RecentWords(recent_weight)  # the short-range cache (recent.py)
 
     @classmethod
-    def load(cls, path: str, ngram: bool = True, cache_size: int = CACHE_SIZE) -> "Predictor":
+    def load(cls, path: str, ngram: bool = True, cache_size: int = CACHE_SIZE,
+             recent_weight: float = RECENT_WEIGHT) -> "Predictor":
         """Read a .keras file written by nextword; nothing from the file is executed.
 
         ngram=False ignores the file's n-gram model: the network alone predicts.
         cache_size: contexts whose state and distribution are kept (0: none), see ContextCache.
+        recent_weight: the short-range cache's weight in suggestions (0: off), see recent.py.
         """
-        return cls(archive.read(path), ngram=ngram, cache_size=cache_size)
+        return cls(archive.read(path), ngram=ngram, cache_size=cache_size,
+                   recent_weight=recent_weight)
 
     @property
     def model(self):
@@ -286,7 +292,8 @@ class Predictor:
         vocabulary returns every word.
         """
         _check_k(k)
-        return self._best(self._distribution_of(self.encode(prefix)), k)
+        ids = self.encode(prefix)
+        return self._best(self.recent.mix(self._distribution_of(ids), ids), k)
 
     def _best(self, probabilities: np.ndarray, k: int, candidates=None):
         """The k most probable ids (of candidates, default every word) as (word, p) pairs.
@@ -402,6 +409,8 @@ class Predictor:
                 user.count(chunk)
             user.unknown += sum(1 for line in lines for token in line
                                 if token not in vocabulary.index)
+            for ids in encoded[-20:]:  # what the user wrote last is what they use next
+                self.recent.add(ids)
             self.user, self.vocabulary = user, vocabulary
             self._prefixes = None
             self._cache = ContextCache(self._cache.size)
@@ -497,7 +506,8 @@ class Predictor:
             candidates = candidates[~np.isin(candidates, list(self.blocked))]
         if candidates is not None and len(candidates) == 0:
             return [], typed  # nothing begins with it: no need to run the model
-        probabilities = self._distribution_of(self.encode_tokens(context, text))
+        ids = self.encode_tokens(context, text)
+        probabilities = self.recent.mix(self._distribution_of(ids), ids)
         if candidates is None:
             return self._best(probabilities, k), None
         chosen = self._best(probabilities, k, candidates)

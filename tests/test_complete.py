@@ -2,6 +2,8 @@
 
 import json
 
+import numpy as np
+
 import pytest
 
 from cli_helpers import assert_one_line_error, run
@@ -64,8 +66,10 @@ LINES = ["and the lord said , and god said .", "the lord and the land .",
 
 
 def brute_force_keystrokes(predictor, lines, suggestions):
-    """The typist of the definition, asking Predictor.complete before every keystroke."""
+    """The typist of the definition, asking Predictor.complete before every keystroke; each
+    finished line goes into the predictor's short-range cache, as in one session."""
     used = total = 0
+    predictor.recent.clear()
     for line in lines:
         tokens = line.split()
         for position, word in enumerate(tokens):
@@ -78,15 +82,18 @@ def brute_force_keystrokes(predictor, lines, suggestions):
                     cost = typed + 1
                     break
             used += cost
+        predictor.recent.add(predictor.encode(line)[1:])
     return used, total
 
 
-@pytest.mark.parametrize("ngram_order", [0, 3])
-def test_keystroke_simulation_equals_a_typist_asking_complete(tmp_path, ngram_order):
+@pytest.mark.parametrize("ngram_order,recent_weight", [(0, 0.0), (3, 0.0), (3, 0.3)])
+def test_keystroke_simulation_equals_a_typist_asking_complete(tmp_path, ngram_order,
+                                                              recent_weight):
     import nextword
     from nextword.keystrokes import simulate
 
-    predictor = nextword.load(save_model(tmp_path / "m.keras", ngram_order))
+    predictor = nextword.load(save_model(tmp_path / "m.keras", ngram_order),
+                              recent_weight=recent_weight)
     lines = LINES + ["the zebra said ."]  # an unknown word: never offered, typed in full
     text = tmp_path / "typed.txt"
     text.write_text("\n".join(lines) + "\n")
@@ -109,3 +116,27 @@ def test_evaluate_keystrokes_json_and_text(trained, corpus_file):
     assert text.stdout.splitlines()[-1].startswith("keystroke savings\t")
     assert_one_line_error(run("evaluate", corpus_file, "-m", trained[0], "--keystrokes",
                               "--suggestions", "0"), "--suggestions must be at least 1, got 0")
+
+
+def test_recent_words_are_suggested_sooner(tmp_path):
+    import nextword
+    from nextword.recent import RecentWords
+
+    cache = RecentWords(0.5, size=4, half_life=1.0)
+    cache.add([5, 6, 7, 8, 9])  # 5 falls out: four remembered
+    ids, weights = cache.cache([9])
+    assert list(ids) == [6, 7, 8, 9] and weights.sum() == pytest.approx(1.0)
+    assert weights[-1] > weights[-2] > weights[0]  # recent and repeated weigh most
+    mixed = cache.mix(np.full(12, 1 / 12, dtype=np.float32))
+    assert mixed.sum() == pytest.approx(1.0, abs=1e-6) and mixed[9] > mixed[6] > mixed[0]
+    path = save_model(tmp_path / "m.keras", 3)
+    plain, cached = nextword.load(path), nextword.load(path, recent_weight=0.3)
+    last = plain.predict("the", k=len(plain.vocabulary))[-1][0]
+    cached.recent.add(cached.encode(f"the {last} said")[1:])  # a line the user finished
+    rank = [w for w, _ in cached.predict("and", k=20)].index(last)
+    assert rank < [w for w, _ in plain.predict("and", k=20)].index(last)
+    assert "said" in [w for w, _ in cached.complete("and the sa", k=3)]
+    # Learning a line puts it in the cache too.
+    learner = nextword.load(path, recent_weight=0.3)
+    learner.learn(f"the {last} said")
+    assert len(learner.recent) == 3
