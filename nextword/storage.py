@@ -95,8 +95,9 @@ def rewrite_meta(source: str, meta: dict, path: str, extra: dict | None = None) 
                     new.writestr(entry, old.read(entry.filename))
             new.writestr(META_ENTRY, _meta_bytes(meta))
             for name, data in extra.items():
-                if data is not None:  # .npz is compressed already
-                    new.writestr(name, data, compress_type=zipfile.ZIP_STORED)
+                if data is not None:  # level 1: a third of the size, 5x faster than level 6
+                    new.writestr(name, data, compress_type=zipfile.ZIP_DEFLATED,
+                                 compresslevel=1)
 
     _write_atomically(path, write)
 
