@@ -161,3 +161,17 @@ def test_english_model_unchanged_by_the_tokenizer_option(trained, tmp_path):
     assert before.config.tokenizer == "words"
     for prefix in ("and god said", "café and the earth", "中文 and the"):
         np.testing.assert_array_equal(before.distribution(prefix), now.distribution(prefix))
+
+
+def test_learning_chinese_adds_whole_words(chinese_model):
+    import nextword
+
+    path, _ = chinese_model
+    predictor = nextword.load(path)
+    assert "深度" not in predictor.vocabulary.index  # spelled as characters before
+    assert predictor.vocabulary.encode(["深度"]) != [1]
+    learned = predictor.learn("我们将使用深度学习模型。\n深度学习很有用。\n" * 3)
+    assert learned["new words"] >= 2 and "深度" in predictor.vocabulary.index
+    assert [word for word, _ in predictor.complete("我们将使用深", k=1)] == ["深度"]
+    assert "深度" in [word for word, _ in predictor.predict("我们将使用", k=3)]
+    assert predictor.generate("我们将使用深度", words=1, strategy="greedy") == "学习"
