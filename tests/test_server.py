@@ -2,6 +2,7 @@
 SIGTERM, and the page in a real browser (Debian's chromium, driven by playwright)."""
 
 import concurrent.futures
+import contextlib
 import http.client
 import json
 import os
@@ -268,35 +269,6 @@ def test_learn_route_learns_lines_only_when_learning_is_on(model_path, tmp_path,
     assert nextword.load(path).learned["lines"] == 3  # saved when the learner closed
 
 
-@pytest.mark.slow
-def test_page_sends_finished_lines_to_a_learning_server(tmp_path):
-    if BROWSER is None:
-        pytest.skip("NO BROWSER: Debian's chromium is not installed (.ci/run installs it)")
-    playwright = pytest.importorskip("playwright.sync_api")
-    path = save_model(tmp_path / "learns.keras", ngram_order=3)
-    process, url = start_server(path, "--learn")
-    try:
-        with playwright.sync_playwright() as driver:
-            browser = driver.chromium.launch(executable_path=BROWSER, headless=True,
-                                             args=BROWSER_ARGS)
-            page = browser.new_page()
-            page.goto(url + "/")
-            page.wait_for_function("() => document.getElementById('model').textContent "
-                                   "!== ''", timeout=10_000)
-            box = page.locator("#text")
-            box.click()
-            box.press_sequentially("the zorblax said the lord", delay=5)
-            with page.expect_response(lambda r: r.url.endswith("/v1/learn")) as learned:
-                box.press("Enter")
-            assert learned.value.status == 200
-            browser.close()
-    finally:
-        process.send_signal(signal.SIGTERM)
-        assert process.wait(timeout=20) == 0
-    assert nextword.load(path).learned["lines"] == 1  # saved on the way out
-    assert "zorblax" in nextword.load(path).vocabulary.index
-
-
 # ----- the page in a real browser -------------------------------------------------------------
 BROWSER = shutil.which("chromium") or shutil.which("chromium-browser")
 BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -304,37 +276,45 @@ BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-r
                 "--disable-sync"]
 
 
-def type_and_take_the_first(model_path, typed, expected_word):
-    """In a real browser: type into the page, wait for expected_word among the suggestions,
-    press Tab; returns (the first suggestion, the text box's value after Tab)."""
+@contextlib.contextmanager
+def served_page(model_path, *options):
+    """`nextword serve` and the page open in a real (headless) browser: yields (page,
+    server process); the server gets SIGTERM afterwards and must exit with 0."""
     if BROWSER is None:
         pytest.skip("NO BROWSER: Debian's chromium is not installed (.ci/run installs it); "
                     "the page was not tested in a real browser")
     playwright = pytest.importorskip("playwright.sync_api")
-    process, url = start_server(model_path)
+    process, url = start_server(model_path, *options)
     try:
         with playwright.sync_playwright() as driver:
             browser = driver.chromium.launch(executable_path=BROWSER, headless=True,
                                              args=BROWSER_ARGS)
             page = browser.new_page()
             page.goto(url + "/")
-            box = page.locator("#text")
-            box.click()
-            box.press_sequentially(typed, delay=15)
-            page.wait_for_function(  # the suggestions now answer what was typed
-                f"() => document.getElementById('suggestions').dataset.text === "
-                f"{json.dumps(typed)}", timeout=10_000)
-            page.locator("#suggestions li", has_text=expected_word).wait_for(timeout=10_000)
-            first = page.locator("#suggestions li .word").first.inner_text()
-            box.press("Tab")
-            page.wait_for_function(
-                f"() => document.getElementById('text').value !== {json.dumps(typed)}",
-                timeout=10_000)
-            value = box.input_value()
+            yield page, process
             browser.close()
     finally:
         process.send_signal(signal.SIGTERM)
-        process.wait(timeout=20)
+        assert process.wait(timeout=20) == 0
+
+
+def type_and_take_the_first(model_path, typed, expected_word):
+    """In a real browser: type into the page, wait for expected_word among the suggestions,
+    press Tab; returns (the first suggestion, the text box's value after Tab)."""
+    with served_page(model_path) as (page, _):
+        box = page.locator("#text")
+        box.click()
+        box.press_sequentially(typed, delay=15)
+        page.wait_for_function(  # the suggestions now answer what was typed
+            f"() => document.getElementById('suggestions').dataset.text === "
+            f"{json.dumps(typed)}", timeout=10_000)
+        page.locator("#suggestions li", has_text=expected_word).wait_for(timeout=10_000)
+        first = page.locator("#suggestions li .word").first.inner_text()
+        box.press("Tab")
+        page.wait_for_function(
+            f"() => document.getElementById('text').value !== {json.dumps(typed)}",
+            timeout=10_000)
+        value = box.input_value()
     return first, value
 
 
@@ -353,3 +333,19 @@ def test_page_writes_chinese_without_spaces(tmp_path):
     path = save_model(tmp_path / "zh.keras", ngram_order=3, words=words, tokenizer="chinese")
     first, value = type_and_take_the_first(path, "我们将使", "使用")
     assert first in ("使用", "使", "使得") and value == "我们将" + first
+
+
+@pytest.mark.slow
+def test_page_sends_finished_lines_to_a_learning_server(tmp_path):
+    path = save_model(tmp_path / "learns.keras", ngram_order=3)
+    with served_page(path, "--learn") as (page, _):
+        page.wait_for_function("() => document.getElementById('model').textContent !== ''",
+                               timeout=10_000)  # the page knows the server learns
+        box = page.locator("#text")
+        box.click()
+        box.press_sequentially("the zorblax said the lord", delay=5)
+        with page.expect_response(lambda r: r.url.endswith("/v1/learn")) as learned:
+            box.press("Enter")
+        assert learned.value.status == 200
+    assert nextword.load(path).learned["lines"] == 1  # saved on the way out
+    assert "zorblax" in nextword.load(path).vocabulary.index
