@@ -302,13 +302,13 @@ def complete(text, model_path, k, interactive, learn_lines):
         def answer(line):
             done = finished(line)
             if done:
-                learner.learn(done)
+                learner.submit(done)  # learned on the learner's thread: no answer waits
             _print_suggestions(predictor.complete(line, k))
 
         _answer_lines(answer)
         done = finished(None)
         if done:
-            learner.learn(done)
+            learner.submit(done)
 
 
 def _suggest(model_path, text, k, interactive, method):

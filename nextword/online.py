@@ -1,21 +1,26 @@
 """Online learning: learn each finished line as the user types, save now and then.
 
 `complete -i --learn` and `serve --learn` learn every line the user finishes (what they typed,
-accepted suggestions included) into the model's user layer (Predictor.learn), and an
-OnlineLearner writes the file from a background thread at most every `interval` seconds and
-once more when it is closed. Saving is atomic (storage.rewrite_meta), so a crash or kill
-loses at most the lines of the last few seconds and never the file.
+accepted suggestions included) into the model's user layer (Predictor.learn). An
+OnlineLearner does the learning and the saving on its own thread: suggestions go on from the
+model as it was until the new user layer is ready (Predictor.learn swaps it in at the end), so
+learning a line never delays an answer. The file is written at most every `interval` seconds
+and once more when the learner is closed; saving is atomic (storage.rewrite_meta), so a crash
+or kill loses at most the lines of the last few seconds and never the file.
 """
 
 from __future__ import annotations
 
+import queue
 import threading
+import time
 
 SAVE_INTERVAL = 5.0  # seconds between saves at most
+EMPTY = {"lines": 0, "tokens": 0, "new words": 0}
 
 
 class OnlineLearner:
-    """Learns lines into a predictor and keeps its file up to date, a few seconds behind."""
+    """Learns lines into a predictor on a worker thread and keeps its file up to date."""
 
     def __init__(self, predictor, path: str | None = None, interval: float = SAVE_INTERVAL,
                  log=None):
@@ -24,59 +29,82 @@ class OnlineLearner:
         self.interval = interval
         self.log = log
         self.saves = 0
-        self._dirty = threading.Event()  # learned since the last save
-        self._wake = threading.Event()  # the saver has something to do
-        self._closed = threading.Event()
-        self._saving = threading.Lock()
-        self._thread = threading.Thread(target=self._run, name="nextword-saver", daemon=True)
+        self._jobs: queue.Queue = queue.Queue()
+        self._dirty = False  # learned since the last save
+        self._last_save = 0.0
+        self._thread = threading.Thread(target=self._run, name="nextword-learner", daemon=True)
         self._thread.start()
 
+    # ----- what callers use ---------------------------------------------------------------------
+    def submit(self, text: str) -> None:
+        """Learn a finished line (or lines) soon, on the worker thread; returns at once."""
+        self._jobs.put((text, None))
+
     def learn(self, text: str) -> dict:
-        """Learn a finished line (or lines); blank text is ignored. Returns what was learned."""
-        if not text.strip() or not self.predictor.tokenize(text):
-            return {"lines": 0, "tokens": 0, "new words": 0}
-        learned = self.predictor.learn(text)
-        self._dirty.set()
-        self._wake.set()
-        return learned
-
-    def save(self) -> None:
-        """Write the model now if something was learned since the last save."""
-        with self._saving:
-            if not self._dirty.is_set():
-                return
-            self._dirty.clear()
-            try:
-                self.predictor.save(self.path)
-            except Exception as error:  # keep learning; say why the file was not written
-                self._dirty.set()
-                if self.log:
-                    self.log(f"could not save what was learned: {error}")
-                return
-            self.saves += 1
-
-    def _run(self) -> None:
-        while True:
-            self._wake.wait()
-            if self._closed.is_set():
-                return
-            self._wake.clear()
-            self.save()
-            if self._closed.wait(self.interval):  # at most one save per interval
-                return
+        """Learn a finished line on the worker thread and wait for it; returns what was
+        learned ({"lines", "tokens", "new words"}; all 0 for text without words)."""
+        done: queue.Queue = queue.Queue(maxsize=1)
+        self._jobs.put((text, done))
+        result = done.get()
+        if isinstance(result, Exception):
+            raise result
+        return result
 
     def close(self) -> None:
-        """Stop the background saver and save what is left."""
-        self._closed.set()
-        self._wake.set()
+        """Learn what is still queued, save, and stop the worker."""
+        self._jobs.put(None)
         self._thread.join()
-        self.save()
 
     def __enter__(self):
         return self
 
     def __exit__(self, *exc):
         self.close()
+
+    # ----- the worker ---------------------------------------------------------------------------
+    def _run(self) -> None:
+        while True:
+            timeout = None
+            if self._dirty:  # save once the interval since the last save has passed
+                timeout = max(0.0, self._last_save + self.interval - time.monotonic())
+            try:
+                job = self._jobs.get(timeout=timeout)
+            except queue.Empty:
+                self._save()
+                continue
+            if job is None:
+                self._save()
+                return
+            text, done = job
+            try:
+                result = self._learn(text)
+            except Exception as error:  # a bad line must not stop the learner
+                result = error
+                if done is None and self.log:
+                    self.log(f"could not learn a line: {error}")
+            if done is not None:
+                done.put(result)
+
+    def _learn(self, text: str) -> dict:
+        if not text.strip() or not self.predictor.tokenize(text):
+            return dict(EMPTY)
+        learned = self.predictor.learn(text)
+        self._dirty = True
+        return learned
+
+    def _save(self) -> None:
+        if not self._dirty:
+            return
+        try:
+            self.predictor.save(self.path)
+        except Exception as error:  # keep learning; say why the file was not written
+            if self.log:
+                self.log(f"could not save what was learned: {error}")
+            self._last_save = time.monotonic()
+            return
+        self._dirty = False
+        self._last_save = time.monotonic()
+        self.saves += 1
 
 
 def finished_lines():
@@ -99,4 +127,3 @@ def finished_lines():
         return None
 
     return feed
-

@@ -15,7 +15,6 @@ part is mixed sparsely: the seen continuations and the back-off weight of the un
 
 from __future__ import annotations
 
-import dataclasses
 import threading
 from collections import Counter, OrderedDict
 
@@ -394,7 +393,7 @@ class Predictor:
     def learn_lines(self, lines: list) -> dict:
         """Learn lines of tokens (as `tokenize` cuts them); see learn."""
         with self._learning:
-            user = dataclasses.replace(self.user) if self.user is not None else UserLayer.new(
+            user = self.user.copy() if self.user is not None else UserLayer.new(
                 self.base_size, self.ngram.order if self.ngram is not None else USER_ORDER)
             unseen = Counter(token for line in lines for token in line
                              if token not in self.vocabulary.index)
@@ -411,6 +410,7 @@ class Predictor:
                                 if token not in vocabulary.index)
             for ids in encoded[-20:]:  # what the user wrote last is what they use next
                 self.recent.add(ids)
+            user.table  # noqa: B018  estimated here, so the next suggestion does not wait
             self.user, self.vocabulary = user, vocabulary
             self._prefixes = None
             self._cache = ContextCache(self._cache.size)

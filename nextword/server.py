@@ -14,6 +14,7 @@ millisecond, less than handing it to a thread would add.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from importlib import resources
 from typing import Literal, Optional
@@ -234,7 +235,9 @@ def create_app(predictor, cors_origins=(), title: str = "nextword", learner=None
         if learner is None:
             return _error(403, "learning is off; start the server with `nextword serve "
                                "--learn` to learn from what is typed")
-        learned = learner.learn(request.text)
+        # On the learner's thread: other requests are answered meanwhile, from the model as
+        # it was until the new user layer is swapped in.
+        learned = await asyncio.to_thread(learner.learn, request.text)
         return _json({"lines": learned["lines"], "tokens": learned["tokens"],
                       "new_words": learned["new words"]})
 

@@ -23,6 +23,7 @@ counts, the statistics and the weights. Keras ignores the entry; nextword's pred
 
 from __future__ import annotations
 
+import dataclasses
 import io
 from dataclasses import dataclass, field
 
@@ -146,6 +147,15 @@ class UserLayer:
         return user[np.arange(len(targets)), targets].astype(np.float64), buckets
 
     # ----- learning --------------------------------------------------------------------------
+    def copy(self) -> "UserLayer":
+        """A copy to learn into while this one serves; the estimated model comes along (it
+        is replaced, never changed, when the counts grow)."""
+        copied = dataclasses.replace(self)
+        if self._table is not None:
+            copied._table, copied._shares = self._table, self._shares
+            copied._unknown_share = self._unknown_share
+        return copied
+
     def add_words(self, words: list) -> None:
         self.words = self.words + list(words)
 

@@ -207,15 +207,21 @@ def test_online_learner_saves_within_its_interval_and_on_close(model, tmp_path):
     path = str(tmp_path / "saver.keras")
     shutil.copy(model, path)
     predictor = nextword.load(path)
-    with OnlineLearner(predictor, interval=0.2) as learner:
-        learner.learn("the zorblax said the quuxberry .")
+    with OnlineLearner(predictor, interval=3.0) as learner:
+        assert learner.learn("the zorblax said the quuxberry .")["lines"] == 1
+        assert learner.learn("  ") == {"lines": 0, "tokens": 0, "new words": 0}
         deadline = time.time() + 10
         while learner.saves == 0 and time.time() < deadline:
-            time.sleep(0.05)
-        assert learner.saves == 1
+            time.sleep(0.02)
+        assert learner.saves == 1  # the first line is saved at once
         assert nextword.load(path).learned["lines"] == 1
-        learner.learn("and the zorblax said , quuxberry .")
-    assert nextword.load(path).learned["lines"] == 2  # saved on close
+        for _ in range(3):  # within the interval: learned now, saved at most once more
+            learner.submit("and the zorblax said , quuxberry .")
+        time.sleep(0.1)
+        assert learner.saves == 1 and nextword.load(path).learned["lines"] == 1
+    assert predictor.learned["lines"] == 4
+    assert nextword.load(path).learned["lines"] == 4  # saved on close
+    assert learner.saves == 2
 
 
 @pytest.mark.slow
