@@ -23,7 +23,10 @@ from .vocab import SPECIALS, Vocabulary
 ARCHITECTURE = ("cell", "layers", "units", "embedding_dim", "tie_weights", "tokenizer",
                 "lowercase")
 META_KEY = "continued_from"  # in nextword.json: what a continued model started from
-BASE_WEIGHT = 1.0  # the base's n-gram counts count this much against NEW's (benchmarks/README)
+# How much the base's n-gram counts count against NEW's: 1 is as if trained on both texts,
+# and measured best overall (KJV -> Shakespeare, benchmarks/README.md): it helps a small NEW
+# more than it costs a large one.
+BASE_WEIGHT = 1.0
 
 
 @dataclass
@@ -149,6 +152,6 @@ def describe(meta: dict) -> str | None:
     if training.get("validation_perplexity") is not None:
         parts.append(f"validation perplexity {training['validation_perplexity']:.2f}")
     parts.append(f"+{record.get('words_added', 0):,} words")
-    if record.get("ngram_counts"):
-        parts.append(f"n-gram counts x {record.get('base_weight')}")
+    if record.get("ngram_counts") and record.get("base_weight"):
+        parts.append(f"n-gram counts x {record['base_weight']:g}")
     return f"{record.get('path')} ({', '.join(parts)})"

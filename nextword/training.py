@@ -345,8 +345,9 @@ def train(corpus, config: Config, output: str, verbose: int | str = "auto", log=
                      extra_callbacks, started, base)
         training_seconds = time.time() - started
         # Only the chief's model is saved: other workers skip the n-gram model.
-        base_counts = base.counts if base is not None else None
-        if base is not None and base.counts is None and chief and config.ngram_order >= 2:
+        base_counts = base.counts if base is not None and base_weight > 0 else None
+        if base is not None and base.counts is None and base_weight > 0 and chief \
+                and config.ngram_order >= 2:
             log(f"{base.path} does not hold its n-gram counts (written before nextword kept "
                 "them): the n-gram model is counted on the new corpus alone")
         model, held_out, counts = export(fitted.core, config, vocabulary, windows, ngram=chief,

@@ -186,7 +186,7 @@ def test_metadata_and_info_say_what_it_continued_from(continued):
                     f"{base_meta['training']['corpus_tokens']:,} tokens, "
                     f"{base_meta['training']['epochs']} epochs, validation perplexity "
                     f"{base_meta['training']['validation_perplexity']:.2f}, +5 words, "
-                    f"n-gram counts x 2.0)"]
+                    f"n-gram counts x 2)"]
     assert "continued from" not in run("info", "-m", base).stdout
 
 
