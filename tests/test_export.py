@@ -314,3 +314,28 @@ def test_readme_loop_generates_with_litert_alone(tmp_path, ngram_model):
         expected.append(predictor.vocabulary.tokens[token])
         logits, state = predictor.step(np.array([token]), state)
     assert run.stdout.strip().split(" ") == "and the lord said".split() + expected
+
+
+def test_a_model_with_code_is_refused(tmp_path, ngram_model):
+    """Export reads the file as arrays, as prediction does: a Lambda layer is refused."""
+    import zipfile
+
+    path = tmp_path / "code.keras"
+    with zipfile.ZipFile(ngram_model) as source, zipfile.ZipFile(path, "w") as target:
+        for entry in source.infolist():
+            data = source.read(entry.filename)
+            if entry.filename == "config.json":
+                config = json.loads(data)
+                config["config"]["layers"].append({"class_name": "Lambda", "config": {
+                    "name": "evil", "function": "print('ran')"}, "inbound_nodes": []})
+                data = json.dumps(config)
+            target.writestr(entry, data)
+    out = tmp_path / "out"
+    out.mkdir()
+    result = CliRunner().invoke(main, ["export", "-m", str(path), "--format", "vocab",
+                                       "-o", str(out / "words.txt")])
+    assert result.exit_code == 1
+    assert result.output.strip() == (f"Error: {path} contains code (a Lambda layer or "
+                                     "similar), which nextword refuses to run; use a model "
+                                     "trained by nextword")
+    assert os.listdir(out) == []
