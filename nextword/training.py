@@ -271,7 +271,7 @@ def save(model, config: Config, result: TrainingResult, paths: RunPaths, backup_
 def check_base(base: Base, config: Config, output: str, base_weight: float) -> None:
     """Refuse a continued run that cannot work, before anything is read or trained."""
     check_architecture(config, base)
-    if os.path.abspath(output) == base.path:
+    if os.path.realpath(output) == os.path.realpath(base.path):  # a link to it, too
         raise NextwordError(f"-o/--output {output} is the model continued from; write to "
                             "another file (the base must stay as it is while an interrupted "
                             "run can resume from it)")
