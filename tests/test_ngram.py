@@ -201,3 +201,23 @@ def test_damaged_counts_are_a_one_line_error():
 
     with pytest.raises(NextwordError, match="damaged"):
         NGramCounts.from_bytes(b"not an npz")
+
+
+def test_weighted_counts_never_give_a_word_probability_zero():
+    """Counts of counts as tripled base counts plus a little new text make them: many
+    n-grams seen 3 times, few twice. D2 must not be estimated as 0."""
+    from nextword.counts import NGramCounts
+
+    rng = np.random.default_rng(0)
+    pairs = {(int(a), int(b)) for a, b in rng.integers(1, 60, size=(900, 2))}
+    grams = np.array(sorted(pairs), dtype=np.int32)
+    counts = np.full(len(grams), 3, dtype=np.int64)
+    counts[:100] = 1
+    counts[100:110] = 2
+    counts[110:120] = 4
+    twice = int(grams[105, 0])
+    counts[grams[:, 0] == twice] = 2
+    table = NGramCounts(2, grams, counts).table(60)
+    probabilities, _ = table.distributions(np.array([[twice]]))
+    assert probabilities[0, 1:].min() > 0
+    assert probabilities.sum() == pytest.approx(1.0, abs=1e-5)
