@@ -35,7 +35,7 @@ from .vocab import EOL, EOL_ID, PAD_ID, SPECIALS, UNK_ID, Vocabulary
 SPARSE_ROWS = 16  # up to this many rows (a prediction, a beam) mix the n-gram model sparsely
 SCORE_ROWS = 1024  # rows mixed densely at a time when scoring: bounds memory
 CACHE_SIZE = 256  # contexts kept by default (about 8 MB for a 8,000-word vocabulary)
-RECENT_WEIGHT = 0.0  # the short-range cache's default weight (benchmarks/keystrokes.py)
+RECENT_WEIGHT = 0.1  # the short-range cache's weight in suggestions (recent.py: measured)
 USER_ORDER = 5  # the user layer's n-gram order when the model has no n-gram model of its own
 MAX_LEARNED_WORDS = 100_000  # new words a user layer takes (each costs every distribution 4 B)
 STATS_PER_LEARN = 10_000  # positions of a learned text scored to fit the user layer's weights
@@ -408,13 +408,13 @@ class Predictor:
                 user.count(chunk)
             user.unknown += sum(1 for line in lines for token in line
                                 if token not in vocabulary.index)
-            for ids in encoded[-20:]:  # what the user wrote last is what they use next
-                self.recent.add(ids)
             user.table  # noqa: B018  estimated here, so the next suggestion does not wait
             self.user, self.vocabulary = user, vocabulary
             self._prefixes = None
             self._cache = ContextCache(self._cache.size)
             self.meta = dict(self.meta, learned=self.learned)
+            for ids in encoded[-20:]:  # what the user wrote last is what they use next
+                self.recent.add(ids)
         return {"lines": len(lines), "tokens": tokens, "new words": len(new)}
 
     def _record(self, user: UserLayer, lines: list, sample: int) -> None:
