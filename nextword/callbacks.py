@@ -9,6 +9,21 @@ import time
 import keras
 
 
+class ResetStates(keras.callbacks.Callback):
+    """Stateful training: each epoch, and each validation pass, starts from a zero state."""
+
+    def __init__(self, core):
+        super().__init__()
+        self.core = core
+
+    def _reset(self, *args, **kwargs):
+        from .model import reset_states
+
+        reset_states(self.core)
+
+    on_epoch_begin = on_test_begin = on_test_end = _reset
+
+
 class PerplexityLogs(keras.callbacks.Callback):
     """Adds perplexity = exp(cross-entropy) to the logs the progress bar prints."""
 

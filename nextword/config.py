@@ -62,6 +62,11 @@ class Config:
     # Training.
     sequence_length: int = option(
         32, "Tokens per training window; every position is a target.")
+    stateful: bool = option(  # truncated back-propagation through time (Williams & Peng 1990)
+        False, "Read the corpus as --batch-size contiguous streams whose windows carry the "
+               "recurrent state from one to the next (gradients stop at window edges), as "
+               "prediction reads text; or train on shuffled windows that each start from a "
+               "zero state.", flag="--stateful/--windows")
     batch_size: int = option(32, "Windows per training step.")
     epochs: int = option(
         7, "Most passes over the training windows (early stopping may end sooner).")

@@ -19,14 +19,18 @@ from .vocab import EOL, PAD, SPECIALS, UNK, Vocabulary
 CELL_LAYERS = {"simplernn": layers.SimpleRNN, "lstm": layers.LSTM, "gru": layers.GRU}
 
 
-def build_model(config: Config, vocab_size: int, dtype: str | None = None) -> keras.Model:
+def build_model(config: Config, vocab_size: int, dtype: str | None = None,
+                stateful_batch: int | None = None) -> keras.Model:
     """The trainable network: int token ids (batch, time) -> logits (batch, time, vocab).
 
     With tie_weights the last recurrent layer is projected to the embedding size (when the sizes
     differ) and the embedding matrix scores the output words. `dtype` is a Keras dtype policy
     for every layer ("mixed_bfloat16" to train in bf16); the logits are always float32.
+    stateful_batch: a fixed batch size whose rows carry their recurrent state from one call to
+    the next (stateful training); the weights are the same as without, in the same order.
     """
-    token_ids = keras.Input(shape=(None,), dtype="int32", name="token_ids")
+    stateful = stateful_batch is not None
+    token_ids = keras.Input(batch_shape=(stateful_batch, None), dtype="int32", name="token_ids")
     if config.tie_weights:
         embedding = TiedEmbedding(vocab_size, config.embedding_dim, name=EMBEDDING_NAME,
                                   dtype=dtype)
@@ -38,7 +42,8 @@ def build_model(config: Config, vocab_size: int, dtype: str | None = None) -> ke
         x = layers.Dropout(config.dropout, name="embedding_dropout", dtype=dtype)(x)
     cell = CELL_LAYERS[config.cell]
     for index in range(config.layers):
-        x = cell(config.units, return_sequences=True, name=rnn_name(index), dtype=dtype)(x)
+        x = cell(config.units, return_sequences=True, stateful=stateful, name=rnn_name(index),
+                 dtype=dtype)(x)
         if config.dropout:
             x = layers.Dropout(config.dropout, name=f"dropout_{index}", dtype=dtype)(x)
     if config.tie_weights and config.units != config.embedding_dim:
@@ -50,6 +55,13 @@ def build_model(config: Config, vocab_size: int, dtype: str | None = None) -> ke
         logits = layers.Dense(vocab_size, name=OUTPUT_NAME, dtype=dtype)(x)
     logits = layers.Activation("linear", dtype="float32", name="float32_logits")(logits)
     return keras.Model(token_ids, logits, name=CORE_NAME)
+
+
+def reset_states(core: keras.Model) -> None:
+    """Zero the carried state of a stateful network's recurrent layers."""
+    for layer in core.layers:
+        if getattr(layer, "stateful", False):
+            layer.reset_state()
 
 
 def output_weights(core: keras.Model):

@@ -34,6 +34,9 @@ from .text import find_files, sample_text
 from .vocab import Vocabulary
 
 
+STATEFUL_BLOCK = 16  # stateful training holds out runs of this many windows (state carried)
+
+
 def cpu_has_bf16() -> bool:
     """True where the CPU has native bfloat16 matrix units (AVX512_BF16 or AMX), on Linux."""
     if platform.system() != "Linux":
@@ -52,6 +55,7 @@ def compute_dtype(config: Config) -> str:
 
 def build_trainer(config: Config, vocab_size: int, strategy=None, distribute: str = "none",
                   sampled: bool = False, dtype: str = "float32"):
+    # With config.stateful the network's rows carry their state across batches (fixed size).
     """The network and what fit() trains: the network itself, or a sampled-softmax wrapper.
 
     Args:
@@ -67,7 +71,8 @@ def build_trainer(config: Config, vocab_size: int, strategy=None, distribute: st
 
     strategy = strategy or tf.distribute.get_strategy()
     with strategy.scope():
-        core = build_model(config, vocab_size, dtype=dtype)
+        batch = config.batch_size if config.stateful else None
+        core = build_model(config, vocab_size, dtype=dtype, stateful_batch=batch)
         optimizer = keras.optimizers.Adam(learning_rate=config.learning_rate,
                                           clipnorm=config.clipnorm or None)
         if sampled or distribute == "multi-worker":
@@ -81,7 +86,11 @@ def build_trainer(config: Config, vocab_size: int, strategy=None, distribute: st
             core.compile(optimizer=optimizer,
                          loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
                          metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")])
-        trainer(np.zeros((1, config.sequence_length), dtype=np.int32))  # build it now
+        trainer(np.zeros((batch or 1, config.sequence_length), dtype=np.int32))  # build now
+        if batch:
+            from .model import reset_states
+
+            reset_states(core)
     if distribute == "multi-worker":
         # Keras 3.15 under MultiWorkerMirroredStrategy (tensorflow/tensorflow#72388): fit
         # first averages a data batch across workers to build the model, which fails
@@ -134,7 +143,14 @@ def make_windows(scan: CorpusScan, config: Config, scratch: str, log=print,
             f"added from the corpus (--min-count {config.min_count}, --max-vocab "
             f"{config.max_vocab:,})")
     ids = encode_scan(scan, vocabulary, os.path.join(scratch, "vocab.ids"))
-    windows = Windows(ids, config.sequence_length, config.validation_split, config.seed)
+    windows = Windows(ids, config.sequence_length, config.validation_split, config.seed,
+                      block=STATEFUL_BLOCK if config.stateful else 1)
+    for split, starts in (("training", windows.train), ("validation", windows.validation)):
+        if config.stateful and len(starts) < config.batch_size:
+            raise NextwordError(f"stateful training needs at least --batch-size "
+                                f"{config.batch_size} {split} windows, the corpus gives "
+                                f"{len(starts)}; lower --batch-size or --sequence-length, add "
+                                "text, or use --windows")
     config.corpus = [os.path.abspath(path) for path in scan.files]
     log(f"corpus: {len(scan.files)} files, {scan.tokens:,} tokens, vocabulary "
         f"{len(vocabulary):,} words; {len(windows.train):,} training and "
@@ -160,7 +176,7 @@ def fit(config: Config, vocab_size: int, windows: Windows, paths: RunPaths, back
     """
     import keras
 
-    from .callbacks import EpochLines, PerplexityLogs, TimeLimit, find
+    from .callbacks import EpochLines, PerplexityLogs, ResetStates, TimeLimit, find
 
     keras.utils.set_random_seed(config.seed)
     dtype = compute_dtype(config)
@@ -196,15 +212,19 @@ def fit(config: Config, vocab_size: int, windows: Windows, paths: RunPaths, back
         # at each epoch's end, so that a run stopped between the two drops the extra line.
         trim_history(paths.history, first_epoch)
         callbacks.append(keras.callbacks.CSVLogger(paths.history, append=bool(first_epoch)))
+    if config.stateful:
+        callbacks.insert(0, ResetStates(core))
     callbacks += [backup.callback(), *extra_callbacks]
     stopper = find(callbacks, keras.callbacks.EarlyStopping)
     interrupted = False
     history = {}
     try:
         history = trainer.fit(windows.dataset("train", config.batch_size,
-                                              first_epoch=first_epoch, shards=workers),
+                                              first_epoch=first_epoch, shards=workers,
+                                              streams=config.stateful),
                               validation_data=windows.dataset("validation", config.batch_size,
-                                                              shards=workers),
+                                                              shards=workers,
+                                                              streams=config.stateful),
                               epochs=config.epochs, initial_epoch=first_epoch,
                               callbacks=callbacks, verbose=1 if verbose == 1 else 0,
                               shuffle=False).history
@@ -316,6 +336,9 @@ def train(corpus, config: Config, output: str, verbose: int | str = "auto", log=
         A TrainingResult (its output is None on a worker that is not the chief).
     """
     config.validate()
+    if config.stateful and distribute != "none":  # each replica would need its own streams
+        raise NextwordError("--stateful trains on one device for now; use --windows with "
+                            "--distribute")
     chief = is_chief(distribute)
     paths = RunPaths.plan(output, backup_dir, plot, tensorboard, chief).check()
     if base is not None:

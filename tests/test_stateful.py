@@ -1,0 +1,105 @@
+"""Stateful training (--stateful): streams of windows that carry the recurrent state."""
+
+import numpy as np
+import pytest
+
+from conftest import TINY
+from cli_helpers import assert_one_line_error, run
+
+
+@pytest.mark.parametrize("cell,layers", [("gru", 1), ("lstm", 2), ("simplernn", 1)])
+def test_carried_state_gives_the_losses_of_one_long_window(cell, layers):
+    """Windows fed one after another to the stateful network = one window of them all."""
+    import keras
+
+    from nextword import Config
+    from nextword.model import build_model, reset_states
+
+    config = Config(cell=cell, layers=layers, units=8, embedding_dim=6, dropout=0.0,
+                    tie_weights=layers == 1)
+    stateful = build_model(config, 30, stateful_batch=3)
+    plain = build_model(config, 30)
+    plain.set_weights(stateful.get_weights())
+    ids = np.random.default_rng(0).integers(1, 30, (3, 4 * 5 + 1)).astype("int32")
+    inputs, labels = ids[:, :-1], ids[:, 1:]
+    loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True, reduction=None)
+    whole = np.asarray(loss(labels, plain(inputs)))
+    reset_states(stateful)
+    parts = [np.asarray(loss(labels[:, i:i + 5], stateful(inputs[:, i:i + 5])))
+             for i in range(0, 20, 5)]
+    np.testing.assert_allclose(np.concatenate(parts, axis=1), whole, rtol=1e-5, atol=1e-6)
+    reset_states(stateful)  # back to a zero state: the first window again
+    np.testing.assert_allclose(np.asarray(loss(labels[:, :5], stateful(inputs[:, :5]))),
+                               whole[:, :5], rtol=1e-5, atol=1e-6)
+
+
+def test_streams_continue_window_after_window():
+    from nextword.data import Windows
+
+    ids = np.arange(1, 402)  # 400 targets: 50 windows of 8
+    windows = Windows(ids, 8, 0.2, seed=1, block=4)
+    held = windows.validation
+    assert len(held) == 8 and all(held[i + 1] == held[i] + 1 for i in (0, 1, 2, 4, 5, 6))
+    batches = list(windows.stream_batches(windows.train, 3))
+    assert len(batches) == len(windows.train) // 3
+    for (first, _), (second, _) in zip(batches, batches[1:]):
+        for row in range(3):  # each row's next window follows it in the text (or a gap)
+            assert second[row, 0] > first[row, -1]
+    inputs, labels = batches[0]
+    np.testing.assert_array_equal(labels[:, :-1], inputs[:, 1:])
+
+
+@pytest.mark.parametrize("sampled", [0, 8], ids=["full-softmax", "sampled-softmax"])
+def test_stateful_training_saves_a_model_like_any_other(corpus_file, tmp_path, sampled):
+    import nextword
+    from nextword import Config
+    from nextword.training import train
+
+    output = str(tmp_path / "stateful.keras")
+    options = dict(TINY, batch_size=2, stateful=True, sampled_softmax=sampled)
+    result = train([corpus_file], Config(**options), output, verbose=0, log=lambda line: None)
+    assert result.epochs >= 1 and np.isfinite(result.validation_perplexity)
+    predictor = nextword.load(output)
+    assert predictor.config.stateful
+    assert predictor.predict("and god", k=1)
+    # The file's Keras model is the plain one: any batch size.
+    probabilities = np.asarray(predictor.model(np.array([["<eol>", "and", "god"]] * 3,
+                                                        dtype=object)))
+    assert probabilities.shape[0] == 3
+
+
+def test_stateful_needs_enough_windows_and_one_device(corpus_file, tmp_path):
+    output = str(tmp_path / "x.keras")
+    assert_one_line_error(run("train", corpus_file, "-o", output, "--stateful",
+                              "--batch-size", "64", "--max-minutes", "0"),
+                          "stateful training needs at least --batch-size 64")
+    assert_one_line_error(run("train", corpus_file, "-o", output, "--stateful",
+                              "--distribute", "mirrored"), "--windows with --distribute")
+
+
+@pytest.mark.slow
+def test_interrupted_stateful_run_resumes_and_matches(corpus_file, tmp_path):
+    """The state restarts at each epoch, so a run resumed from its epoch backup is exact."""
+    import nextword
+    from nextword import Config
+    from nextword.training import train
+
+    from conftest import interrupt_after
+
+    config = dict(TINY, batch_size=2, stateful=True, patience=10, epochs=4)
+    straight = str(tmp_path / "straight.keras")
+    train([corpus_file], Config(**config), straight, verbose=0, log=lambda line: None,
+          plot=False)
+    output = str(tmp_path / "out.keras")
+    stopped = train([corpus_file], Config(**config), output, verbose=0, log=lambda line: None,
+                    extra_callbacks=[interrupt_after(2)], plot=False)
+    assert stopped.interrupted
+    lines = []
+    resumed = train([corpus_file], Config(**config), output, verbose=0, log=lines.append,
+                    plot=False)
+    assert any(line.startswith("resuming from") for line in lines)
+    assert resumed.epochs == 4 and not resumed.interrupted
+    one, two = nextword.load(straight), nextword.load(output)
+    for prefix in ["and god", "the earth was"]:
+        np.testing.assert_allclose(one.distribution(prefix), two.distribution(prefix),
+                                   atol=1e-4)
