@@ -8,6 +8,9 @@ Keystroke savings with 3 suggestions on the held-out part (nextword/keystrokes.p
 - after `nextword train 90% --from KJV --max-minutes 3` (continued training);
 - a model trained on the 90% from scratch for 10 minutes (the default recipe otherwise).
 
+Both training runs are capped by time, not epochs (--epochs 1000): the time limit or early
+stopping (patience 2) ends them.
+
 Training runs through the command line, one at a time; the learn step runs in process.
 
     python benchmarks/adapt.py [--base models/nextword.keras] [--out-dir /tmp/adapt]
@@ -68,6 +71,9 @@ def main():
     parser.add_argument("--out-dir", default="/tmp/nextword-adapt")
     parser.add_argument("--from-minutes", type=float, default=3.0)
     parser.add_argument("--scratch-minutes", type=float, default=10.0)
+    parser.add_argument("--epochs", type=int, default=1000,
+                        help="the epoch cap of both training runs (default: only the time "
+                             "limit and early stopping end them)")
     parser.add_argument("--skip-training", action="store_true",
                         help="only the base model and learn (no --from, no scratch model)")
     args = parser.parse_args()
@@ -98,12 +104,13 @@ def main():
     if not args.skip_training:
         continued = os.path.join(args.out_dir, "continued.keras")
         seconds = nextword("train", train, "--from", args.base, "-o", continued,
-                           "--max-minutes", str(args.from_minutes), "--no-plot")
+                           "--max-minutes", str(args.from_minutes), "--epochs",
+                           str(args.epochs), "--no-plot")
         report(f"`train --from` KJV, {args.from_minutes:g} minutes", continued, seconds,
                "wall time of the command")
         scratch = os.path.join(args.out_dir, "scratch.keras")
         seconds = nextword("train", train, "-o", scratch, "--max-minutes",
-                           str(args.scratch_minutes), "--no-plot")
+                           str(args.scratch_minutes), "--epochs", str(args.epochs), "--no-plot")
         report(f"trained on the 90% from scratch, {args.scratch_minutes:g} minutes", scratch,
                seconds, "wall time of the command")
     print(f"\nkeystroke savings with 3 suggestions on the last 10% of {args.text}\n")
