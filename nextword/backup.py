@@ -92,6 +92,14 @@ class Backup:
         previous = metadata.get("previous")
         return [latest] + ([previous] if previous else [])
 
+    def saved_options(self) -> dict | None:
+        """The options of the run this folder backs up, or None (no backup, or unreadable)."""
+        try:
+            with open(self._path(CONFIG)) as handle:
+                return json.load(handle)
+        except (OSError, ValueError):
+            return None
+
     def check(self) -> bool:
         """Refuse the backup of a run with other options (the user reran another command).
 

@@ -136,8 +136,12 @@ def preprocess(corpus, tokenizer, max_vocab, min_count, lowercase, encoding, voc
 @click.option("--base-weight", type=float, default=None,
               help=f"With --from: the base's n-gram counts count this much against CORPUS's "
                    f"(0: the n-gram model of CORPUS alone). [default: {BASE_WEIGHT}]")
+@click.option("--budget", metavar="DURATION", default=None,
+              help="How long the whole run may take (30m, 1h30m, 90s): the network's units, "
+                   "layers and epochs are chosen for the corpus and this machine's measured "
+                   "speed. Not to be confused with --max-minutes, which only stops training.")
 def train(corpus, output, quiet, backup_dir, save_every, distribute, plot, tensorboard,
-          base_path, base_weight, **options):
+          base_path, base_weight, budget, **options):
     """Train a model on a corpus (files, folders, globs) and write one .keras file.
 
     \b
@@ -146,11 +150,26 @@ def train(corpus, output, quiet, backup_dir, save_every, distribute, plot, tenso
       nextword train my-notes/ -o models/notes.keras --epochs 20
       # the classic Keras tutorial's model:
       nextword train text.txt --embedding-dim 100 --units 128 --no-tie-weights --dropout 0
+      # the best network this machine can train in half an hour:
+      nextword train my-notes/ --budget 30m
       # continue training the model on new text (architecture options are the base's):
       nextword train notes.txt --from models/nextword.keras -o models/notes.keras
     """
     from .training import train as run_training
 
+    seconds = None
+    if budget is not None:
+        from .budget import CHOSEN, parse
+
+        seconds = parse(budget)
+        source = click.get_current_context().get_parameter_source
+        clashing = [name for name in CHOSEN if name in options
+                    and source(name) not in (click.core.ParameterSource.DEFAULT,
+                                             click.core.ParameterSource.DEFAULT_MAP)]
+        if clashing:
+            flag = "--" + clashing[0].replace("_", "-")
+            raise NextwordError(f"--budget chooses {flag} itself; leave {flag} out or drop "
+                                "--budget")
     base = None
     if base_path is None:
         if base_weight is not None:
@@ -173,7 +192,8 @@ def train(corpus, output, quiet, backup_dir, save_every, distribute, plot, tenso
                               reading_progress=lambda files: byte_progress("reading", files),
                               backup_dir=backup_dir, save_every=save_every, plot=plot,
                               distribute=distribute, tensorboard=tensorboard, base=base,
-                              base_weight=BASE_WEIGHT if base_weight is None else base_weight)
+                              base_weight=BASE_WEIGHT if base_weight is None else base_weight,
+                              budget=seconds)
     except OSError as error:  # a disk or permission failure mid-run: one line, not a traceback
         raise NextwordError(_os_error_line(error)) from None
     if result.output is None:

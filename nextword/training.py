@@ -308,7 +308,7 @@ def train(corpus, config: Config, output: str, verbose: int | str = "auto", log=
           reading_progress=None, backup_dir: str | None = None, save_every: int = 0,
           extra_callbacks=(), plot: bool = True, distribute: str = "none",
           tensorboard: str | None = None, base: str | Base | None = None,
-          base_weight: float = BASE_WEIGHT) -> TrainingResult:
+          base_weight: float = BASE_WEIGHT, budget: float | None = None) -> TrainingResult:
     """Train a model on the corpus files, folders or globs and save it to output.
 
     Args:
@@ -328,6 +328,8 @@ def train(corpus, config: Config, output: str, verbose: int | str = "auto", log=
         tensorboard: a folder for TensorBoard logs (none without it).
         reading_progress: files -> context manager yielding a callback that is given the
             byte count of each chunk read (a progress bar for the corpus pass).
+        budget: seconds the whole run may take: the network's size, its epochs and
+            max_minutes are chosen for it by a probe of this machine's speed (budget.py).
         base: continue from this model file (`train --from`): its weights, vocabulary (the
             corpus's new words added), tokenizer and architecture, which config must match
             (continuing.config_for makes such a config).
@@ -339,6 +341,9 @@ def train(corpus, config: Config, output: str, verbose: int | str = "auto", log=
     if config.stateful and distribute != "none":  # each replica would need its own streams
         raise NextwordError("--stateful trains on one device for now; use --windows with "
                             "--distribute")
+    if budget is not None and base is not None:
+        raise NextwordError("--budget chooses the network's size, which --from takes from the "
+                            "base; give one of them")
     chief = is_chief(distribute)
     paths = RunPaths.plan(output, backup_dir, plot, tensorboard, chief).check()
     if base is not None:
@@ -358,12 +363,27 @@ def train(corpus, config: Config, output: str, verbose: int | str = "auto", log=
     with scratch_folder() as scratch:
         # Each worker keeps its own state; only the chief's sits beside the model.
         folder = paths.backup or os.path.join(scratch, f"backup-worker-{task()[1]}")
-        backup = Backup(folder, config, save_every, log,
-                        run={META_KEY: base.fingerprint()} if base else None)
+        run = {META_KEY: base.fingerprint()} if base else {}
+        if budget is not None:
+            run["budget"] = budget
+        backup = Backup(folder, config, save_every, log, run=run or None)
+        chosen_before = backup.saved_options() if budget is not None else None
+        if chosen_before:  # resuming: the network the budget chose then, not a new probe
+            from .budget import CHOSEN
+
+            for name in CHOSEN:
+                setattr(config, name, chosen_before.get(name, getattr(config, name)))
         resolve_tokenizer(config, find_files(corpus).files, log)  # as the backup saved it
         backup.check()  # a foreign run's backup is refused before the corpus is read
         scan = read_corpus(corpus, config, scratch, reading_progress, log)
         vocabulary, windows = make_windows(scan, config, scratch, log, base)
+        if budget is not None and not chosen_before:
+            from .budget import choose
+
+            vocab_size = len(vocabulary)
+            choose(config, budget, vocab_size, windows,
+                   bool(config.sampled_softmax) and vocab_size > 2 * config.sampled_softmax,
+                   compute_dtype(config), time.time() - started, log)
         fitted = fit(config, len(vocabulary), windows, paths, backup, distribute, verbose, log,
                      extra_callbacks, started, base)
         training_seconds = time.time() - started

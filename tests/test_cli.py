@@ -232,7 +232,9 @@ def test_readme_training_options_table_matches_config():
             params[flag] = param
     for flags, written in table.items():
         param = params[flags.split("/")[-1]]  # "-o/--output", "--lowercase/--keep-case"
-        if param.is_flag and param.secondary_opts:  # an on/off pair: the one in effect
+        if written == "none":  # an option that is off unless given
+            assert param.default is None, (flags, written)
+        elif param.is_flag and param.secondary_opts:  # an on/off pair: the one in effect
             default = (param.opts if param.default else param.secondary_opts)[0]
             assert written.lstrip("-") == default.lstrip("-"), (flags, written)
         elif isinstance(param.default, (int, float)):

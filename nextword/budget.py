@@ -1,0 +1,121 @@
+"""`train --budget 30m`: the largest network this machine can train well in the time given.
+
+A user who says how long they can wait should get the best model for that wait, not a fixed
+recipe that is too small for a long wait or too big for a short one. Measured on KJV (the
+default GRU, quality.py): networks reach their best held-out perplexity after about 5-7
+passes over the corpus; fewer passes leave a larger network worse than a smaller one that
+finished. So the budget buys the largest network that still gets MIN_EPOCHS passes.
+
+How: after the corpus is read, a short probe times a few real training steps of each
+candidate (tied GRU/LSTM/SimpleRNN as configured, embedding = units), smallest first, on this
+machine; the candidate with the most units (then layers) whose speed gives at least MIN_EPOCHS
+passes in the budget (less what reading, probing and counting the n-gram model take) is
+chosen, its epochs set to what fits, and `--max-minutes` to the budget. One line says what was
+chosen and why.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import time
+
+from .config import Config
+from .errors import NextwordError
+
+CANDIDATES = [(1, 128), (1, 256), (1, 384), (1, 512), (2, 512)]  # (layers, units), smallest first
+MIN_EPOCHS = 5  # passes a network needs to come near its best (quality.py on KJV)
+MAX_EPOCHS = 50  # early stopping ends sooner when validation stalls
+RESERVE = 0.1  # of the budget kept for the n-gram model, the mixture and saving
+PROBE_STEPS = 4  # timed steps per candidate, after two that build and trace
+
+
+def parse(text: str) -> float:
+    """'30m', '1h30m', '90s', '2h' or a number of minutes -> seconds."""
+    value = str(text).strip().lower()
+    if re.fullmatch(r"\d+(\.\d+)?", value):
+        seconds = float(value) * 60
+    else:
+        parts = re.fullmatch(r"(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m(?:in)?)?"
+                             r"(?:(\d+(?:\.\d+)?)s)?", value)
+        if not value or parts is None:
+            raise NextwordError(f"--budget {text!r} is not a duration; write it like 30m, 1h30m "
+                                "or 90s")
+        hours, minutes, secs = (float(p) if p else 0.0 for p in parts.groups())
+        seconds = hours * 3600 + minutes * 60 + secs
+    if seconds < 60:
+        raise NextwordError(f"--budget must be at least one minute, got {text!r}")
+    return seconds
+
+
+CHOSEN = ("layers", "units", "embedding_dim", "epochs", "max_minutes")  # what the budget sets
+
+
+def describe(seconds: float) -> str:
+    minutes = seconds / 60
+    return f"{minutes:g} min" if minutes < 120 else f"{minutes / 60:g} h"
+
+
+def candidate_config(config: Config, layers: int, units: int) -> Config:
+    values = config.to_dict()
+    values.update(layers=layers, units=units, embedding_dim=units)
+    return Config.from_dict(values)
+
+
+def steps_per_second(config: Config, vocab_size: int, windows, sampled: bool,
+                     dtype: str) -> float:
+    """Training steps per second of config's network here, timed on real batches."""
+    import keras
+
+    from .training import build_trainer
+
+    keras.backend.clear_session()
+    _, trainer = build_trainer(config, vocab_size, sampled=sampled, dtype=dtype)
+    stream = windows.stream_batches if config.stateful else None
+    batches = (stream(windows.train, config.batch_size) if stream
+               else windows.batches(windows.train, config.batch_size, None))
+    batches = [batch for batch, _ in zip(batches, range(PROBE_STEPS + 2))]
+    for inputs, labels in batches[:2]:  # builds and traces the step
+        trainer.train_on_batch(inputs, labels)
+    started = time.perf_counter()
+    for inputs, labels in batches[2:]:
+        trainer.train_on_batch(inputs, labels)
+    elapsed = time.perf_counter() - started
+    keras.backend.clear_session()
+    return max(len(batches) - 2, 1) / max(elapsed, 1e-9)
+
+
+def choose(config: Config, budget: float, vocab_size: int, windows, sampled: bool, dtype: str,
+           elapsed: float, log=print, measure=steps_per_second) -> Config:
+    """Set config's layers, units, embedding size, epochs and max minutes for the budget.
+
+    budget: seconds in all; elapsed: seconds already spent (reading the corpus). `measure`
+    times a candidate config (tests pass a fake). Returns config, changed in place.
+    """
+    steps = len(windows.train) // config.batch_size or 1
+    started = time.perf_counter()
+    chosen = None
+    for layers, units in CANDIDATES:
+        candidate = candidate_config(config, layers, units)
+        speed = measure(candidate, vocab_size, windows, sampled, dtype)
+        left = budget * (1 - RESERVE) - elapsed - (time.perf_counter() - started)
+        epochs = left * speed / steps
+        if chosen is not None and epochs < MIN_EPOCHS:
+            refused = (layers, units, epochs)
+            break
+        chosen, refused = (layers, units, speed, epochs), None
+    layers, units, speed, epochs = chosen
+    config.layers, config.units, config.embedding_dim = layers, units, units
+    config.epochs = max(1, min(MAX_EPOCHS, int(math.floor(epochs))))
+    config.max_minutes = budget * (1 - RESERVE) / 60
+    why = (f"{speed:.1f} steps/s measured here, {steps:,} steps an epoch: {epochs:.1f} epochs "
+           "fit")
+    if refused:
+        why += (f"; {refused[0]}x{refused[1]} would fit {refused[2]:.1f}, under the "
+                f"{MIN_EPOCHS} a network needs")
+    elif epochs < MIN_EPOCHS:
+        why += f", under the {MIN_EPOCHS} a network needs: the smallest network"
+    log(f"budget {describe(budget)}: {config.cell} {layers}x{units}, embedding {units}, up to "
+        f"{config.epochs} epochs ({why})")
+    return config
+

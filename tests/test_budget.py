@@ -1,0 +1,74 @@
+"""`train --budget`: the network chosen for the time given and this machine's speed."""
+
+import pytest
+
+from cli_helpers import assert_one_line_error, run
+from conftest import TINY
+from nextword import Config
+from nextword.errors import NextwordError
+
+
+def test_budget_durations():
+    from nextword.budget import parse
+
+    assert parse("30m") == 1800 and parse("1h30m") == 5400 and parse("90s") == 90
+    assert parse("2h") == 7200 and parse("5") == 300 and parse("1.5h") == 5400
+    for bad in ("soon", "10s", "", "30 minutes"):
+        with pytest.raises(NextwordError):
+            parse(bad)
+
+
+class FakeWindows:
+    train = list(range(3200))  # 100 steps an epoch at batch 32
+
+
+def test_the_largest_network_that_gets_enough_epochs_is_chosen():
+    from nextword.budget import MIN_EPOCHS, choose
+
+    speeds = {128: 40.0, 256: 20.0, 384: 10.0, 512: 5.0}  # steps per second
+
+    def measure(config, vocab_size, windows, sampled, dtype):
+        return speeds[config.units] / config.layers
+
+    lines = []
+    config = choose(Config(batch_size=32), 600, 10000, FakeWindows(), True, "float32",
+                    elapsed=0.0, log=lines.append, measure=measure)
+    # 540 s of training: 384 units fit 54 epochs... at 10 steps/s: 5400 steps = 54 epochs;
+    # 512 units 27; 2x512 13.5: all >= MIN_EPOCHS, so the largest.
+    assert (config.layers, config.units, config.embedding_dim) == (2, 512, 512)
+    assert config.epochs == 13 and config.max_minutes == pytest.approx(9.0)
+    config = choose(Config(batch_size=32), 120, 10000, FakeWindows(), True, "float32",
+                    elapsed=10.0, log=lines.append, measure=measure)
+    # 98 s: 256 units 19.6 epochs, 384 units 9.8, 512 units 4.9 < MIN_EPOCHS
+    assert (config.layers, config.units) == (1, 384) and config.epochs == 9
+    assert "1x512 would fit 4.9" in lines[-1] and f"the {MIN_EPOCHS} a network needs" in lines[-1]
+    assert lines[-1].startswith("budget 2 min: gru 1x384, embedding 384, up to 9 epochs")
+    config = choose(Config(batch_size=32), 60, 10000, FakeWindows(), True, "float32",
+                    elapsed=50.0, log=lines.append, measure=measure)
+    assert (config.layers, config.units, config.epochs) == (1, 128, 1)  # the smallest
+
+
+def test_budget_conflicts_are_one_line_errors(corpus_file, trained, tmp_path):
+    output = str(tmp_path / "m.keras")
+    assert_one_line_error(run("train", corpus_file, "-o", output, "--budget", "30m",
+                              "--units", "64"), "--budget chooses --units itself")
+    assert_one_line_error(run("train", corpus_file, "-o", output, "--budget", "soon"),
+                          "is not a duration")
+    assert_one_line_error(run("train", corpus_file, "-o", output, "--budget", "30m",
+                              "--from", trained[0]), "which --from takes from the base")
+
+
+@pytest.mark.slow
+def test_budget_trains_a_tiny_corpus_and_says_what_it_chose(corpus_file, tmp_path):
+    import nextword
+    from nextword.training import train
+
+    lines = []
+    config = Config(**dict(TINY, max_minutes=9.0))
+    result = train([corpus_file], config, str(tmp_path / "b.keras"), verbose=0,
+                   log=lines.append, plot=False, budget=120)
+    said = [line for line in lines if line.startswith("budget 2 min: ")]
+    assert len(said) == 1 and "steps/s measured here" in said[0]
+    model = nextword.load(result.output)
+    assert model.config.units == model.config.embedding_dim >= 128
+    assert model.config.max_minutes == pytest.approx(1.8)
