@@ -42,7 +42,7 @@ class SampledSoftmaxTrainer(keras.Model):
         return [self.loss_tracker, self.accuracy_tracker]
 
     def train_step(self, data):
-        inputs, labels = data
+        inputs, labels, _ = keras.utils.unpack_x_y_sample_weight(data)  # fit and train_on_batch
         with tf.GradientTape() as tape:
             if self.num_sampled:
                 hidden = tf.cast(self.hidden(inputs, training=True), tf.float32)
@@ -68,7 +68,7 @@ class SampledSoftmaxTrainer(keras.Model):
         return {k: tf.reshape(v, (1,)) for k, v in logs.items()} if self.vector_logs else logs
 
     def test_step(self, data):
-        inputs, labels = data
+        inputs, labels, _ = keras.utils.unpack_x_y_sample_weight(data)  # fit and train_on_batch
         logits = self.core(inputs, training=False)
         losses = tf.nn.sparse_softmax_cross_entropy_with_logits(labels, logits)
         self.loss_tracker.update_state(losses)

@@ -64,7 +64,7 @@ def test_budget_trains_a_tiny_corpus_and_says_what_it_chose(corpus_file, tmp_pat
     from nextword.training import train
 
     lines = []
-    config = Config(**dict(TINY, max_minutes=9.0))
+    config = Config(**dict(TINY, max_minutes=9.0, sampled_softmax=8))  # probes sampled steps
     result = train([corpus_file], config, str(tmp_path / "b.keras"), verbose=0,
                    log=lines.append, plot=False, budget=120)
     said = [line for line in lines if line.startswith("budget 2 min: ")]
