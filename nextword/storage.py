@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import tempfile
 import zipfile
 
@@ -17,6 +18,7 @@ from .errors import NextwordError
 
 FORMAT_VERSION = 1
 META_ENTRY = "nextword.json"
+TEMPORARY = ".nextword-"  # a model being written: renamed over the model when complete
 COUNTS_ENTRY = "nextword-counts.npz"  # the n-gram counts training made (counts.py)
 USER_ENTRY = "nextword-user.npz"  # what `nextword learn` added (userlayer.py)
 
@@ -42,7 +44,9 @@ def _write_atomically(path: str, write) -> None:
     """
     check_writable(path)
     folder = os.path.dirname(os.path.abspath(path))
-    handle, temporary = tempfile.mkstemp(prefix=".nextword-", suffix=".keras", dir=folder)
+    _remove_stale_temporaries(folder)
+    owner = f"{TEMPORARY}{socket.gethostname()}-{os.getpid()}-"
+    handle, temporary = tempfile.mkstemp(prefix=owner, suffix=".keras", dir=folder)
     os.close(handle)
     umask = os.umask(0)
     os.umask(umask)
@@ -58,6 +62,25 @@ def _write_atomically(path: str, write) -> None:
     finally:
         if os.path.exists(temporary):
             os.remove(temporary)
+
+
+def _remove_stale_temporaries(folder: str) -> None:
+    """Remove the temporary files of saves killed midway (kill -9, power loss) in folder.
+
+    Each names its writer, `.nextword-HOST-PID-*.keras`; only those of this host whose
+    process has ended are removed, never another save in progress.
+    """
+    from .scratch import _alive
+
+    for name in os.listdir(folder):
+        if not (name.startswith(TEMPORARY) and name.endswith(".keras")):
+            continue
+        try:
+            host, pid, _ = name[len(TEMPORARY):].rsplit("-", 2)
+            if host == socket.gethostname() and not _alive(int(pid)):
+                os.remove(os.path.join(folder, name))
+        except (ValueError, OSError):
+            continue
 
 
 def _meta_bytes(meta: dict) -> str:

@@ -244,3 +244,6 @@ def test_kill_during_saving_leaves_a_loadable_model(tmp_path):
         with zipfile.ZipFile(path) as archive:
             assert archive.testzip() is None
     assert nextword.load(path).learned["lines"] > 0
+    # A save killed midway leaves its temporary file; the next save removes it.
+    nextword.load(path).save()
+    assert not [name for name in os.listdir(tmp_path) if name.startswith(".nextword-")]
