@@ -253,6 +253,28 @@ class NGramTable:
                    casting="unsafe")
         return mixed
 
+    def history_distributions(self, history: np.ndarray):
+        """distributions() of right-aligned histories (rows, >= order - 1), -1 where a row
+        has no id yet (the start of a text); extra older columns are ignored."""
+        keep = self.order - 1
+        history = history[:, history.shape[1] - keep:] if keep else history[:, :0]
+        return self.distributions(np.maximum(history, 0), (history >= 0).sum(axis=1))
+
+    def mix_rows(self, network: np.ndarray, history: np.ndarray, weights: np.ndarray,
+                 sparse: bool) -> np.ndarray:
+        """w * network + (1 - w) * n-gram for each row of (rows, vocab) probabilities.
+
+        history as for history_distributions. sparse: row by row with mix_into (a few rows:
+        predicting, a beam), else with whole (rows, vocab) arrays (scoring).
+        """
+        if not sparse:
+            ngram, buckets = self.history_distributions(history)
+            return mix(network, ngram, buckets, weights).astype(np.float32, copy=False)
+        keep = self.order - 1
+        rows = [self.mix_into(row, [word for word in h[len(h) - keep:].tolist() if word >= 0],
+                              weights) for row, h in zip(network, history)]
+        return rows[0][None] if len(rows) == 1 else np.stack(rows)
+
     def bucket_count(self) -> int:
         return 1 + len(self.orders) * COUNT_BUCKETS
 

@@ -24,7 +24,7 @@ from . import archive, generation, sampling, storage
 from .completion import PrefixIndex, typed_word
 from .errors import NextwordError
 from .generation import GenerationConfig
-from .ngram import NGramTable, histories as ngram_histories, mix
+from .ngram import NGramTable, histories as ngram_histories
 from .results import TrainingResult
 from .stepper import NumpyStepper
 from .recent import RecentWords
@@ -111,7 +111,7 @@ class Predictor:
         """What the model is and how it was trained: `nextword info`, the server's /v1/model."""
         from . import continuing
 
-        config, result = self.config, self.training_result
+        config, result, learned = self.config, self.training_result, self.learned
         versions = self.meta.get("versions", {})
         return {
             "model": self.path,
@@ -131,9 +131,9 @@ class Predictor:
             "nextword version": versions.get("nextword"),
             "keras version": versions.get("keras"),
             "blocked words": len(self.blocked),
-            "learned lines": self.learned["lines"],
-            "learned tokens": self.learned["tokens"],
-            "learned new words": self.learned["new words"],
+            "learned lines": learned["lines"],
+            "learned tokens": learned["tokens"],
+            "learned new words": learned["new words"],
             # `train --from`: the base's path and how it was trained (only when continued)
             **({"continued from": continuing.describe(self.meta)}
                if continuing.META_KEY in self.meta else {}),
@@ -186,13 +186,7 @@ class Predictor:
         sparse = len(network) <= SPARSE_ROWS
         mixed = network
         if self.ngram is not None:
-            base_history = self._base_ids(history[:, history.shape[1] - self.ngram.order + 1:])
-            if sparse:
-                rows = [self.ngram.mix_into(row, [word for word in h.tolist() if word >= 0],
-                                            self.mixture) for row, h in zip(network, base_history)]
-                mixed = rows[0][None] if len(rows) == 1 else np.stack(rows)
-            else:
-                mixed = self._mix_dense(network, base_history)
+            mixed = self.ngram.mix_rows(network, self._base_ids(history), self.mixture, sparse)
         if self.user is not None:
             mixed = self.user.mix(mixed, history, sparse)
         return mixed
@@ -231,12 +225,6 @@ class Predictor:
             rows = slice(begin, begin + SCORE_ROWS)
             out[rows] = _log(self._mixed(sampling.softmax(logits[rows]), histories[rows]))
         return out.reshape(batch, time, -1), tuple(network_state) + (ids[:, -keep:],)
-
-    def _mix_dense(self, network: np.ndarray, history: np.ndarray) -> np.ndarray:
-        """The mixture for many rows at once: (rows, vocab) probabilities, (rows, order-1) ids."""
-        lengths = (history >= 0).sum(axis=1)
-        ngram, buckets = self.ngram.distributions(np.maximum(history, 0), lengths)
-        return mix(network, ngram, buckets, self.mixture)
 
     @staticmethod
     def select_state(state, rows):
@@ -448,8 +436,8 @@ class Predictor:
             history = ngram_histories(ids, keep, width, keep)[valid]
             wanted = targets.ravel()[valid]
             if self.ngram is not None:
-                base_history = self._base_ids(history[:, keep - self.ngram.order + 1:])
-                network = self._mix_dense(network, base_history)
+                network = self.ngram.mix_rows(network, self._base_ids(history), self.mixture,
+                                              sparse=False)
             user_p, buckets = user.user_target(history, wanted)
             scored.append((user.base_target(network, wanted), user_p, buckets))
         if scored:

@@ -31,7 +31,7 @@ import numpy as np
 
 from .counts import NGramCounts
 from .errors import NextwordError
-from .ngram import COUNT_BUCKETS, NGramTable, fit_mixture, max_order, mix
+from .ngram import COUNT_BUCKETS, NGramTable, fit_mixture, max_order
 from .vocab import EOL_ID, PAD_ID, UNK_ID
 
 STATS = 20_000  # most recent scored positions kept to fit the weights
@@ -98,7 +98,7 @@ class UserLayer:
     def extend(self, base: np.ndarray) -> np.ndarray:
         """(rows, base_size) base probabilities -> (rows, size): the unknown token's share
         goes to the new words."""
-        table = self.table  # noqa: F841  (computes the shares)
+        self.table  # noqa: B018  (computes the shares)
         if not self.words:
             return base
         extended = np.empty((len(base), self.size), dtype=np.float32)
@@ -113,17 +113,7 @@ class UserLayer:
 
         history: (rows, >= order - 1) extended ids right-aligned, -1 where there is none.
         """
-        extended = self.extend(base)
-        table = self.table
-        keep = table.order - 1
-        history = history[:, history.shape[1] - keep:] if keep else history[:, :0]
-        if sparse:
-            rows = [table.mix_into(row, [word for word in h.tolist() if word >= 0],
-                                   self.weights) for row, h in zip(extended, history)]
-            return rows[0][None] if len(rows) == 1 else np.stack(rows)
-        lengths = (history >= 0).sum(axis=1)
-        user, buckets = table.distributions(np.maximum(history, 0), lengths)
-        return mix(extended, user, buckets, self.weights).astype(np.float32)
+        return self.table.mix_rows(self.extend(base), history, self.weights, sparse)
 
     def base_target(self, base: np.ndarray, targets: np.ndarray) -> np.ndarray:
         """Each row's probability of its target under the extended base, from (rows,
@@ -139,11 +129,7 @@ class UserLayer:
 
     def user_target(self, history: np.ndarray, targets: np.ndarray):
         """(user probability of each target, bucket) for (rows, keep) extended histories."""
-        table = self.table
-        keep = table.order - 1
-        history = history[:, history.shape[1] - keep:] if keep else history[:, :0]
-        lengths = (history >= 0).sum(axis=1)
-        user, buckets = table.distributions(np.maximum(history, 0), lengths)
+        user, buckets = self.table.history_distributions(history)
         return user[np.arange(len(targets)), targets].astype(np.float64), buckets
 
     # ----- learning --------------------------------------------------------------------------
