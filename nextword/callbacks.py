@@ -1,5 +1,6 @@
 """The Keras callbacks of a training run that Keras does not have: perplexity in the logs, a
-time limit, and one line per epoch for output that is not a terminal."""
+time limit, a learning rate annealed to the run's end, and one line per epoch for output that
+is not a terminal."""
 
 from __future__ import annotations
 
@@ -54,6 +55,49 @@ class TimeLimit(keras.callbacks.Callback):
     def on_train_batch_end(self, batch, logs=None):
         if time.time() > self.deadline:
             self.model.stop_training = True
+
+
+class Anneal(keras.callbacks.Callback):
+    """`--lr-schedule anneal`: hold the learning rate, then lower it linearly to zero over the
+    last `share` of the run (a warmup-stable-decay schedule without the warmup).
+
+    The run's end is whichever comes first of its last epoch and its time limit, so a run cut by
+    --max-minutes (or --budget) still ends annealed; progress is the larger of the two shares
+    done. Measured against ReduceLROnPlateau in benchmarks/README.md: the plateau schedule
+    halves the rate only after an epoch that did not improve, which a time-limited run often
+    never reaches.
+    """
+
+    def __init__(self, rate: float, epochs: int, deadline: float | None = None,
+                 share: float = 0.3):
+        super().__init__()
+        self.rate, self.epochs, self.deadline, self.share = rate, epochs, deadline, share
+        self.epoch = 0
+        self.current = None
+
+    def on_train_begin(self, logs=None):
+        self.fit_started = time.time()
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+
+    def progress(self, batch: int) -> float:
+        steps = self.params.get("steps") or 1
+        done = (self.epoch * steps + batch) / (self.epochs * steps)
+        if self.deadline is not None:
+            available = max(self.deadline - self.fit_started, 1e-9)
+            done = max(done, (time.time() - self.fit_started) / available)
+        return min(done, 1.0)
+
+    def on_train_batch_begin(self, batch, logs=None):
+        rate = self.rate * min(1.0, (1.0 - self.progress(batch)) / self.share)
+        if self.current is None or abs(rate - self.current) > 1e-4 * self.rate:
+            self.model.optimizer.learning_rate = rate
+            self.current = rate
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is not None and self.current is not None:
+            logs["learning_rate"] = float(self.current)
 
 
 class EpochLines(keras.callbacks.Callback):

@@ -176,6 +176,7 @@ class Windows:
         self.validation = np.flatnonzero(held_out)
         self.train = np.flatnonzero(~held_out)
         self.seed = seed
+        self.block = block
 
     def batches(self, starts: np.ndarray, batch_size: int, rng: np.random.Generator | None):
         """Yield (inputs, labels) int32 arrays of shape (batch, L); shuffled when rng is given."""

@@ -3,7 +3,9 @@
 The n-gram model counts only the training windows' targets, so the held-out windows that fit
 the mixture weights (EM, ngram.fit_mixture) are text neither model has seen. Each held-out
 window is scored after up to `context` ids of the text before it, as evaluation and prediction
-see a word after its whole history rather than at the start of a cut window.
+see a word after its whole history rather than at the start of a cut window. A stateful model's
+held-out windows come in runs (Windows.block): each run is read as one text, its state carried
+from window to window as in training's validation and in prediction.
 """
 
 from __future__ import annotations
@@ -22,10 +24,26 @@ MAX_WINDOWS = 2000  # held-out windows used (evenly spread), bounding the time o
 
 
 def held_out_windows(windows: Windows, max_windows: int = MAX_WINDOWS) -> np.ndarray:
+    """The held-out windows that fit the mixture: all, or whole runs evenly spread."""
     chosen = windows.validation
+    block = getattr(windows, "block", 1)
     if len(chosen) > max_windows:
-        chosen = chosen[np.linspace(0, len(chosen) - 1, max_windows).astype(np.int64)]
+        groups = np.unique(chosen // block)
+        keep = groups[np.linspace(0, len(groups) - 1, max(1, max_windows // block))
+                      .astype(np.int64)]
+        chosen = chosen[np.isin(chosen // block, keep)]
     return chosen
+
+
+def held_out_runs(windows: Windows, chosen: np.ndarray) -> list:
+    """(first window, windows) of each run of consecutive held-out windows of one block."""
+    block = getattr(windows, "block", 1)
+    if len(chosen) == 0:
+        return []
+    if block == 1:
+        return [(int(start), 1) for start in chosen]
+    cut = np.flatnonzero((np.diff(chosen) != 1) | (np.diff(chosen // block) != 0)) + 1
+    return [(int(run[0]), len(run)) for run in np.split(chosen, cut)]
 
 
 def kept_positions(windows: Windows) -> np.ndarray:
@@ -51,24 +69,30 @@ def held_out_batches(forward, windows: Windows, chosen: np.ndarray, ngram: NGram
     forward is network_probabilities(core). Probabilities are (rows, vocab) with one row per
     held-out target; without an n-gram model its two entries are None.
     """
-    length = windows.sequence_length
+    window = windows.sequence_length
     keep = 0 if ngram is None else ngram.order - 1
     context = max(context, keep)
-    offsets = np.arange(-context, length + 1)
-    for begin in range(0, len(chosen), batch_size):
-        starts = chosen[begin:begin + batch_size] * length
-        where = starts[:, None] + offsets
-        # Before the first token the text "starts a line", as a prefix does.
-        ids = np.where(where >= 0, np.asarray(windows.ids[np.maximum(where, 0)]), EOL_ID)
-        inputs, targets = ids[:, :-1], ids[:, context + 1:]
-        network = forward(inputs.astype(np.int32)).numpy()[:, context:]
-        vocab = network.shape[-1]
-        network = network.reshape(-1, vocab)
-        if ngram is None:
-            yield network, None, None, targets.ravel()
-            continue
-        probabilities, buckets = ngram.distributions(histories(inputs, context, length, keep))
-        yield network, probabilities, buckets, targets.ravel()
+    runs = held_out_runs(windows, chosen)
+    for size in sorted({size for _, size in runs}):  # rows of one batch have one length
+        firsts = np.array([first for first, n in runs if n == size], dtype=np.int64)
+        length = size * window
+        offsets = np.arange(-context, length + 1)
+        rows = max(1, batch_size // size)
+        for begin in range(0, len(firsts), rows):
+            starts = firsts[begin:begin + rows] * window
+            where = starts[:, None] + offsets
+            # Before the first token the text "starts a line", as a prefix does.
+            ids = np.where(where >= 0, np.asarray(windows.ids[np.maximum(where, 0)]), EOL_ID)
+            inputs, targets = ids[:, :-1], ids[:, context + 1:]
+            network = forward(inputs.astype(np.int32)).numpy()[:, context:]
+            vocab = network.shape[-1]
+            network = network.reshape(-1, vocab)
+            if ngram is None:
+                yield network, None, None, targets.ravel()
+                continue
+            probabilities, buckets = ngram.distributions(histories(inputs, context, length,
+                                                                   keep))
+            yield network, probabilities, buckets, targets.ravel()
 
 
 def _target(probabilities, targets):

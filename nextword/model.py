@@ -19,6 +19,32 @@ from .vocab import EOL, PAD, SPECIALS, UNK, Vocabulary
 CELL_LAYERS = {"simplernn": layers.SimpleRNN, "lstm": layers.LSTM, "gru": layers.GRU}
 
 
+def _replica_state(base):
+    """`base` whose stateful state lives on each replica apart (stateful training under a
+    tf.distribute strategy: every replica carries the state of its own streams, the rows of
+    the global batch it is dealt). Keras's own stateful layer makes a mirrored variable, which
+    one value must fit on every replica. Used for training only: the saved network is built
+    from the plain layers with the same weights."""
+    from keras.src import backend, tree
+    from keras.src.utils import tracking
+
+    class ReplicaState(base):
+        @tracking.no_automatic_dependency_tracking
+        def _create_state_variables(self, batch_size):
+            with backend.name_scope(self.name, caller=self):
+                self.states = tree.map_structure(
+                    lambda value: backend.Variable(
+                        value, trainable=False, dtype=self.variable_dtype, name="rnn_state",
+                        synchronization="on_read", aggregation="only_first_replica"),
+                    self.get_initial_state(batch_size))
+
+    ReplicaState.__name__ = f"ReplicaState{base.__name__}"
+    return ReplicaState
+
+
+STATEFUL_LAYERS = {name: _replica_state(base) for name, base in CELL_LAYERS.items()}
+
+
 def build_model(config: Config, vocab_size: int, dtype: str | None = None,
                 stateful_batch: int | None = None) -> keras.Model:
     """The trainable network: int token ids (batch, time) -> logits (batch, time, vocab).
@@ -26,8 +52,9 @@ def build_model(config: Config, vocab_size: int, dtype: str | None = None,
     With tie_weights the last recurrent layer is projected to the embedding size (when the sizes
     differ) and the embedding matrix scores the output words. `dtype` is a Keras dtype policy
     for every layer ("mixed_bfloat16" to train in bf16); the logits are always float32.
-    stateful_batch: a fixed batch size whose rows carry their recurrent state from one call to
-    the next (stateful training); the weights are the same as without, in the same order.
+    stateful_batch: a fixed batch size (per replica) whose rows carry their recurrent state
+    from one call to the next (stateful training); the weights are the same as without, in the
+    same order.
     """
     stateful = stateful_batch is not None
     token_ids = keras.Input(batch_shape=(stateful_batch, None), dtype="int32", name="token_ids")
@@ -40,7 +67,7 @@ def build_model(config: Config, vocab_size: int, dtype: str | None = None,
     x = embedding(token_ids)
     if config.dropout:
         x = layers.Dropout(config.dropout, name="embedding_dropout", dtype=dtype)(x)
-    cell = CELL_LAYERS[config.cell]
+    cell = (STATEFUL_LAYERS if stateful else CELL_LAYERS)[config.cell]
     for index in range(config.layers):
         x = cell(config.units, return_sequences=True, stateful=stateful, name=rnn_name(index),
                  dtype=dtype)(x)

@@ -70,8 +70,13 @@ def build_trainer(config: Config, vocab_size: int, strategy=None, distribute: st
     from .model import build_model
 
     strategy = strategy or tf.distribute.get_strategy()
+    replicas = strategy.num_replicas_in_sync
+    if config.stateful and config.batch_size % replicas:
+        raise NextwordError(f"--stateful deals the --batch-size {config.batch_size} streams out "
+                            f"to {replicas} devices; make it a multiple of {replicas}")
     with strategy.scope():
-        batch = config.batch_size if config.stateful else None
+        # Stateful: each replica carries the state of its share of the streams.
+        batch = config.batch_size // replicas if config.stateful else None
         core = build_model(config, vocab_size, dtype=dtype, stateful_batch=batch)
         optimizer = keras.optimizers.Adam(learning_rate=config.learning_rate,
                                           clipnorm=config.clipnorm or None)
@@ -176,7 +181,7 @@ def fit(config: Config, vocab_size: int, windows: Windows, paths: RunPaths, back
     """
     import keras
 
-    from .callbacks import EpochLines, PerplexityLogs, ResetStates, TimeLimit, find
+    from .callbacks import Anneal, EpochLines, PerplexityLogs, ResetStates, TimeLimit, find
 
     keras.utils.set_random_seed(config.seed)
     dtype = compute_dtype(config)
@@ -194,10 +199,16 @@ def fit(config: Config, vocab_size: int, windows: Windows, paths: RunPaths, back
         first_epoch = backup.restore(trainer)
     if first_epoch:
         log(f"resuming from {backup.folder} after epoch {first_epoch}")
+    deadline = (started or time.time()) + config.max_minutes * 60 if config.max_minutes \
+        else None
+    if config.lr_schedule == "anneal":
+        schedule = Anneal(config.learning_rate, config.epochs, deadline)
+    else:
+        schedule = keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.5,
+                                                     patience=0, min_delta=0.002, verbose=0)
     callbacks = [
         PerplexityLogs(sampled),
-        keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.5, patience=0,
-                                          min_delta=0.002, verbose=0),
+        schedule,
         keras.callbacks.EarlyStopping(monitor="val_loss", patience=config.patience,
                                       restore_best_weights=True, verbose=0),
     ]
@@ -338,9 +349,9 @@ def train(corpus, config: Config, output: str, verbose: int | str = "auto", log=
         A TrainingResult (its output is None on a worker that is not the chief).
     """
     config.validate()
-    if config.stateful and distribute != "none":  # each replica would need its own streams
-        raise NextwordError("--stateful trains on one device for now; use --windows with "
-                            "--distribute")
+    if config.stateful and distribute == "multi-worker":  # workers would deal out batches
+        raise NextwordError("--stateful trains on one machine (--distribute none or "
+                            "mirrored); use --windows with --distribute multi-worker")
     if budget is not None and base is not None:
         raise NextwordError("--budget chooses the network's size, which --from takes from the "
                             "base; give one of them")

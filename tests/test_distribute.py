@@ -30,9 +30,10 @@ print(json.dumps(result.history["val_loss"]))
 """
 
 
-def run_mirrored(corpus, output, distribute):
-    result = subprocess.run([sys.executable, "-c", MIRRORED, corpus, output, json.dumps(TINY),
-                             distribute], capture_output=True, text=True, timeout=300)
+def run_mirrored(corpus, output, distribute, **options):
+    result = subprocess.run([sys.executable, "-c", MIRRORED, corpus, output,
+                             json.dumps(dict(TINY, **options)), distribute],
+                            capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
     return json.loads(result.stdout.strip().splitlines()[-1])
 
@@ -48,6 +49,16 @@ def test_mirrored_over_two_cpu_devices_matches_one_device(corpus_file, tmp_path)
     assert mirrored[0] == pytest.approx(single[0], rel=1e-3), (single, mirrored)
     assert mirrored[-1] == pytest.approx(single[-1], rel=0.03), (single, mirrored)
     assert nextword.load(str(tmp_path / "mirrored.keras")).predict("and god")
+
+
+def test_stateful_mirrored_carries_each_replicas_streams_as_one_device(corpus_file, tmp_path):
+    """Stateful training over two devices: each carries the state of its half of the
+    streams, so the run is the one-device run up to float summation order."""
+    single = run_mirrored(corpus_file, str(tmp_path / "single.keras"), "none", stateful=True,
+                          epochs=2)
+    mirrored = run_mirrored(corpus_file, str(tmp_path / "mirrored.keras"), "mirrored",
+                            stateful=True, epochs=2)
+    assert mirrored == pytest.approx(single, rel=1e-3), (single, mirrored)
 
 
 def free_ports(count):

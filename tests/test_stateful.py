@@ -68,13 +68,14 @@ def test_stateful_training_saves_a_model_like_any_other(corpus_file, tmp_path, s
     assert probabilities.shape[0] == 3
 
 
-def test_stateful_needs_enough_windows_and_one_device(corpus_file, tmp_path):
+def test_stateful_needs_enough_windows_and_one_machine(corpus_file, tmp_path):
     output = str(tmp_path / "x.keras")
     assert_one_line_error(run("train", corpus_file, "-o", output, "--stateful",
                               "--batch-size", "64", "--max-minutes", "0"),
                           "stateful training needs at least --batch-size 64")
     assert_one_line_error(run("train", corpus_file, "-o", output, "--stateful",
-                              "--distribute", "mirrored"), "--windows with --distribute")
+                              "--distribute", "multi-worker"),
+                          "--windows with --distribute multi-worker")
 
 
 @pytest.mark.slow
@@ -103,3 +104,36 @@ def test_interrupted_stateful_run_resumes_and_matches(corpus_file, tmp_path):
     for prefix in ["and god", "the earth was"]:
         np.testing.assert_allclose(one.distribution(prefix), two.distribution(prefix),
                                    atol=1e-4)
+
+
+def test_mixture_fitting_reads_each_held_out_run_as_one_text():
+    """A stateful model's held-out windows are scored with the state carried along their run:
+    each target once, after the whole run so far (not after 64 tokens of context only)."""
+    from nextword.data import Windows
+    from nextword.mixing import CONTEXT, held_out_batches, held_out_runs
+
+    vocab = 50
+    ids = (np.arange(3000) * 7 % vocab).astype(np.int32)  # the id tells its position's class
+    windows = Windows(ids, 8, 0.2, seed=1, block=4)
+    runs = held_out_runs(windows, windows.validation)
+    assert all(1 <= n <= 4 for _, n in runs) and sum(n for _, n in runs) == len(
+        windows.validation)
+    lengths = []
+
+    def forward(x):  # one-hot of each input id: row t says which id came before target t
+        lengths.append(x.shape[1])
+
+        class Out:
+            def numpy(self):
+                return np.eye(vocab, dtype=np.float32)[x]
+        return Out()
+
+    targets, previous = [], []
+    for network, _, _, target in held_out_batches(forward, windows, windows.validation, None):
+        targets.append(target)
+        previous.append(network.argmax(axis=1))
+    targets, previous = np.concatenate(targets), np.concatenate(previous)
+    held = (windows.validation[:, None] * 8 + np.arange(1, 9)).ravel()
+    assert sorted(targets.tolist()) == sorted(ids[held].tolist())
+    assert np.array_equal(previous, (targets - 7) % vocab)  # each after the token before it
+    assert max(lengths) == CONTEXT + 4 * 8  # a run of 4 windows read in one pass

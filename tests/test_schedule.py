@@ -1,0 +1,76 @@
+"""`--lr-schedule anneal`: the learning rate held, then lowered to zero by the run's end."""
+
+import time
+
+import pytest
+
+from conftest import TINY
+from nextword import Config
+from nextword.errors import NextwordError
+
+
+class FakeOptimizer:
+    learning_rate = None
+
+
+class FakeModel:
+    optimizer = FakeOptimizer()
+
+
+def anneal(epochs, steps, deadline=None):
+    from nextword.callbacks import Anneal
+
+    callback = Anneal(0.01, epochs, deadline)
+    callback.set_model(FakeModel())
+    callback.set_params({"steps": steps, "epochs": epochs})
+    callback.on_train_begin()
+    return callback
+
+
+def rates(callback, epochs, steps, first_epoch=0):
+    seen = []
+    for epoch in range(first_epoch, epochs):
+        callback.on_epoch_begin(epoch)
+        for batch in range(steps):
+            callback.on_train_batch_begin(batch)
+            seen.append(callback.model.optimizer.learning_rate)
+    return seen
+
+
+def test_anneal_holds_then_falls_linearly_to_zero_by_the_last_epoch():
+    seen = rates(anneal(10, 10), 10, 10)  # 100 steps: held for 70, then 30 down to zero
+    assert seen[:71] == [0.01] * 71
+    assert seen[85] == pytest.approx(0.01 * 15 / 30)
+    assert seen[-1] == pytest.approx(0.01 / 30) and seen == sorted(seen, reverse=True)
+
+
+def test_anneal_reaches_zero_by_the_time_limit_when_that_comes_first():
+    now = time.time()
+    callback = anneal(1000, 10, deadline=now + 3600 * 0.15)
+    callback.fit_started = now - 3600 * 0.85  # 85% of the time spent, 0.1% of the steps
+    assert rates(callback, 1, 1)[0] == pytest.approx(0.01 * 0.5, rel=1e-3)
+    callback.deadline = now - 60  # past the limit
+    assert rates(callback, 1, 1)[0] == 0.0
+
+
+def test_anneal_resumed_at_an_epoch_continues_the_same_schedule():
+    whole = rates(anneal(10, 10), 10, 10)
+    assert rates(anneal(10, 10), 10, 10, first_epoch=8) == pytest.approx(whole[80:])
+
+
+def test_unknown_schedule_is_refused():
+    with pytest.raises(NextwordError, match="--lr-schedule must be plateau or anneal"):
+        Config(lr_schedule="cosine").validate()
+
+
+def test_training_with_anneal_logs_the_rate_falling_to_zero(corpus_file, tmp_path):
+    import nextword
+    from nextword.training import train
+
+    config = Config(**dict(TINY, epochs=4, lr_schedule="anneal", patience=10))
+    result = train([corpus_file], config, str(tmp_path / "a.keras"), verbose=0,
+                   log=lambda line: None, plot=False)
+    logged = result.history["learning_rate"]
+    assert len(logged) == 4 and logged[0] == pytest.approx(0.01)
+    assert logged == sorted(logged, reverse=True) and logged[-1] < 0.01 * 0.1
+    assert nextword.load(result.output).config.lr_schedule == "anneal"
