@@ -72,3 +72,4 @@ def test_budget_trains_a_tiny_corpus_and_says_what_it_chose(corpus_file, tmp_pat
     model = nextword.load(result.output)
     assert model.config.units == model.config.embedding_dim >= 128
     assert model.config.max_minutes == pytest.approx(1.8)
+    assert model.config.lr_schedule == "anneal"  # auto: a budget's run ends by time

@@ -59,7 +59,7 @@ def test_anneal_resumed_at_an_epoch_continues_the_same_schedule():
 
 
 def test_unknown_schedule_is_refused():
-    with pytest.raises(NextwordError, match="--lr-schedule must be plateau or anneal"):
+    with pytest.raises(NextwordError, match="--lr-schedule must be auto, plateau or anneal"):
         Config(lr_schedule="cosine").validate()
 
 
@@ -74,3 +74,7 @@ def test_training_with_anneal_logs_the_rate_falling_to_zero(corpus_file, tmp_pat
     assert len(logged) == 4 and logged[0] == pytest.approx(0.01)
     assert logged == sorted(logged, reverse=True) and logged[-1] < 0.01 * 0.1
     assert nextword.load(result.output).config.lr_schedule == "anneal"
+
+
+def test_auto_is_saved_resolved_plateau_without_a_budget(predictor):
+    assert predictor.config.lr_schedule == "plateau"  # the session's tiny model, default auto
