@@ -21,7 +21,7 @@ import tempfile
 
 from .. import __version__, archive
 from ..errors import NextwordError
-from ..text import _ASCII_WORDS, _WORDS
+from ..text import ASCII_PATTERN, TOKEN_PATTERN
 from ..vocab import EOL, EOL_ID, PAD, PAD_ID, UNK, UNK_ID
 
 FORMATS = ("litert", "onnx", "arpa", "vocab")
@@ -148,8 +148,8 @@ def sidecar(arrays: archive.ModelArrays, format: str, path: str, words: str,
             "unicode_normalization": "NFC",
             # findall of this pattern (Python's `regex` module: \p{M}) gives the tokens; for
             # ASCII text the stdlib `re` pattern gives the same
-            "pattern": _WORDS,
-            "ascii_pattern": _ASCII_WORDS,
+            "pattern": TOKEN_PATTERN.pattern,
+            "ascii_pattern": ASCII_PATTERN.pattern,
             "unknown_words": "spelled as their characters" if config.spells
             else "the unknown id",
         },
