@@ -46,6 +46,9 @@ def test_the_largest_network_that_gets_enough_epochs_is_chosen():
     config = choose(Config(batch_size=32), 60, 10000, FakeWindows(), True, "float32",
                     elapsed=50.0, log=lines.append, measure=measure)
     assert (config.layers, config.units, config.epochs) == (1, 128, 1)  # the smallest
+    config = choose(Config(batch_size=32, lr_schedule="anneal"), 120, 10000, FakeWindows(),
+                    True, "float32", elapsed=10.0, log=lines.append, measure=measure)
+    assert (config.layers, config.units) == (1, 384) and config.epochs == 10  # 9.8, annealed
 
 
 def test_budget_conflicts_are_one_line_errors(corpus_file, trained, tmp_path):
