@@ -11,8 +11,8 @@ candidate (tied GRU/LSTM/SimpleRNN as configured, embedding = units), smallest f
 machine; the candidate with the most units (then layers) whose speed gives at least MIN_EPOCHS
 passes in the budget (less what reading, probing and counting the n-gram model take) is
 chosen, its epochs set to what fits, and `--max-minutes` to the budget. One line says what was
-chosen and why. The learning rate is annealed to the budget's end (`--lr-schedule auto`):
-measured on KJV, the plateau schedule halved it only in the last, cut epoch.
+chosen and why. The learning rate is annealed to the budget's end (`--lr-schedule anneal`,
+the default): measured on KJV, the plateau schedule halved it only in the last, cut epoch.
 """
 
 from __future__ import annotations

@@ -355,8 +355,6 @@ def train(corpus, config: Config, output: str, verbose: int | str = "auto", log=
     if budget is not None and base is not None:
         raise NextwordError("--budget chooses the network's size, which --from takes from the "
                             "base; give one of them")
-    if config.lr_schedule == "auto":  # a budget's run ends by time: anneal to that end
-        config.lr_schedule = "anneal" if budget is not None else "plateau"
     chief = is_chief(distribute)
     paths = RunPaths.plan(output, backup_dir, plot, tensorboard, chief).check()
     if base is not None:

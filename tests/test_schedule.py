@@ -59,7 +59,7 @@ def test_anneal_resumed_at_an_epoch_continues_the_same_schedule():
 
 
 def test_unknown_schedule_is_refused():
-    with pytest.raises(NextwordError, match="--lr-schedule must be auto, plateau or anneal"):
+    with pytest.raises(NextwordError, match="--lr-schedule must be anneal or plateau"):
         Config(lr_schedule="cosine").validate()
 
 
@@ -76,5 +76,15 @@ def test_training_with_anneal_logs_the_rate_falling_to_zero(corpus_file, tmp_pat
     assert nextword.load(result.output).config.lr_schedule == "anneal"
 
 
-def test_auto_is_saved_resolved_plateau_without_a_budget(predictor):
-    assert predictor.config.lr_schedule == "plateau"  # the session's tiny model, default auto
+def test_plateau_schedule_halves_the_rate_when_validation_stalls(corpus_file, tmp_path):
+    from nextword.training import train
+
+    config = Config(**dict(TINY, epochs=12, lr_schedule="plateau", patience=12))
+    result = train([corpus_file], config, str(tmp_path / "p.keras"), verbose=0,
+                   log=lambda line: None, plot=False)
+    rates, losses = result.history["learning_rate"], result.history["val_loss"]
+    assert rates[0] == pytest.approx(0.01) and min(rates) < 0.01  # the tiny corpus overfits
+    for epoch in range(1, len(rates)):  # each halving follows an epoch that did not improve
+        if rates[epoch] < rates[epoch - 1]:
+            assert rates[epoch] == pytest.approx(rates[epoch - 1] / 2)
+            assert losses[epoch - 1] > min(losses[:epoch - 1]) - 0.002
