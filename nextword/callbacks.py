@@ -46,11 +46,12 @@ class PerplexityLogs(keras.callbacks.Callback):
 
 
 class TimeLimit(keras.callbacks.Callback):
-    """Stops training (after validating what was done) once max_minutes have passed."""
+    """Stops training (after validating what was done) once the deadline (a time.time()) has
+    passed: the run's start plus --max-minutes."""
 
-    def __init__(self, max_minutes: float, started: float):
+    def __init__(self, deadline: float):
         super().__init__()
-        self.deadline = started + max_minutes * 60
+        self.deadline = deadline
 
     def on_train_batch_end(self, batch, logs=None):
         if time.time() > self.deadline:

@@ -25,8 +25,7 @@ MAX_WINDOWS = 2000  # held-out windows used (evenly spread), bounding the time o
 
 def held_out_windows(windows: Windows, max_windows: int = MAX_WINDOWS) -> np.ndarray:
     """The held-out windows that fit the mixture: all, or whole runs evenly spread."""
-    chosen = windows.validation
-    block = getattr(windows, "block", 1)
+    chosen, block = windows.validation, windows.block
     if len(chosen) > max_windows:
         groups = np.unique(chosen // block)
         keep = groups[np.linspace(0, len(groups) - 1, max(1, max_windows // block))
@@ -37,7 +36,7 @@ def held_out_windows(windows: Windows, max_windows: int = MAX_WINDOWS) -> np.nda
 
 def held_out_runs(windows: Windows, chosen: np.ndarray) -> list:
     """(first window, windows) of each run of consecutive held-out windows of one block."""
-    block = getattr(windows, "block", 1)
+    block = windows.block
     if len(chosen) == 0:
         return []
     if block == 1:

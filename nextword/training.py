@@ -212,8 +212,8 @@ def fit(config: Config, vocab_size: int, windows: Windows, paths: RunPaths, back
         keras.callbacks.EarlyStopping(monitor="val_loss", patience=config.patience,
                                       restore_best_weights=True, verbose=0),
     ]
-    if config.max_minutes:
-        callbacks.append(TimeLimit(config.max_minutes, started or time.time()))
+    if deadline is not None:
+        callbacks.append(TimeLimit(deadline))
     if verbose == 2:
         callbacks.append(EpochLines(config.epochs, log))
     if paths.tensorboard:
