@@ -95,11 +95,14 @@ class Backup:
         previous = metadata.get("previous")
         return [latest] + ([previous] if previous else [])
 
+    def _read_options(self) -> dict:
+        with open(self._path(CONFIG)) as handle:
+            return json.load(handle)
+
     def saved_options(self) -> dict | None:
         """The options of the run this folder backs up, or None (no backup, or unreadable)."""
         try:
-            with open(self._path(CONFIG)) as handle:
-                return json.load(handle)
+            return self._read_options()
         except (OSError, ValueError):
             return None
 
@@ -116,8 +119,7 @@ class Backup:
         if not os.path.exists(self._path(CONFIG)):
             return True
         try:
-            with open(self._path(CONFIG)) as handle:
-                saved = json.load(handle)
+            saved = self._read_options()
         except (OSError, ValueError) as error:
             self._damaged(f"{CONFIG}: {_cause(error)}", None)
             return False

@@ -45,6 +45,13 @@ class Group(click.Group):
                                        "and the disk") from None
 
 
+def _given(options: dict) -> set:
+    """The names among options that the user set on the command line (not defaults)."""
+    source = click.get_current_context().get_parameter_source
+    defaults = (click.core.ParameterSource.DEFAULT, click.core.ParameterSource.DEFAULT_MAP)
+    return {name for name in options if source(name) not in defaults}
+
+
 @click.group(cls=Group, context_settings=CONTEXT)
 @click.version_option(__version__, "-V", "--version", prog_name="nextword")
 def main():
@@ -162,10 +169,7 @@ def train(corpus, output, quiet, backup_dir, save_every, distribute, plot, tenso
         from .budget import CHOSEN, parse
 
         seconds = parse(budget)
-        source = click.get_current_context().get_parameter_source
-        clashing = [name for name in CHOSEN if name in options
-                    and source(name) not in (click.core.ParameterSource.DEFAULT,
-                                             click.core.ParameterSource.DEFAULT_MAP)]
+        clashing = [name for name in CHOSEN if name in _given(options)]
         if clashing:
             flag = "--" + clashing[0].replace("_", "-")
             raise NextwordError(f"--budget chooses {flag} itself; leave {flag} out or drop "
@@ -180,11 +184,8 @@ def train(corpus, output, quiet, backup_dir, save_every, distribute, plot, tenso
 
         if base_weight is not None and not base_weight >= 0:
             raise NextwordError(f"--base-weight must be 0 or more, got {base_weight}")
-        source = click.get_current_context().get_parameter_source
-        given = {name for name in options if source(name) not in
-                 (click.core.ParameterSource.DEFAULT, click.core.ParameterSource.DEFAULT_MAP)}
         base = Base.read(base_path)
-        config = config_for(base, options, given)
+        config = config_for(base, options, _given(options))
     try:
         result = run_training(list(corpus), config, output,
                               verbose=0 if quiet else "auto",

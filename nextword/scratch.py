@@ -28,6 +28,12 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def owner_ended(host: str, pid: int) -> bool:
+    """True when the process that wrote a file naming (host, pid) ran on this host and has
+    ended: its leftovers can go. Another host's (a shared folder) are never judged."""
+    return host == socket.gethostname() and not _alive(pid)
+
+
 def remove_stale(folder: str | None = None) -> list:
     """Remove the scratch folders whose owner process on this host has ended; returns them.
 
@@ -39,7 +45,7 @@ def remove_stale(folder: str | None = None) -> list:
         try:
             with open(os.path.join(path, OWNER)) as handle:
                 host, pid = handle.read().split()
-            stale = host == socket.gethostname() and not _alive(int(pid))
+            stale = owner_ended(host, int(pid))
         except (OSError, ValueError):
             continue
         if stale:

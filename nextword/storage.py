@@ -70,14 +70,14 @@ def _remove_stale_temporaries(folder: str) -> None:
     Each names its writer, `.nextword-HOST-PID-*.keras`; only those of this host whose
     process has ended are removed, never another save in progress.
     """
-    from .scratch import _alive
+    from .scratch import owner_ended
 
     for name in os.listdir(folder):
         if not (name.startswith(TEMPORARY) and name.endswith(".keras")):
             continue
         try:
             host, pid, _ = name[len(TEMPORARY):].rsplit("-", 2)
-            if host == socket.gethostname() and not _alive(int(pid)):
+            if owner_ended(host, int(pid)):
                 os.remove(os.path.join(folder, name))
         except (ValueError, OSError):
             continue
