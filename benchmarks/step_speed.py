@@ -1,0 +1,55 @@
+"""Training speed of one network under several batch sizes, compute types and softmaxes.
+
+What `--budget`'s probe measures (budget.steps_per_second: real training steps, after two that
+build and trace), for settings the probe does not vary. Tokens per second is what buys epochs:
+on a CPU a small batch leaves the recurrent matrix products too thin to run fast.
+
+    python benchmarks/step_speed.py --layers 2 --units 512 --batch-sizes 32 64 128 \
+        --dtypes float32 mixed_bfloat16 [--full-softmax] [--windows]
+
+Random ids over an 8,261-word vocabulary (KJV's) stand in for a corpus: speed does not
+depend on the words. bfloat16 is used only where the CPU has bf16 units (AVX512_BF16/AMX);
+elsewhere TensorFlow emulates it slowly.
+"""
+
+import argparse
+
+import numpy as np
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--layers", type=int, default=2)
+    parser.add_argument("--units", type=int, default=512)
+    parser.add_argument("--cell", default="gru")
+    parser.add_argument("--vocab", type=int, default=8261)
+    parser.add_argument("--batch-sizes", type=int, nargs="+", default=[32, 64, 128])
+    parser.add_argument("--dtypes", nargs="+", default=["float32"])
+    parser.add_argument("--full-softmax", action="store_true",
+                        help="also time the full softmax (default: sampled, as training uses)")
+    parser.add_argument("--windows", action="store_true", help="shuffled windows, not streams")
+    parser.add_argument("--steps", type=int, default=6, help="timed steps per setting")
+    args = parser.parse_args()
+
+    from nextword import budget
+    from nextword.config import Config
+    from nextword.data import Windows
+
+    budget.PROBE_STEPS = args.steps
+    ids = np.random.default_rng(0).integers(0, args.vocab, 900_000).astype(np.int32)
+    windows = Windows(ids, 32, 0.05, 1337, block=1 if args.windows else 16)
+    softmaxes = [True, False] if args.full_softmax else [True]
+    print("network | batch | compute | softmax | steps/s | tokens/s")
+    for size in args.batch_sizes:
+        for dtype in args.dtypes:
+            for sampled in softmaxes:
+                config = Config(layers=args.layers, units=args.units, embedding_dim=args.units,
+                                cell=args.cell, batch_size=size, stateful=not args.windows)
+                speed = budget.steps_per_second(config, args.vocab, windows, sampled, dtype)
+                print(f"{args.layers}x{args.units} | {size} | {dtype} | "
+                      f"{'sampled' if sampled else 'full'} | {speed:.2f} | "
+                      f"{speed * size * 32:,.0f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
