@@ -10,8 +10,9 @@ How: after the corpus is read, a short probe times a few real training steps of 
 candidate (tied GRU/LSTM/SimpleRNN as configured, embedding = units), smallest first, on this
 machine; the candidate with the most units (then layers) whose speed gives at least MIN_EPOCHS
 passes in the budget (less what reading, probing and counting the n-gram model take) is
-chosen, its epochs set to what fits, and `--max-minutes` to the budget. One line says what was
-chosen and why. The learning rate is annealed to the budget's end (`--lr-schedule anneal`,
+chosen, its dropout set by its size against the corpus's (DROPOUT_AT: a large network on a
+small corpus overfits), its epochs set to what fits, and `--max-minutes` to the budget. One
+line says what was chosen and why. The learning rate is annealed to the budget's end (`--lr-schedule anneal`,
 the default): measured on KJV, the plateau schedule halved it only in the last, cut epoch.
 """
 
@@ -29,6 +30,11 @@ MIN_EPOCHS = 5  # passes a network needs to come near its best (quality.py on KJ
 MAX_EPOCHS = 50  # early stopping ends sooner when validation stalls
 RESERVE = 0.1  # of the budget kept for the n-gram model, the mixture and saving
 PROBE_STEPS = 4  # timed steps per candidate, after two that build and trace
+# Dropout by the network's weights per training token (embedding + recurrent layers), from two
+# measurements on KJV: 1x384 (about 5 weights a token) made the best 10-minute model at 0.2;
+# 2x512 (about 9) overfits at 0.2 once it gets 7 epochs and does better at 0.4
+# (benchmarks/README.md, "More levers at 30 minutes"). Log-linear between; never below 0.2.
+DROPOUT_AT = ((5.0, 0.2), (9.0, 0.4))
 
 
 def parse(text: str) -> float:
@@ -49,7 +55,7 @@ def parse(text: str) -> float:
     return seconds
 
 
-CHOSEN = ("layers", "units", "embedding_dim", "epochs", "max_minutes")  # what the budget sets
+CHOSEN = ("layers", "units", "embedding_dim", "dropout", "epochs", "max_minutes")  # what it sets
 
 
 def describe(seconds: float) -> str:
@@ -61,6 +67,19 @@ def candidate_config(config: Config, layers: int, units: int) -> Config:
     values = config.to_dict()
     values.update(layers=layers, units=units, embedding_dim=units)
     return Config.from_dict(values)
+
+
+def weights(layers: int, units: int, vocab_size: int) -> int:
+    """A tied GRU-sized network's weights: the embedding and each layer's gates."""
+    return vocab_size * units + layers * 3 * (2 * units * units + 2 * units)
+
+
+def dropout_for(layers: int, units: int, vocab_size: int, tokens: int) -> float:
+    """The dropout for a network of this size trained on this many tokens (DROPOUT_AT)."""
+    (low_ratio, low), (high_ratio, high) = DROPOUT_AT
+    ratio = weights(layers, units, vocab_size) / max(tokens, 1)
+    share = (math.log(max(ratio, 1e-9)) - math.log(low_ratio)) / math.log(high_ratio / low_ratio)
+    return round(low + (high - low) * min(max(share, 0.0), 1.0), 2)
 
 
 def steps_per_second(config: Config, vocab_size: int, windows, sampled: bool,
@@ -107,6 +126,8 @@ def choose(config: Config, budget: float, vocab_size: int, windows, sampled: boo
         chosen, refused = (layers, units, speed, epochs), None
     layers, units, speed, epochs = chosen
     config.layers, config.units, config.embedding_dim = layers, units, units
+    config.dropout = dropout_for(layers, units, vocab_size,
+                                 len(windows.train) * windows.sequence_length)
     # Annealed, the run may end by its time limit (the schedule then ends there too), so the
     # epoch the probe says only partly fits is started rather than the time left unused.
     whole = math.ceil(epochs) if config.lr_schedule == "anneal" else math.floor(epochs)
@@ -119,7 +140,7 @@ def choose(config: Config, budget: float, vocab_size: int, windows, sampled: boo
                 f"{MIN_EPOCHS} a network needs")
     elif epochs < MIN_EPOCHS:
         why += f", under the {MIN_EPOCHS} a network needs: the smallest network"
-    log(f"budget {describe(budget)}: {config.cell} {layers}x{units}, embedding {units}, up to "
-        f"{config.epochs} epochs ({why})")
+    log(f"budget {describe(budget)}: {config.cell} {layers}x{units}, embedding {units}, dropout "
+        f"{config.dropout:g}, up to {config.epochs} epochs ({why})")
     return config
 

@@ -20,6 +20,7 @@ def test_budget_durations():
 
 class FakeWindows:
     train = list(range(3200))  # 100 steps an epoch at batch 32
+    sequence_length = 32  # 102,400 training tokens
 
 
 def test_the_largest_network_that_gets_enough_epochs_is_chosen():
@@ -42,7 +43,8 @@ def test_the_largest_network_that_gets_enough_epochs_is_chosen():
     # 98 s: 256 units 19.6 epochs, 384 units 9.8, 512 units 4.9 < MIN_EPOCHS
     assert (config.layers, config.units) == (1, 384) and config.epochs == 9
     assert "1x512 would fit 4.9" in lines[-1] and f"the {MIN_EPOCHS} a network needs" in lines[-1]
-    assert lines[-1].startswith("budget 2 min: gru 1x384, embedding 384, up to 9 epochs")
+    assert lines[-1].startswith("budget 2 min: gru 1x384, embedding 384, dropout 0.4, up to 9 "
+                                "epochs")
     config = choose(Config(batch_size=32, lr_schedule="plateau"), 60, 10000, FakeWindows(), True, "float32",
                     elapsed=50.0, log=lines.append, measure=measure)
     assert (config.layers, config.units, config.epochs) == (1, 128, 1)  # the smallest
@@ -51,10 +53,23 @@ def test_the_largest_network_that_gets_enough_epochs_is_chosen():
     assert (config.layers, config.units) == (1, 384) and config.epochs == 10  # 9.8, annealed
 
 
+def test_dropout_grows_with_the_network_against_the_corpus():
+    from nextword.budget import dropout_for
+
+    kjv = 25_297 * 32  # KJV's training tokens, vocabulary 8,261
+    assert dropout_for(2, 512, 8261, kjv) == 0.4  # measured: overfits at 0.2
+    assert dropout_for(1, 384, 8261, kjv) == 0.2  # measured: best 10-minute model at 0.2
+    assert 0.2 < dropout_for(1, 512, 8261, kjv) < 0.4
+    assert dropout_for(2, 512, 8261, 100 * kjv) == 0.2  # a large corpus: the default
+    assert dropout_for(2, 512, 8261, kjv // 100) == 0.4  # never more than measured
+
+
 def test_budget_conflicts_are_one_line_errors(corpus_file, trained, tmp_path):
     output = str(tmp_path / "m.keras")
     assert_one_line_error(run("train", corpus_file, "-o", output, "--budget", "30m",
                               "--units", "64"), "--budget chooses --units itself")
+    assert_one_line_error(run("train", corpus_file, "-o", output, "--budget", "30m",
+                              "--dropout", "0.3"), "--budget chooses --dropout itself")
     assert_one_line_error(run("train", corpus_file, "-o", output, "--budget", "soon"),
                           "is not a duration")
     assert_one_line_error(run("train", corpus_file, "-o", output, "--budget", "30m",
