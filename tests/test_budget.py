@@ -89,5 +89,6 @@ def test_budget_trains_a_tiny_corpus_and_says_what_it_chose(corpus_file, tmp_pat
     assert len(said) == 1 and "steps/s measured here" in said[0]
     model = nextword.load(result.output)
     assert model.config.units == model.config.embedding_dim >= 128
+    assert model.config.dropout == 0.4  # any of the networks is large for a tiny corpus
     assert model.config.max_minutes == pytest.approx(1.8)
     assert model.config.lr_schedule == "anneal"  # the default: annealed to the budget's end
