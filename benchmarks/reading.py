@@ -15,6 +15,7 @@ import numpy as np
 def each_line(predictor, path):
     """(tokens, perplexity, top-1) with every line scored from a fresh state."""
     from nextword.keystrokes import read_lines
+    from nextword.metrics import tally
     from nextword.vocab import EOL_ID
 
     config = predictor.config
@@ -30,12 +31,8 @@ def each_line(predictor, path):
         inputs = np.concatenate([np.full((len(chunk), 1), EOL_ID), targets[:, :-1]], axis=1)
         inputs = np.where(inputs < 0, 0, inputs).astype(np.int32)
         logits, _ = predictor.score(inputs, predictor.initial_state(len(chunk)))
-        logits = logits.astype(np.float64)
-        valid = targets >= 0
-        target = np.take_along_axis(logits, np.where(valid, targets, 0)[..., None], -1)[..., 0]
-        nll += float(((np.logaddexp.reduce(logits, axis=-1) - target) * valid).sum())
-        top1 += int((((logits > target[..., None]).sum(-1) < 1) & valid).sum())
-        count += int(valid.sum())
+        part_nll, part_top1, _, part_count = tally(logits, targets)
+        nll, top1, count = nll + part_nll, top1 + part_top1, count + part_count
     return count, math.exp(nll / count), top1 / count
 
 

@@ -35,7 +35,6 @@ def main():
     from nextword.config import Config
     from nextword.data import Windows
 
-    budget.PROBE_STEPS = args.steps
     ids = np.random.default_rng(0).integers(0, args.vocab, 900_000).astype(np.int32)
     windows = Windows(ids, 32, 0.05, 1337, block=1 if args.windows else 16)
     softmaxes = [True, False] if args.full_softmax else [True]
@@ -43,9 +42,11 @@ def main():
     for size in args.batch_sizes:
         for dtype in args.dtypes:
             for sampled in softmaxes:
-                config = Config(layers=args.layers, units=args.units, embedding_dim=args.units,
-                                cell=args.cell, batch_size=size, stateful=not args.windows)
-                speed = budget.steps_per_second(config, args.vocab, windows, sampled, dtype)
+                config = budget.candidate_config(
+                    Config(cell=args.cell, batch_size=size, stateful=not args.windows),
+                    args.layers, args.units)
+                speed = budget.steps_per_second(config, args.vocab, windows, sampled, dtype,
+                                                steps=args.steps)
                 print(f"{args.layers}x{args.units} | {size} | {dtype} | "
                       f"{'sampled' if sampled else 'full'} | {speed:.2f} | "
                       f"{speed * size * 32:,.0f}", flush=True)

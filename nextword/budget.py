@@ -12,8 +12,9 @@ machine; the candidate with the most units (then layers) whose speed gives at le
 passes in the budget (less what reading, probing and counting the n-gram model take) is
 chosen, its dropout set by its size against the corpus's (DROPOUT_AT: a large network on a
 small corpus overfits), its epochs set to what fits, and `--max-minutes` to the budget. One
-line says what was chosen and why. The learning rate is annealed to the budget's end (`--lr-schedule anneal`,
-the default): measured on KJV, the plateau schedule halved it only in the last, cut epoch.
+line says what was chosen and why. The learning rate is annealed to the budget's end
+(`--lr-schedule anneal`, the default): measured on KJV, the plateau schedule halved it only in
+the last, cut epoch.
 """
 
 from __future__ import annotations
@@ -83,7 +84,7 @@ def dropout_for(layers: int, units: int, vocab_size: int, tokens: int) -> float:
 
 
 def steps_per_second(config: Config, vocab_size: int, windows, sampled: bool,
-                     dtype: str) -> float:
+                     dtype: str, steps: int = PROBE_STEPS) -> float:
     """Training steps per second of config's network here, timed on real batches."""
     import keras
 
@@ -94,7 +95,7 @@ def steps_per_second(config: Config, vocab_size: int, windows, sampled: bool,
     stream = windows.stream_batches if config.stateful else None
     batches = (stream(windows.train, config.batch_size) if stream
                else windows.batches(windows.train, config.batch_size, None))
-    batches = [batch for batch, _ in zip(batches, range(PROBE_STEPS + 2))]
+    batches = [batch for batch, _ in zip(batches, range(steps + 2))]
     for inputs, labels in batches[:2]:  # builds and traces the step
         trainer.train_on_batch(inputs, labels)
     started = time.perf_counter()

@@ -98,7 +98,7 @@ class Config:
     ngram_max_tokens: int = option(
         20_000_000, "Count the n-grams of at most about this many tokens, in evenly spread "
                     "stretches of a longer corpus (0: all); bounds counting time and memory.")
-    mixed_precision: bool = option(  # 1.33x faster on an AVX512_BF16 CPU, quality unmeasured
+    mixed_precision: bool = option(  # 1.33-1.43x on an AVX512_BF16 CPU (benchmarks/README.md)
         False, "Train in bfloat16 where the CPU has bf16 units; the saved model is float32.",
         flag="--mixed-precision/--float32")
     seed: int = option(1337, "Random seed for the split, shuffling and initial weights.")

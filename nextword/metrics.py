@@ -40,6 +40,19 @@ class Evaluation:
         return asdict(self)
 
 
+def tally(logits: np.ndarray, targets: np.ndarray) -> tuple[float, int, int, int]:
+    """(summed negative log-likelihood, top-1 hits, top-5 hits, tokens) of logits (..., vocab)
+    against target ids (...), where a target below 0 is padding and not counted."""
+    valid = targets >= 0
+    logits = logits.astype(np.float64)
+    log_z = np.logaddexp.reduce(logits, axis=-1)
+    target_logits = np.take_along_axis(logits, np.where(valid, targets, 0)[..., None],
+                                       axis=-1)[..., 0]
+    higher = (logits > target_logits[..., None]).sum(axis=-1)
+    return (float(((log_z - target_logits) * valid).sum()), int(((higher < 1) & valid).sum()),
+            int(((higher < 5) & valid).sum()), int(valid.sum()))
+
+
 def score_ids(predictor, ids: np.ndarray, streams: int = 32, chunk: int = 128,
               on_tokens=None) -> Evaluation:
     """Score a stream of token ids (targets), each predicted from everything before it.
@@ -63,19 +76,10 @@ def score_ids(predictor, ids: np.ndarray, streams: int = 32, chunk: int = 128,
     nll, top1, top5, count = 0.0, 0, 0, 0
     for begin in range(0, length, chunk):
         logits, state = predictor.score(inputs[:, begin:begin + chunk], state)
-        block = targets[:, begin:begin + chunk]
-        valid = block >= 0
-        logits = logits.astype(np.float64)
-        log_z = np.logaddexp.reduce(logits, axis=-1)
-        safe = np.where(valid, block, 0)
-        target_logits = np.take_along_axis(logits, safe[..., None], axis=-1)[..., 0]
-        higher = (logits > target_logits[..., None]).sum(axis=-1)
-        nll += float(((log_z - target_logits) * valid).sum())
-        top1 += int(((higher < 1) & valid).sum())
-        top5 += int(((higher < 5) & valid).sum())
-        count += int(valid.sum())
+        part = tally(logits, targets[:, begin:begin + chunk])
+        nll, top1, top5, count = nll + part[0], top1 + part[1], top5 + part[2], count + part[3]
         if on_tokens is not None:
-            on_tokens(int(valid.sum()))
+            on_tokens(part[3])
     return Evaluation(tokens=count, perplexity=math.exp(nll / count), top1_accuracy=top1 / count,
                       top5_accuracy=top5 / count, unknown_rate=float((ids == UNK_ID).mean()),
                       cross_entropy=nll / count)

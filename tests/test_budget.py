@@ -32,21 +32,21 @@ def test_the_largest_network_that_gets_enough_epochs_is_chosen():
         return speeds[config.units] / config.layers
 
     lines = []
-    config = choose(Config(batch_size=32, lr_schedule="plateau"), 600, 10000, FakeWindows(), True, "float32",
-                    elapsed=0.0, log=lines.append, measure=measure)
+    config = choose(Config(batch_size=32, lr_schedule="plateau"), 600, 10000, FakeWindows(), True,
+                    "float32", elapsed=0.0, log=lines.append, measure=measure)
     # 540 s of training: 384 units fit 54 epochs... at 10 steps/s: 5400 steps = 54 epochs;
     # 512 units 27; 2x512 13.5: all >= MIN_EPOCHS, so the largest.
     assert (config.layers, config.units, config.embedding_dim) == (2, 512, 512)
     assert config.epochs == 13 and config.max_minutes == pytest.approx(9.0)
-    config = choose(Config(batch_size=32, lr_schedule="plateau"), 120, 10000, FakeWindows(), True, "float32",
-                    elapsed=10.0, log=lines.append, measure=measure)
+    config = choose(Config(batch_size=32, lr_schedule="plateau"), 120, 10000, FakeWindows(), True,
+                    "float32", elapsed=10.0, log=lines.append, measure=measure)
     # 98 s: 256 units 19.6 epochs, 384 units 9.8, 512 units 4.9 < MIN_EPOCHS
     assert (config.layers, config.units) == (1, 384) and config.epochs == 9
     assert "1x512 would fit 4.9" in lines[-1] and f"the {MIN_EPOCHS} a network needs" in lines[-1]
     assert lines[-1].startswith("budget 2 min: gru 1x384, embedding 384, dropout 0.4, up to 9 "
                                 "epochs")
-    config = choose(Config(batch_size=32, lr_schedule="plateau"), 60, 10000, FakeWindows(), True, "float32",
-                    elapsed=50.0, log=lines.append, measure=measure)
+    config = choose(Config(batch_size=32, lr_schedule="plateau"), 60, 10000, FakeWindows(), True,
+                    "float32", elapsed=50.0, log=lines.append, measure=measure)
     assert (config.layers, config.units, config.epochs) == (1, 128, 1)  # the smallest
     config = choose(Config(batch_size=32, lr_schedule="anneal"), 120, 10000, FakeWindows(),
                     True, "float32", elapsed=10.0, log=lines.append, measure=measure)
