@@ -30,7 +30,8 @@ SHARED = os.path.join(HERE, "..", "..", "shared", "data")
 LOCAL = os.path.join(HERE, "..", "data")
 KENLM = {"perplexity": 37.0, "top1": 0.345, "top3": 0.506, "seconds": 2}
 OPTIONS = ("units", "embedding_dim", "sampled_softmax", "batch_size", "sequence_length",
-           "learning_rate", "dropout", "layers", "ngram_order", "lr_schedule", "patience")
+           "learning_rate", "dropout", "layers", "ngram_order", "lr_schedule", "anneal_share",
+           "patience")
 
 
 def find(*names):
@@ -78,7 +79,8 @@ def main():
                         help="Also the keystroke savings with 3 suggestions.")
     parser.add_argument("--keep", default=None, help="Keep the model files in this folder.")
     for name in OPTIONS:
-        kind = {"learning_rate": float, "dropout": float, "lr_schedule": str}.get(name, int)
+        kind = {"learning_rate": float, "dropout": float, "lr_schedule": str,
+                "anneal_share": float}.get(name, int)
         parser.add_argument("--" + name.replace("_", "-"), type=kind, default=None)
     args = parser.parse_args()
 

@@ -74,10 +74,13 @@ class Config:
         0.002, "Adam's initial learning rate (see --lr-schedule).")
     lr_schedule: str = option(  # anneal beat plateau by time and by epochs on KJV (issue 17)
         "anneal", "How the learning rate changes: held and then lowered linearly to zero over "
-                  "the last 30% of the run, whose end is --epochs or --max-minutes, whichever "
-                  "comes first (anneal); or halved after each epoch whose validation did not "
+                  "the last --anneal-share of the run, whose end is --epochs or --max-minutes, "
+                  "whichever comes first (anneal); or halved after each epoch whose validation did not "
                   "improve (plateau: for runs that early stopping is meant to end).",
         choices=("anneal", "plateau"))
+    anneal_share: float = option(  # measured on KJV: benchmarks/README.md
+        0.3, "With --lr-schedule anneal: the share of the run, at its end, over which the "
+             "learning rate falls to zero (1: from the first step).")
     clipnorm: float = option(  # against exploding gradients
         1.0, "Clip gradients to this global norm (0 turns clipping off).")
     patience: int = option(2, "Epochs without validation improvement before stopping early.")
@@ -132,6 +135,8 @@ class Config:
         if self.lr_schedule not in ("anneal", "plateau"):
             raise NextwordError(f"--lr-schedule must be anneal or plateau, got "
                                 f"{self.lr_schedule!r}")
+        if not 0.0 < self.anneal_share <= 1.0:
+            raise NextwordError(f"--anneal-share must be in (0, 1], got {self.anneal_share}")
         if self.learning_rate <= 0:
             raise NextwordError(f"--learning-rate must be positive, got {self.learning_rate}")
         if not 0 <= self.ngram_order <= 8:

@@ -202,7 +202,8 @@ def fit(config: Config, vocab_size: int, windows: Windows, paths: RunPaths, back
     deadline = (started or time.time()) + config.max_minutes * 60 if config.max_minutes \
         else None
     if config.lr_schedule == "anneal":
-        schedule = Anneal(config.learning_rate, config.epochs, deadline)
+        schedule = Anneal(config.learning_rate, config.epochs, deadline,
+                          share=config.anneal_share)
     else:
         schedule = keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.5,
                                                      patience=0, min_delta=0.002, verbose=0)

@@ -17,10 +17,10 @@ class FakeModel:
     optimizer = FakeOptimizer()
 
 
-def anneal(epochs, steps, deadline=None):
+def anneal(epochs, steps, deadline=None, share=0.3):
     from nextword.callbacks import Anneal
 
-    callback = Anneal(0.01, epochs, deadline)
+    callback = Anneal(0.01, epochs, deadline, share=share)
     callback.set_model(FakeModel())
     callback.set_params({"steps": steps, "epochs": epochs})
     callback.on_train_begin()
@@ -42,6 +42,20 @@ def test_anneal_holds_then_falls_linearly_to_zero_by_the_last_epoch():
     assert seen[:71] == [0.01] * 71
     assert seen[85] == pytest.approx(0.01 * 15 / 30)
     assert seen[-1] == pytest.approx(0.01 / 30) and seen == sorted(seen, reverse=True)
+
+
+def test_anneal_share_sets_where_the_fall_starts():
+    seen = rates(anneal(10, 10, share=0.6), 10, 10)  # held for 40 steps, then 60 down to zero
+    assert seen[:41] == [0.01] * 41 and seen[70] == pytest.approx(0.01 * 30 / 60)
+    whole = rates(anneal(10, 10, share=1.0), 10, 10)  # falling from the first step
+    assert whole[0] == 0.01 and whole[50] == pytest.approx(0.005)
+    assert whole == sorted(whole, reverse=True) and whole[-1] == pytest.approx(0.0001)
+
+
+@pytest.mark.parametrize("share", [0.0, -0.5, 1.5])
+def test_impossible_anneal_share_is_refused(share):
+    with pytest.raises(NextwordError, match="--anneal-share must be in"):
+        Config(anneal_share=share).validate()
 
 
 def test_anneal_reaches_zero_by_the_time_limit_when_that_comes_first():
@@ -67,13 +81,16 @@ def test_training_with_anneal_logs_the_rate_falling_to_zero(corpus_file, tmp_pat
     import nextword
     from nextword.training import train
 
-    config = Config(**dict(TINY, epochs=4, lr_schedule="anneal", patience=10))
+    config = Config(**dict(TINY, epochs=4, lr_schedule="anneal", anneal_share=1.0,
+                           patience=10))
     result = train([corpus_file], config, str(tmp_path / "a.keras"), verbose=0,
                    log=lambda line: None, plot=False)
     logged = result.history["learning_rate"]
-    assert len(logged) == 4 and logged[0] == pytest.approx(0.01)
+    # The rate an epoch ends with, falling from the first step (share 1).
+    assert len(logged) == 4 and 0.01 * 0.75 <= logged[0] < 0.01
     assert logged == sorted(logged, reverse=True) and logged[-1] < 0.01 * 0.1
-    assert nextword.load(result.output).config.lr_schedule == "anneal"
+    saved = nextword.load(result.output).config
+    assert saved.lr_schedule == "anneal" and saved.anneal_share == 1.0
 
 
 def test_plateau_schedule_halves_the_rate_when_validation_stalls(corpus_file, tmp_path):
