@@ -10,11 +10,12 @@ How: after the corpus is read, a short probe times a few real training steps of 
 candidate (tied GRU/LSTM/SimpleRNN as configured, embedding = units), smallest first, on this
 machine; the candidate with the most units (then layers) whose speed gives at least MIN_EPOCHS
 passes in the budget (less what reading, probing and counting the n-gram model take) is
-chosen, its dropout set by its size against the corpus's (DROPOUT_AT: a large network on a
-small corpus overfits), its epochs set to what fits, and `--max-minutes` to the budget. One
-line says what was chosen and why. The learning rate is annealed to the budget's end
-(`--lr-schedule anneal`, the default): measured on KJV, the plateau schedule halved it only in
-the last, cut epoch.
+chosen, its dropout and the share of the run its learning rate is annealed over set by its size
+against the corpus's (DROPOUT_AT, SHARE_AT: a large network on a small corpus overfits, and
+does better with more dropout and a longer anneal), its epochs set to what fits, and
+`--max-minutes` to the budget. One line says what was chosen and why. The learning rate is
+annealed to the budget's end (`--lr-schedule anneal`, the default): measured on KJV, the
+plateau schedule halved it only in the last, cut epoch.
 """
 
 from __future__ import annotations
@@ -36,6 +37,12 @@ PROBE_STEPS = 4  # timed steps per candidate, after two that build and trace
 # 2x512 (about 9) overfits at 0.2 once it gets 7 epochs and does better at 0.4
 # (benchmarks/README.md, "More levers at 30 minutes"). Log-linear between; never below 0.2.
 DROPOUT_AT = ((5.0, 0.2), (9.0, 0.4))
+# The annealed share of the run (Anneal's `share`) by the same measure: with dropout 0.4 the
+# 2x512 network on KJV (about 9 weights a token) came out best lowering the rate over the last
+# 60% of 30 minutes (23.39 against 23.75 with 30%), while the default 1x256 recipe (about 3)
+# did worse with 60% (25.85 against 25.68) and worse still with 100% (26.62). Log-linear between
+# the two measured points, as DROPOUT_AT (benchmarks/README.md, "The anneal's share").
+SHARE_AT = ((5.0, 0.3), (9.0, 0.6))
 
 
 def parse(text: str) -> float:
@@ -56,7 +63,8 @@ def parse(text: str) -> float:
     return seconds
 
 
-CHOSEN = ("layers", "units", "embedding_dim", "dropout", "epochs", "max_minutes")  # what it sets
+CHOSEN = ("layers", "units", "embedding_dim", "dropout", "anneal_share", "epochs",
+          "max_minutes")  # what it sets
 
 
 def describe(seconds: float) -> str:
@@ -75,12 +83,23 @@ def weights(layers: int, units: int, vocab_size: int) -> int:
     return vocab_size * units + layers * 3 * (2 * units * units + 2 * units)
 
 
+def by_size(points, layers: int, units: int, vocab_size: int, tokens: int) -> float:
+    """A setting measured at two sizes of network against corpus, ((weights a token, value),
+    (weights a token, value)): log-linear between them, held beyond."""
+    (low_ratio, low), (high_ratio, high) = points
+    ratio = weights(layers, units, vocab_size) / max(tokens, 1)
+    along = (math.log(max(ratio, 1e-9)) - math.log(low_ratio)) / math.log(high_ratio / low_ratio)
+    return round(low + (high - low) * min(max(along, 0.0), 1.0), 2)
+
+
 def dropout_for(layers: int, units: int, vocab_size: int, tokens: int) -> float:
     """The dropout for a network of this size trained on this many tokens (DROPOUT_AT)."""
-    (low_ratio, low), (high_ratio, high) = DROPOUT_AT
-    ratio = weights(layers, units, vocab_size) / max(tokens, 1)
-    share = (math.log(max(ratio, 1e-9)) - math.log(low_ratio)) / math.log(high_ratio / low_ratio)
-    return round(low + (high - low) * min(max(share, 0.0), 1.0), 2)
+    return by_size(DROPOUT_AT, layers, units, vocab_size, tokens)
+
+
+def anneal_share_for(layers: int, units: int, vocab_size: int, tokens: int) -> float:
+    """The share of the run the annealed rate falls over, for this size (SHARE_AT)."""
+    return by_size(SHARE_AT, layers, units, vocab_size, tokens)
 
 
 def steps_per_second(config: Config, vocab_size: int, windows, sampled: bool,
@@ -127,8 +146,9 @@ def choose(config: Config, budget: float, vocab_size: int, windows, sampled: boo
         chosen, refused = (layers, units, speed, epochs), None
     layers, units, speed, epochs = chosen
     config.layers, config.units, config.embedding_dim = layers, units, units
-    config.dropout = dropout_for(layers, units, vocab_size,
-                                 len(windows.train) * windows.sequence_length)
+    tokens = len(windows.train) * windows.sequence_length
+    config.dropout = dropout_for(layers, units, vocab_size, tokens)
+    config.anneal_share = anneal_share_for(layers, units, vocab_size, tokens)
     # Annealed, the run may end by its time limit (the schedule then ends there too), so the
     # epoch the probe says only partly fits is started rather than the time left unused.
     whole = math.ceil(epochs) if config.lr_schedule == "anneal" else math.floor(epochs)
@@ -141,7 +161,9 @@ def choose(config: Config, budget: float, vocab_size: int, windows, sampled: boo
                 f"{MIN_EPOCHS} a network needs")
     elif epochs < MIN_EPOCHS:
         why += f", under the {MIN_EPOCHS} a network needs: the smallest network"
+    annealed = (f", annealed over the last {100 * config.anneal_share:.0f}%"
+                if config.lr_schedule == "anneal" else "")
     log(f"budget {describe(budget)}: {config.cell} {layers}x{units}, embedding {units}, dropout "
-        f"{config.dropout:g}, up to {config.epochs} epochs ({why})")
+        f"{config.dropout:g}, up to {config.epochs} epochs{annealed} ({why})")
     return config
 

@@ -75,8 +75,9 @@ class Config:
     lr_schedule: str = option(  # anneal beat plateau by time and by epochs on KJV (issue 17)
         "anneal", "How the learning rate changes: held and then lowered linearly to zero over "
                   "the last --anneal-share of the run, whose end is --epochs or --max-minutes, "
-                  "whichever comes first (anneal); or halved after each epoch whose validation did not "
-                  "improve (plateau: for runs that early stopping is meant to end).",
+                  "whichever comes first (anneal); or halved after each epoch whose "
+                  "validation did not improve (plateau: for runs that early stopping is meant "
+                  "to end).",
         choices=("anneal", "plateau"))
     anneal_share: float = option(  # measured on KJV: benchmarks/README.md
         0.3, "With --lr-schedule anneal: the share of the run, at its end, over which the "

@@ -64,12 +64,35 @@ def test_dropout_grows_with_the_network_against_the_corpus():
     assert dropout_for(2, 512, 8261, kjv // 100) == 0.4  # never more than measured
 
 
+def test_anneal_share_grows_with_the_network_against_the_corpus():
+    from nextword.budget import anneal_share_for
+
+    kjv = 25_297 * 32
+    assert anneal_share_for(2, 512, 8261, kjv) == 0.6  # measured: 60% beat 30% at 30 minutes
+    assert anneal_share_for(1, 256, 8261, kjv) == 0.3  # measured: 30% beat 60% and 100%
+    assert anneal_share_for(1, 384, 8261, kjv) == 0.3
+    assert 0.3 < anneal_share_for(1, 512, 8261, kjv) < 0.6
+    assert anneal_share_for(2, 512, 8261, 100 * kjv) == 0.3
+
+
+def test_the_budget_line_says_the_annealed_share(tmp_path):
+    from nextword.budget import choose
+
+    lines = []
+    config = choose(Config(batch_size=32), 120, 10000, FakeWindows(), True, "float32",
+                    elapsed=10.0, log=lines.append, measure=lambda *args: 10.0)
+    assert config.anneal_share == 0.6  # 2x512 on 102,400 tokens: large for the corpus
+    assert "up to 10 epochs, annealed over the last 60% (" in lines[-1]
+
+
 def test_budget_conflicts_are_one_line_errors(corpus_file, trained, tmp_path):
     output = str(tmp_path / "m.keras")
     assert_one_line_error(run("train", corpus_file, "-o", output, "--budget", "30m",
                               "--units", "64"), "--budget chooses --units itself")
     assert_one_line_error(run("train", corpus_file, "-o", output, "--budget", "30m",
                               "--dropout", "0.3"), "--budget chooses --dropout itself")
+    assert_one_line_error(run("train", corpus_file, "-o", output, "--budget", "30m",
+                              "--anneal-share", "0.5"), "--budget chooses --anneal-share itself")
     assert_one_line_error(run("train", corpus_file, "-o", output, "--budget", "soon"),
                           "is not a duration")
     assert_one_line_error(run("train", corpus_file, "-o", output, "--budget", "30m",
@@ -92,3 +115,4 @@ def test_budget_trains_a_tiny_corpus_and_says_what_it_chose(corpus_file, tmp_pat
     assert model.config.dropout == 0.4  # any of the networks is large for a tiny corpus
     assert model.config.max_minutes == pytest.approx(1.8)
     assert model.config.lr_schedule == "anneal"  # the default: annealed to the budget's end
+    assert model.config.anneal_share == 0.6  # over a longer share for a large network
