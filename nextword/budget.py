@@ -67,6 +67,11 @@ CHOSEN = ("layers", "units", "embedding_dim", "dropout", "anneal_share", "epochs
           "max_minutes")  # what it sets
 
 
+def time_limit(budget: float) -> float:
+    """The `--max-minutes` a budget of this many seconds sets: the budget less the RESERVE."""
+    return budget * (1 - RESERVE) / 60
+
+
 def describe(seconds: float) -> str:
     minutes = seconds / 60
     return f"{minutes:g} min" if minutes < 120 else f"{minutes / 60:g} h"
@@ -153,7 +158,7 @@ def choose(config: Config, budget: float, vocab_size: int, windows, sampled: boo
     # epoch the probe says only partly fits is started rather than the time left unused.
     whole = math.ceil(epochs) if config.lr_schedule == "anneal" else math.floor(epochs)
     config.epochs = max(1, min(MAX_EPOCHS, int(whole)))
-    config.max_minutes = budget * (1 - RESERVE) / 60
+    config.max_minutes = time_limit(budget)
     why = (f"{speed:.1f} steps/s measured here, {steps:,} steps an epoch: {epochs:.1f} epochs "
            "fit")
     if refused:
@@ -161,9 +166,14 @@ def choose(config: Config, budget: float, vocab_size: int, windows, sampled: boo
                 f"{MIN_EPOCHS} a network needs")
     elif epochs < MIN_EPOCHS:
         why += f", under the {MIN_EPOCHS} a network needs: the smallest network"
+    log(f"budget {describe(budget)}: {summary(config)} ({why})")
+    return config
+
+
+def summary(config: Config) -> str:
+    """What the budget chose, in words: 'gru 2x512, embedding 512, dropout 0.4, ...'."""
     annealed = (f", annealed over the last {100 * config.anneal_share:.0f}%"
                 if config.lr_schedule == "anneal" else "")
-    log(f"budget {describe(budget)}: {config.cell} {layers}x{units}, embedding {units}, dropout "
-        f"{config.dropout:g}, up to {config.epochs} epochs{annealed} ({why})")
-    return config
+    return (f"{config.cell} {config.layers}x{config.units}, embedding {config.embedding_dim}, "
+            f"dropout {config.dropout:g}, up to {config.epochs} epochs{annealed}")
 

@@ -381,12 +381,16 @@ def train(corpus, config: Config, output: str, verbose: int | str = "auto", log=
         backup = Backup(folder, config, save_every, log, run=run or None)
         chosen_before = backup.saved_options() if budget is not None else None
         if chosen_before:  # resuming: the network the budget chose then, not a new probe
-            from .budget import CHOSEN
+            from .budget import CHOSEN, describe, summary, time_limit
 
             for name in CHOSEN:
                 setattr(config, name, chosen_before.get(name, getattr(config, name)))
+            config.max_minutes = time_limit(budget)  # a free option: the backup does not hold it
         resolve_tokenizer(config, find_files(corpus).files, log)  # as the backup saved it
         backup.check()  # a foreign run's backup is refused before the corpus is read
+        if chosen_before:
+            log(f"budget {describe(budget)}: {summary(config)}, as chosen when this run began "
+                f"(its backup: {backup.folder})")
         scan = read_corpus(corpus, config, scratch, reading_progress, log)
         vocabulary, windows = make_windows(scan, config, scratch, log, base)
         if budget is not None and not chosen_before:

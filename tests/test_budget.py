@@ -116,3 +116,32 @@ def test_budget_trains_a_tiny_corpus_and_says_what_it_chose(corpus_file, tmp_pat
     assert model.config.max_minutes == pytest.approx(1.8)
     assert model.config.lr_schedule == "anneal"  # the default: annealed to the budget's end
     assert model.config.anneal_share == 0.6  # over a longer share for a large network
+
+
+@pytest.mark.slow
+def test_an_interrupted_budget_run_resumes_with_what_it_chose(corpus_file, tmp_path):
+    """Rerun after Ctrl-C: the backup's network, dropout and share, not a new probe."""
+    import nextword
+    from conftest import interrupt_after
+    from nextword.training import train
+
+    output = str(tmp_path / "b.keras")
+    config = dict(TINY, max_minutes=9.0, patience=50)
+    first = []
+    stopped = train([corpus_file], Config(**config), output, verbose=0, log=first.append,
+                    plot=False, budget=120, extra_callbacks=[interrupt_after(1)])
+    assert stopped.interrupted
+    chose = nextword.load(output).config
+    lines = []
+    resumed = train([corpus_file], Config(**config), output, verbose=0, log=lines.append,
+                    plot=False, budget=120)
+    assert not resumed.interrupted and resumed.epochs > 1
+    assert any(line.startswith(f"resuming from {tmp_path / 'b-backup'} after epoch 1")
+               for line in lines), lines
+    said = [line for line in lines if line.startswith("budget 2 min: ")]
+    assert len(said) == 1 and said[0].endswith(  # no second probe
+        f"as chosen when this run began (its backup: {tmp_path / 'b-backup'})")
+    model = nextword.load(output).config
+    for name in ("layers", "units", "embedding_dim", "dropout", "anneal_share", "epochs",
+                 "max_minutes"):
+        assert getattr(model, name) == getattr(chose, name), name
