@@ -8,14 +8,16 @@ finished. So the budget buys the largest network that still gets MIN_EPOCHS pass
 
 How: after the corpus is read, a short probe times a few real training steps of each
 candidate (tied GRU/LSTM/SimpleRNN as configured, embedding = units), smallest first, on this
-machine; the candidate with the most units (then layers) whose speed gives at least MIN_EPOCHS
-passes in the budget (less what reading, probing and counting the n-gram model take) is
-chosen, its dropout and the share of the run its learning rate is annealed over set by its size
-against the corpus's (DROPOUT_AT, SHARE_AT: a large network on a small corpus overfits, and
-does better with more dropout and a longer anneal), its epochs set to what fits, and
-`--max-minutes` to the budget. One line says what was chosen and why. The learning rate is
-annealed to the budget's end (`--lr-schedule anneal`, the default): measured on KJV, the
-plateau schedule halved it only in the last, cut epoch.
+machine, in float32 and, where the CPU has bfloat16 units and neither --mixed-precision nor
+--float32 was given, in bfloat16 too, taking the faster (1.3-1.45x for 2x512 on KJV, the models
+as good: benchmarks/README.md); the candidate with the most units (then layers) whose speed
+gives at least MIN_EPOCHS passes in the budget (less what reading, probing and counting the
+n-gram model take) is chosen, its dropout and the share of the run its learning rate is
+annealed over set by its size against the corpus's (DROPOUT_AT, SHARE_AT: a large network on a
+small corpus overfits, and does better with more dropout and a longer anneal), its epochs set
+to what fits, and `--max-minutes` to the budget. One line says what was chosen and why. The
+learning rate is annealed to the budget's end (`--lr-schedule anneal`, the default): measured
+on KJV, the plateau schedule halved it only in the last, cut epoch.
 """
 
 from __future__ import annotations
@@ -62,6 +64,8 @@ def parse(text: str) -> float:
         raise NextwordError(f"--budget must be at least one minute, got {text!r}")
     return seconds
 
+
+NAMES = {"float32": "float32", "mixed_bfloat16": "bfloat16"}  # compute types, as the log says
 
 CHOSEN = ("layers", "units", "embedding_dim", "dropout", "anneal_share", "epochs",
           "max_minutes")  # what it sets
@@ -130,27 +134,34 @@ def steps_per_second(config: Config, vocab_size: int, windows, sampled: bool,
     return max(len(batches) - 2, 1) / max(elapsed, 1e-9)
 
 
-def choose(config: Config, budget: float, vocab_size: int, windows, sampled: bool, dtype: str,
-           elapsed: float, log=print, measure=steps_per_second) -> Config:
+def choose(config: Config, budget: float, vocab_size: int, windows, sampled: bool,
+           dtypes: tuple, elapsed: float, log=print, measure=steps_per_second) -> Config:
     """Set config's layers, units, embedding size, epochs and max minutes for the budget.
 
-    budget: seconds in all; elapsed: seconds already spent (reading the corpus). `measure`
-    times a candidate config (tests pass a fake). Returns config, changed in place.
+    budget: seconds in all; elapsed: seconds already spent (reading the corpus). dtypes: the
+    compute types to probe each candidate in ("float32", "mixed_bfloat16"); where there are
+    two, the faster is taken and config.mixed_precision set to it. `measure` times a
+    candidate config (tests pass a fake). Returns config, changed in place.
     """
     steps = len(windows.train) // config.batch_size or 1
     started = time.perf_counter()
     chosen = None
     for layers, units in CANDIDATES:
         candidate = candidate_config(config, layers, units)
-        speed = measure(candidate, vocab_size, windows, sampled, dtype)
+        speeds = {dtype: measure(candidate, vocab_size, windows, sampled, dtype)
+                  for dtype in dtypes}
+        dtype = max(speeds, key=speeds.get)
         left = budget * (1 - RESERVE) - elapsed - (time.perf_counter() - started)
-        epochs = left * speed / steps
+        epochs = left * speeds[dtype] / steps
         if chosen is not None and epochs < MIN_EPOCHS:
             refused = (layers, units, epochs)
             break
-        chosen, refused = (layers, units, speed, epochs), None
-    layers, units, speed, epochs = chosen
+        chosen, refused = (layers, units, speeds, dtype, epochs), None
+    layers, units, speeds, dtype, epochs = chosen
+    speed = speeds[dtype]
     config.layers, config.units, config.embedding_dim = layers, units, units
+    if config.mixed_precision is None:  # not given: the probe chose the compute type
+        config.mixed_precision = dtype == "mixed_bfloat16"
     tokens = len(windows.train) * windows.sequence_length
     config.dropout = dropout_for(layers, units, vocab_size, tokens)
     config.anneal_share = anneal_share_for(layers, units, vocab_size, tokens)
@@ -159,21 +170,26 @@ def choose(config: Config, budget: float, vocab_size: int, windows, sampled: boo
     whole = math.ceil(epochs) if config.lr_schedule == "anneal" else math.floor(epochs)
     config.epochs = max(1, min(MAX_EPOCHS, int(whole)))
     config.max_minutes = time_limit(budget)
-    why = (f"{speed:.1f} steps/s measured here, {steps:,} steps an epoch: {epochs:.1f} epochs "
-           "fit")
+    also = "".join(f", {other:.1f} in {NAMES[kind]}" for kind, other in speeds.items()
+                   if kind != dtype)
+    measured = f" in {NAMES[dtype]}{also}" if also else ""
+    why = (f"{speed:.1f} steps/s measured here{measured}, {steps:,} steps an epoch: "
+           f"{epochs:.1f} epochs fit")
     if refused:
         why += (f"; {refused[0]}x{refused[1]} would fit {refused[2]:.1f}, under the "
                 f"{MIN_EPOCHS} a network needs")
     elif epochs < MIN_EPOCHS:
         why += f", under the {MIN_EPOCHS} a network needs: the smallest network"
-    log(f"budget {describe(budget)}: {summary(config)} ({why})")
+    log(f"budget {describe(budget)}: {summary(config, dtype)} ({why})")
     return config
 
 
-def summary(config: Config) -> str:
-    """What the budget chose, in words: 'gru 2x512, embedding 512, dropout 0.4, ...'."""
+def summary(config: Config, dtype: str = "float32") -> str:
+    """What the budget chose, in words: 'gru 2x512, embedding 512, dropout 0.4, ...'; dtype:
+    the compute type it trains in."""
     annealed = (f", annealed over the last {100 * config.anneal_share:.0f}%"
                 if config.lr_schedule == "anneal" else "")
+    precision = f", {NAMES[dtype]}" if dtype != "float32" else ""
     return (f"{config.cell} {config.layers}x{config.units}, embedding {config.embedding_dim}, "
-            f"dropout {config.dropout:g}, up to {config.epochs} epochs{annealed}")
+            f"dropout {config.dropout:g}{precision}, up to {config.epochs} epochs{annealed}")
 

@@ -102,9 +102,11 @@ class Config:
     ngram_max_tokens: int = option(
         20_000_000, "Count the n-grams of at most about this many tokens, in evenly spread "
                     "stretches of a longer corpus (0: all); bounds counting time and memory.")
-    mixed_precision: bool = option(  # 1.33-1.43x on an AVX512_BF16 CPU (benchmarks/README.md)
-        False, "Train in bfloat16 where the CPU has bf16 units; the saved model is float32.",
-        flag="--mixed-precision/--float32")
+    mixed_precision: bool | None = option(  # 1.3-1.45x on an AVX512_BF16 CPU (benchmarks/)
+        None, "Train in bfloat16 where the CPU has bf16 units, or in float32; the saved model "
+              "is float32. Unset: --budget takes the faster where its probe measures both, "
+              "and a run without --budget trains in float32.",
+        flag="--mixed-precision/--float32", type=bool)
     seed: int = option(1337, "Random seed for the split, shuffling and initial weights.")
     corpus: list = field(default_factory=list)  # the files it was trained on (for reporting)
 

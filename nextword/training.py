@@ -350,6 +350,8 @@ def train(corpus, config: Config, output: str, verbose: int | str = "auto", log=
         A TrainingResult (its output is None on a worker that is not the chief).
     """
     config.validate()
+    if budget is None and config.mixed_precision is None:  # unset: float32 without a probe
+        config.mixed_precision = False
     if config.stateful and distribute == "multi-worker":  # workers would deal out batches
         raise NextwordError("--stateful trains on one machine (--distribute none or "
                             "mirrored); use --windows with --distribute multi-worker")
@@ -386,10 +388,13 @@ def train(corpus, config: Config, output: str, verbose: int | str = "auto", log=
             for name in CHOSEN:
                 setattr(config, name, chosen_before.get(name, getattr(config, name)))
             config.max_minutes = time_limit(budget)  # a free option: the backup does not hold it
+            if config.mixed_precision is None:  # chosen by the probe too, unless given
+                config.mixed_precision = chosen_before.get("mixed_precision")
         resolve_tokenizer(config, find_files(corpus).files, log)  # as the backup saved it
         backup.check()  # a foreign run's backup is refused before the corpus is read
         if chosen_before:
-            log(f"budget {describe(budget)}: {summary(config)}, as chosen when this run began "
+            log(f"budget {describe(budget)}: {summary(config, compute_dtype(config))}, as "
+                f"chosen when this run began "
                 f"(its backup: {backup.folder})")
         scan = read_corpus(corpus, config, scratch, reading_progress, log)
         vocabulary, windows = make_windows(scan, config, scratch, log, base)
@@ -397,9 +402,12 @@ def train(corpus, config: Config, output: str, verbose: int | str = "auto", log=
             from .budget import choose
 
             vocab_size = len(vocabulary)
+            # Unless given, the compute type is the probe's to choose where the CPU has both.
+            dtypes = (("float32", "mixed_bfloat16") if config.mixed_precision is None
+                      and cpu_has_bf16() else (compute_dtype(config),))
             choose(config, budget, vocab_size, windows,
                    bool(config.sampled_softmax) and vocab_size > 2 * config.sampled_softmax,
-                   compute_dtype(config), time.time() - started, log)
+                   dtypes, time.time() - started, log)
         fitted = fit(config, len(vocabulary), windows, paths, backup, distribute, verbose, log,
                      extra_callbacks, started, base)
         training_seconds = time.time() - started

@@ -33,24 +33,51 @@ def test_the_largest_network_that_gets_enough_epochs_is_chosen():
 
     lines = []
     config = choose(Config(batch_size=32, lr_schedule="plateau"), 600, 10000, FakeWindows(), True,
-                    "float32", elapsed=0.0, log=lines.append, measure=measure)
+                    ("float32",), elapsed=0.0, log=lines.append, measure=measure)
     # 540 s of training: 384 units fit 54 epochs... at 10 steps/s: 5400 steps = 54 epochs;
     # 512 units 27; 2x512 13.5: all >= MIN_EPOCHS, so the largest.
     assert (config.layers, config.units, config.embedding_dim) == (2, 512, 512)
     assert config.epochs == 13 and config.max_minutes == pytest.approx(9.0)
     config = choose(Config(batch_size=32, lr_schedule="plateau"), 120, 10000, FakeWindows(), True,
-                    "float32", elapsed=10.0, log=lines.append, measure=measure)
+                    ("float32",), elapsed=10.0, log=lines.append, measure=measure)
     # 98 s: 256 units 19.6 epochs, 384 units 9.8, 512 units 4.9 < MIN_EPOCHS
     assert (config.layers, config.units) == (1, 384) and config.epochs == 9
     assert "1x512 would fit 4.9" in lines[-1] and f"the {MIN_EPOCHS} a network needs" in lines[-1]
     assert lines[-1].startswith("budget 2 min: gru 1x384, embedding 384, dropout 0.4, up to 9 "
                                 "epochs")
     config = choose(Config(batch_size=32, lr_schedule="plateau"), 60, 10000, FakeWindows(), True,
-                    "float32", elapsed=50.0, log=lines.append, measure=measure)
+                    ("float32",), elapsed=50.0, log=lines.append, measure=measure)
     assert (config.layers, config.units, config.epochs) == (1, 128, 1)  # the smallest
     config = choose(Config(batch_size=32, lr_schedule="anneal"), 120, 10000, FakeWindows(),
-                    True, "float32", elapsed=10.0, log=lines.append, measure=measure)
+                    True, ("float32",), elapsed=10.0, log=lines.append, measure=measure)
     assert (config.layers, config.units) == (1, 384) and config.epochs == 10  # 9.8, annealed
+
+
+def test_the_probe_chooses_the_faster_compute_type_unless_one_is_given():
+    from nextword.budget import choose
+
+    def measure(config, vocab_size, windows, sampled, dtype):  # bf16 pays off for large ones
+        return (40.0 if dtype == "float32" or config.units < 512 else 60.0) / config.layers
+
+    both = ("float32", "mixed_bfloat16")
+    lines = []
+    config = choose(Config(batch_size=32), 120, 10000, FakeWindows(), True, both,
+                    elapsed=10.0, log=lines.append, measure=measure)
+    assert (config.layers, config.units, config.mixed_precision) == (2, 512, True)
+    assert ", bfloat16, up to " in lines[-1]
+    assert "(30.0 steps/s measured here in bfloat16, 20.0 in float32, 100 steps" in lines[-1]
+    config = choose(Config(batch_size=32), 120, 10000, FakeWindows(), True, both,
+                    elapsed=10.0, log=lines.append,
+                    measure=lambda *args: 40.0 if args[-1] == "float32" else 39.0)
+    assert config.mixed_precision is False and ", bfloat16," not in lines[-1]
+    assert "(40.0 steps/s measured here in float32, 39.0 in bfloat16, " in lines[-1]
+    for given in (False, True):  # the user's --float32 or --mixed-precision: one type probed
+        asked = []
+        config = choose(Config(batch_size=32, mixed_precision=given), 120, 10000, FakeWindows(),
+                        True, ("float32",), elapsed=10.0, log=lines.append,
+                        measure=lambda *args: asked.append(args[-1]) or 10.0)
+        assert config.mixed_precision is given and set(asked) == {"float32"}
+    assert Config().mixed_precision is None  # unset until a probe or a run without one says
 
 
 def test_dropout_grows_with_the_network_against_the_corpus():
@@ -79,7 +106,7 @@ def test_the_budget_line_says_the_annealed_share(tmp_path):
     from nextword.budget import choose
 
     lines = []
-    config = choose(Config(batch_size=32), 120, 10000, FakeWindows(), True, "float32",
+    config = choose(Config(batch_size=32), 120, 10000, FakeWindows(), True, ("float32",),
                     elapsed=10.0, log=lines.append, measure=lambda *args: 10.0)
     assert config.anneal_share == 0.6  # 2x512 on 102,400 tokens: large for the corpus
     assert "up to 10 epochs, annealed over the last 60% (" in lines[-1]
@@ -126,7 +153,7 @@ def test_an_interrupted_budget_run_resumes_with_what_it_chose(corpus_file, tmp_p
     from nextword.training import train
 
     output = str(tmp_path / "b.keras")
-    config = dict(TINY, max_minutes=9.0, patience=50)
+    config = dict(TINY, max_minutes=9.0, patience=50, mixed_precision=None)  # probe's choice
     first = []
     stopped = train([corpus_file], Config(**config), output, verbose=0, log=first.append,
                     plot=False, budget=120, extra_callbacks=[interrupt_after(1)])
@@ -142,6 +169,7 @@ def test_an_interrupted_budget_run_resumes_with_what_it_chose(corpus_file, tmp_p
     assert len(said) == 1 and said[0].endswith(  # no second probe
         f"as chosen when this run began (its backup: {tmp_path / 'b-backup'})")
     model = nextword.load(output).config
+    assert chose.mixed_precision in (False, True)  # chosen, and saved with the model
     for name in ("layers", "units", "embedding_dim", "dropout", "anneal_share", "epochs",
-                 "max_minutes"):
+                 "max_minutes", "mixed_precision"):
         assert getattr(model, name) == getattr(chose, name), name

@@ -191,10 +191,13 @@ def test_train_piped_prints_one_plain_line_per_epoch(corpus_file, tmp_path):
 
     options = []
     for name, value in dict(TINY, epochs=2, ngram_order=0).items():
-        flag = {"mixed_precision": "--float32"}.get(name)
-        options += [flag] if flag else [f"--{name.replace('_', '-')}", str(value)]
+        if name != "mixed_precision":  # left unset: float32 without --budget, and saved so
+            options += [f"--{name.replace('_', '-')}", str(value)]
     result = run("train", corpus_file, "-o", str(tmp_path / "m.keras"), "--no-plot", *options)
     assert result.exit_code == 0, result.output
+    import nextword
+
+    assert nextword.load(str(tmp_path / "m.keras")).config.mixed_precision is False
     epochs = [line for line in result.stderr.splitlines() if line.startswith("epoch ")]
     assert [line.split(" - ")[0] for line in epochs] == ["epoch 1/2", "epoch 2/2"]
     assert all(" - val_loss " in line and " - val_perplexity " in line for line in epochs)
@@ -232,8 +235,8 @@ def test_readme_training_options_table_matches_config():
             params[flag] = param
     for flags, written in table.items():
         param = params[flags.split("/")[-1]]  # "-o/--output", "--lowercase/--keep-case"
-        if written == "none":  # an option that is off unless given
-            assert param.default is None, (flags, written)
+        if written == "none" or written == "auto" and param.is_flag:  # off unless given; an
+            assert param.default is None, (flags, written)  # on/off pair the run chooses
         elif param.is_flag and param.secondary_opts:  # an on/off pair: the one in effect
             default = (param.opts if param.default else param.secondary_opts)[0]
             assert written.lstrip("-") == default.lstrip("-"), (flags, written)

@@ -79,7 +79,8 @@ def test_garbage_backup_is_reported_in_one_line_and_training_starts_over(corpus_
     folder.mkdir()
     config = Config(units=16, embedding_dim=8, sequence_length=8, batch_size=4, epochs=6,
                     min_count=1, validation_split=0.2, dropout=0.0, learning_rate=0.003,
-                    patience=10, max_minutes=0.0, tokenizer="words")  # OPTIONS, resolved
+                    patience=10, max_minutes=0.0, tokenizer="words",
+                    mixed_precision=False)  # OPTIONS, resolved
     (folder / "nextword-config.json").write_text(json.dumps(Backup._comparable(config.to_dict())))
     (folder / "training_metadata.json").write_text(json.dumps({"epoch": 2, "batch": 0}))
     (folder / "latest.weights.h5").write_bytes(b"\x89HDF\r\n\x1a\n" + b"\0" * 500)
