@@ -136,12 +136,13 @@ def steps_per_second(config: Config, vocab_size: int, windows, sampled: bool,
 
 def choose(config: Config, budget: float, vocab_size: int, windows, sampled: bool,
            dtypes: tuple, elapsed: float, log=print, measure=steps_per_second) -> Config:
-    """Set config's layers, units, embedding size, epochs and max minutes for the budget.
+    """Set config's layers, units, embedding size, dropout, annealed share, epochs and max
+    minutes for the budget, and its compute type when unset.
 
     budget: seconds in all; elapsed: seconds already spent (reading the corpus). dtypes: the
-    compute types to probe each candidate in ("float32", "mixed_bfloat16"); where there are
-    two, the faster is taken and config.mixed_precision set to it. `measure` times a
-    candidate config (tests pass a fake). Returns config, changed in place.
+    compute types to probe each candidate in ("float32", "mixed_bfloat16"); the faster is
+    taken, and config.mixed_precision, if None, set to it. `measure` times a candidate config
+    (tests pass a fake). Returns config, changed in place.
     """
     steps = len(windows.train) // config.batch_size or 1
     started = time.perf_counter()

@@ -145,9 +145,9 @@ def preprocess(corpus, tokenizer, max_vocab, min_count, lowercase, encoding, voc
                    f"(0: the n-gram model of CORPUS alone). [default: {BASE_WEIGHT}]")
 @click.option("--budget", metavar="DURATION", default=None,
               help="How long the whole run may take (30m, 1h30m, 90s): the network's units, "
-                   "layers, dropout, annealed share and epochs are chosen for the corpus and "
-                   "this machine's measured speed. Not to be confused with --max-minutes, "
-                   "which only stops training.")
+                   "layers, dropout, annealed share and epochs (and bfloat16 where faster) are "
+                   "chosen for the corpus and this machine's measured speed. Not to be "
+                   "confused with --max-minutes, which only stops training.")
 def train(corpus, output, quiet, backup_dir, save_every, distribute, plot, tensorboard,
           base_path, base_weight, budget, **options):
     """Train a model on a corpus (files, folders, globs) and write one .keras file.
