@@ -113,6 +113,7 @@ def main():
                                    log=lambda line: None, plot=False, budget=budget)
                     seconds = time.time() - started
                     predictor = nextword.load(output)
+                    trained = predictor.config  # as the run resolved it (the budget's choice)
                     mixed = evaluate(predictor, [valid_path])
                     alone = evaluate(nextword.load(output, ngram=False), [valid_path])
                     weights = predictor.mixture.copy()
@@ -121,11 +122,11 @@ def main():
                     predictor.mixture[:] = weights
                     typed = (simulate(predictor, [valid_path], [3])[3].savings
                              if args.keystrokes else None)
-                    rows.append(dict(mode=mode, cell=cell, size=f"{config.layers}x{config.units}",
+                    rows.append(dict(mode=mode, cell=cell, size=f"{trained.layers}x{trained.units}",
                                      mixed=mixed, alone=alone, ngram=ngram, typed=typed,
                                      seconds=seconds, epochs=result.epochs,
-                                     schedule=config.lr_schedule))
-                    print(f"{corpus} {mode} {cell} {config.layers}x{config.units}: perplexity "
+                                     schedule=trained.lr_schedule))
+                    print(f"{corpus} {mode} {cell} {trained.layers}x{trained.units}: perplexity "
                           f"{mixed.perplexity:.2f} (5-gram {ngram.perplexity:.2f}), top-1 "
                           f"{percent(mixed.top1_accuracy)}, {result.epochs} epochs, "
                           f"{seconds / 60:.1f} min", flush=True)

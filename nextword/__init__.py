@@ -40,13 +40,15 @@ def train(corpus, output: str = "models/nextword.keras", config: Config | None =
 
     Returns a nextword.training.TrainingResult (validation perplexity, epochs, history, ...).
     """
+    import dataclasses
+
     from .training import train as run_training
 
     config = config or Config()
-    for name, value in options.items():
+    for name in options:
         if not hasattr(config, name):
             raise TypeError(f"unknown training option {name!r}")
-        setattr(config, name, value)
+    config = dataclasses.replace(config, **options)  # the caller's config stays as it was
     if isinstance(corpus, str):
         corpus = [corpus]
     return run_training(corpus, config, output)

@@ -325,7 +325,8 @@ def train(corpus, config: Config, output: str, verbose: int | str = "auto", log=
 
     Args:
         corpus: paths, folders or glob patterns of text.
-        config: every training option; saved in the model file.
+        config: every training option; a copy, its values resolved (the tokenizer, what the
+            budget chose), is saved in the model file, and config itself is not changed.
         output: the .keras file to write (replaced atomically).
         verbose: 0 silent, 1 Keras's progress bar, 2 one line per epoch through log; "auto":
             the bar on a terminal, lines otherwise.
@@ -349,7 +350,9 @@ def train(corpus, config: Config, output: str, verbose: int | str = "auto", log=
     Returns:
         A TrainingResult (its output is None on a worker that is not the chief).
     """
-    config.validate()
+    # A copy: the run resolves and chooses options (the tokenizer, the budget's network), which
+    # the saved model holds; the caller's config stays as given, ready for another run.
+    config = Config.from_dict(config.to_dict()).validate()
     if budget is None and config.mixed_precision is None:  # unset: float32 without a probe
         config.mixed_precision = False
     if config.stateful and distribute == "multi-worker":  # workers would deal out batches

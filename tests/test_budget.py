@@ -143,6 +143,9 @@ def test_budget_trains_a_tiny_corpus_and_says_what_it_chose(corpus_file, tmp_pat
     assert model.config.max_minutes == pytest.approx(1.8)
     assert model.config.lr_schedule == "anneal"  # the default: annealed to the budget's end
     assert model.config.anneal_share == 0.6  # over a longer share for a large network
+    # The caller's config is left as given (the saved copy holds the choices), so it can be
+    # used for another run.
+    assert config == Config(**dict(TINY, max_minutes=9.0, sampled_softmax=8))
 
 
 @pytest.mark.slow

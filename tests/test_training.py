@@ -92,6 +92,11 @@ def test_python_api_trains_twice_in_one_process(corpus_file, tmp_path):
         assert result.epochs == 1
     assert callable(nextword.train)
     assert nextword.load(str(tmp_path / "second.keras")).predict("and god")
+    config = nextword.Config(**dict(options, tokenizer="auto"))  # one config, reused
+    nextword.train(corpus_file, str(tmp_path / "third.keras"), config=config, seed=5)
+    assert nextword.load(str(tmp_path / "third.keras")).config.tokenizer == "words"
+    assert nextword.load(str(tmp_path / "third.keras")).config.seed == 5
+    assert (config.tokenizer, config.seed) == ("auto", options["seed"])  # as given
 
 
 def test_training_result_reads_the_training_entry_of_older_files():
