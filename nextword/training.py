@@ -397,8 +397,7 @@ def train(corpus, config: Config, output: str, verbose: int | str = "auto", log=
         backup.check()  # a foreign run's backup is refused before the corpus is read
         if chosen_before:
             log(f"budget {describe(budget)}: {summary(config, compute_dtype(config))}, as "
-                f"chosen when this run began "
-                f"(its backup: {backup.folder})")
+                f"chosen when this run began (its backup: {backup.folder})")
         scan = read_corpus(corpus, config, scratch, reading_progress, log)
         vocabulary, windows = make_windows(scan, config, scratch, log, base)
         if budget is not None and not chosen_before:
