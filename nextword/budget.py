@@ -185,7 +185,20 @@ def choose(config: Config, budget: float, vocab_size: int, windows, sampled: boo
     return config
 
 
-def summary(config: Config, dtype: str = "float32") -> str:
+def restore(config: Config, saved: dict, budget: float) -> Config:
+    """Set config to what the budget chose when the run now resumed began (saved: its backup's
+    options), instead of probing again. The time limit is a free option, which a backup does
+    not hold: it comes from the budget, as choose() set it."""
+    for name in CHOSEN:
+        if name in saved:
+            setattr(config, name, saved[name])
+    config.max_minutes = time_limit(budget)
+    if config.mixed_precision is None:  # the probe's choice, unless given
+        config.mixed_precision = saved.get("mixed_precision")
+    return config
+
+
+def summary(config: Config, dtype: str) -> str:
     """What the budget chose, in words: 'gru 2x512, embedding 512, dropout 0.4, ...'; dtype:
     the compute type it trains in."""
     annealed = (f", annealed over the last {100 * config.anneal_share:.0f}%"

@@ -386,13 +386,9 @@ def train(corpus, config: Config, output: str, verbose: int | str = "auto", log=
         backup = Backup(folder, config, save_every, log, run=run or None)
         chosen_before = backup.saved_options() if budget is not None else None
         if chosen_before:  # resuming: the network the budget chose then, not a new probe
-            from .budget import CHOSEN, describe, summary, time_limit
+            from .budget import describe, restore, summary
 
-            for name in CHOSEN:
-                setattr(config, name, chosen_before.get(name, getattr(config, name)))
-            config.max_minutes = time_limit(budget)  # a free option: the backup does not hold it
-            if config.mixed_precision is None:  # chosen by the probe too, unless given
-                config.mixed_precision = chosen_before.get("mixed_precision")
+            restore(config, chosen_before, budget)
         resolve_tokenizer(config, find_files(corpus).files, log)  # as the backup saved it
         backup.check()  # a foreign run's backup is refused before the corpus is read
         if chosen_before:
