@@ -34,6 +34,11 @@ MIN_EPOCHS = 5  # passes a network needs to come near its best (quality.py on KJ
 MAX_EPOCHS = 50  # early stopping ends sooner when validation stalls
 RESERVE = 0.1  # of the budget kept for the n-gram model, the mixture and saving
 PROBE_STEPS = 4  # timed steps per candidate, after two that build and trace
+# Annealed, the run ends by its time limit (the schedule with it), so its epoch cap is this many
+# times what the probe says fits: a few timed steps misjudge the speed (on KJV the probe once
+# measured 2.8 steps/s for a network that then ran 4.4, and a cap of what fitted ended that
+# 30-minute run after 18 minutes). An overestimate costs nothing: time ends the run.
+HEADROOM = 2.0
 # Dropout by the network's weights per training token (embedding + recurrent layers), from two
 # measurements on KJV: 1x384 (about 5 weights a token) made the best 10-minute model at 0.2;
 # 2x512 (about 9) overfits at 0.2 once it gets 7 epochs and does better at 0.4
@@ -166,9 +171,11 @@ def choose(config: Config, budget: float, vocab_size: int, windows, sampled: boo
     tokens = len(windows.train) * windows.sequence_length
     config.dropout = dropout_for(layers, units, vocab_size, tokens)
     config.anneal_share = anneal_share_for(layers, units, vocab_size, tokens)
-    # Annealed, the run may end by its time limit (the schedule then ends there too), so the
-    # epoch the probe says only partly fits is started rather than the time left unused.
-    whole = math.ceil(epochs) if config.lr_schedule == "anneal" else math.floor(epochs)
+    # Annealed, the run ends by its time limit (the schedule then ends there too), so the cap
+    # leaves room for a machine faster than the probe measured (HEADROOM) rather than leave
+    # time unused; the plateau schedule's run ends with its last whole epoch that fits.
+    whole = (math.ceil(epochs * HEADROOM) if config.lr_schedule == "anneal"
+             else math.floor(epochs))
     config.epochs = max(1, min(MAX_EPOCHS, int(whole)))
     config.max_minutes = time_limit(budget)
     also = "".join(f", {other:.1f} in {NAMES[kind]}" for kind, other in speeds.items()
