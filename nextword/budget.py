@@ -14,8 +14,9 @@ as good: benchmarks/README.md); the candidate with the most units (then layers) 
 gives at least MIN_EPOCHS passes in the budget (less what reading, probing and counting the
 n-gram model take) is chosen, its dropout and the share of the run its learning rate is
 annealed over set by its size against the corpus's (DROPOUT_AT, SHARE_AT: a large network on a
-small corpus overfits, and does better with more dropout and a longer anneal), its epochs set
-to what fits, and `--max-minutes` to the budget. One line says what was chosen and why. The
+small corpus overfits, and does better with more dropout and a longer anneal), its epoch cap
+set to twice what fits (HEADROOM) when annealed, else to what fits, and `--max-minutes` to the
+budget. One line says what was chosen and why. The
 learning rate is annealed to the budget's end (`--lr-schedule anneal`, the default): measured
 on KJV, the plateau schedule halved it only in the last, cut epoch.
 """
