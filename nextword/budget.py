@@ -16,9 +16,9 @@ n-gram model take) is chosen, its dropout and the share of the run its learning 
 annealed over set by its size against the corpus's (DROPOUT_AT, SHARE_AT: a large network on a
 small corpus overfits, and does better with more dropout and a longer anneal), its epoch cap
 set to twice what fits (HEADROOM) when annealed, else to what fits, and `--max-minutes` to the
-budget. One line says what was chosen and why. The
-learning rate is annealed to the budget's end (`--lr-schedule anneal`, the default): measured
-on KJV, the plateau schedule halved it only in the last, cut epoch.
+budget. One line says what was chosen and why. The learning rate is annealed to the budget's
+end (`--lr-schedule anneal`, the default): measured on KJV, the plateau schedule halved it
+only in the last, cut epoch.
 """
 
 from __future__ import annotations
@@ -172,9 +172,8 @@ def choose(config: Config, budget: float, vocab_size: int, windows, sampled: boo
     tokens = len(windows.train) * windows.sequence_length
     config.dropout = dropout_for(layers, units, vocab_size, tokens)
     config.anneal_share = anneal_share_for(layers, units, vocab_size, tokens)
-    # Annealed, the run ends by its time limit (the schedule then ends there too), so the cap
-    # leaves room for a machine faster than the probe measured (HEADROOM) rather than leave
-    # time unused; the plateau schedule's run ends with its last whole epoch that fits.
+    # Annealed: room for a probe that under-measured (HEADROOM); the plateau schedule's run
+    # ends with its last whole epoch that fits.
     whole = (math.ceil(epochs * HEADROOM) if config.lr_schedule == "anneal"
              else math.floor(epochs))
     config.epochs = max(1, min(MAX_EPOCHS, int(whole)))
