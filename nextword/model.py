@@ -7,10 +7,13 @@ strings in, next-token probabilities out, loadable with keras.saving.load_model.
 
 from __future__ import annotations
 
+import functools
+
 import keras
 from keras import layers
 
 from .config import Config
+from .fastrnn import FAST_LAYERS
 from .layers import NGramMixture, TiedEmbedding
 from .names import (CORE_NAME, EMBEDDING_NAME, HIDDEN_NAME, NGRAM_NAME,  # noqa: F401
                     OUTPUT_NAME, PROJECTION_NAME, VOCAB_NAME, rnn_name)
@@ -19,6 +22,7 @@ from .vocab import EOL, PAD, SPECIALS, UNK, Vocabulary
 CELL_LAYERS = {"simplernn": layers.SimpleRNN, "lstm": layers.LSTM, "gru": layers.GRU}
 
 
+@functools.cache
 def _replica_state(base):
     """`base` whose stateful state lives on each replica apart (stateful training under a
     tf.distribute strategy: every replica carries the state of its own streams, the rows of
@@ -42,11 +46,8 @@ def _replica_state(base):
     return ReplicaState
 
 
-STATEFUL_LAYERS = {name: _replica_state(base) for name, base in CELL_LAYERS.items()}
-
-
 def build_model(config: Config, vocab_size: int, dtype: str | None = None,
-                stateful_batch: int | None = None) -> keras.Model:
+                stateful_batch: int | None = None, fast: bool = False) -> keras.Model:
     """The trainable network: int token ids (batch, time) -> logits (batch, time, vocab).
 
     With tie_weights the last recurrent layer is projected to the embedding size (when the sizes
@@ -54,7 +55,8 @@ def build_model(config: Config, vocab_size: int, dtype: str | None = None,
     for every layer ("mixed_bfloat16" to train in bf16); the logits are always float32.
     stateful_batch: a fixed batch size (per replica) whose rows carry their recurrent state
     from one call to the next (stateful training); the weights are the same as without, in the
-    same order.
+    same order. fast: the recurrent layers of fastrnn.py, for training only (the same weights
+    and function, faster on a CPU; the saved network is built without it).
     """
     stateful = stateful_batch is not None
     token_ids = keras.Input(batch_shape=(stateful_batch, None), dtype="int32", name="token_ids")
@@ -67,7 +69,9 @@ def build_model(config: Config, vocab_size: int, dtype: str | None = None,
     x = embedding(token_ids)
     if config.dropout:
         x = layers.Dropout(config.dropout, name="embedding_dropout", dtype=dtype)(x)
-    cell = (STATEFUL_LAYERS if stateful else CELL_LAYERS)[config.cell]
+    cell = (FAST_LAYERS if fast else CELL_LAYERS)[config.cell]
+    if stateful:
+        cell = _replica_state(cell)
     for index in range(config.layers):
         x = cell(config.units, return_sequences=True, stateful=stateful, name=rnn_name(index),
                  dtype=dtype)(x)

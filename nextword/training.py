@@ -53,6 +53,11 @@ def compute_dtype(config: Config) -> str:
     return "mixed_bfloat16" if config.mixed_precision and cpu_has_bf16() else "float32"
 
 
+# The compute types whose training uses fastrnn.py's recurrent layers: they pay in bfloat16
+# (1.1-1.3x the steps a second) and not in float32 (0.9-1.0x; benchmarks/step_speed.py).
+FAST_DTYPES = ("mixed_bfloat16",)
+
+
 def build_trainer(config: Config, vocab_size: int, strategy=None, distribute: str = "none",
                   sampled: bool = False, dtype: str = "float32"):
     # With config.stateful the network's rows carry their state across batches (fixed size).
@@ -77,7 +82,8 @@ def build_trainer(config: Config, vocab_size: int, strategy=None, distribute: st
     with strategy.scope():
         # Stateful: each replica carries the state of its share of the streams.
         batch = config.batch_size // replicas if config.stateful else None
-        core = build_model(config, vocab_size, dtype=dtype, stateful_batch=batch)
+        core = build_model(config, vocab_size, dtype=dtype, stateful_batch=batch,
+                           fast=dtype in FAST_DTYPES)
         optimizer = keras.optimizers.Adam(learning_rate=config.learning_rate,
                                           clipnorm=config.clipnorm or None)
         if sampled or distribute == "multi-worker":
