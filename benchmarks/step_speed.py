@@ -5,7 +5,11 @@ build and trace), for settings the probe does not vary. Tokens per second is wha
 on a CPU a small batch leaves the recurrent matrix products too thin to run fast.
 
     python benchmarks/step_speed.py --layers 2 --units 512 --batch-sizes 32 64 128 \
-        --dtypes float32 mixed_bfloat16 [--full-softmax] [--windows]
+        --dtypes float32 mixed_bfloat16 [--full-softmax] [--windows] [--against-keras]
+
+--against-keras times each setting with fastrnn.py's recurrent layers and with Keras's own
+(training uses the first in bfloat16 only), alternating the two --repeats times, and prints
+the medians and their ratio; without it, each setting is timed as training would run it.
 
 Random ids over an 8,261-word vocabulary (KJV's) stand in for a corpus: speed does not
 depend on the words. bfloat16 is used only where the CPU has bf16 units (AVX512_BF16/AMX);
@@ -29,24 +33,46 @@ def main():
                         help="also time the full softmax (default: sampled, as training uses)")
     parser.add_argument("--windows", action="store_true", help="shuffled windows, not streams")
     parser.add_argument("--steps", type=int, default=6, help="timed steps per setting")
+    parser.add_argument("--against-keras", action="store_true",
+                        help="also time Keras's own recurrent layers (fastrnn.py's baseline)")
+    parser.add_argument("--repeats", type=int, default=3,
+                        help="alternating timings of each with --against-keras")
     args = parser.parse_args()
 
-    from nextword import budget
+    from nextword import budget, training
     from nextword.config import Config
     from nextword.data import Windows
 
     ids = np.random.default_rng(0).integers(0, args.vocab, 900_000).astype(np.int32)
     windows = Windows(ids, 32, 0.05, 1337, block=1 if args.windows else 16)
     softmaxes = [True, False] if args.full_softmax else [True]
-    print("network | batch | compute | softmax | steps/s | tokens/s")
+    def measure(config, sampled, dtype, which):
+        if args.against_keras:  # fastrnn.py's layers in every compute type, or in none
+            training.FAST_DTYPES = (dtype,) if which == "fast" else ()
+        return budget.steps_per_second(config, args.vocab, windows, sampled, dtype,
+                                       steps=args.steps)
+
+    if args.against_keras:
+        print("network | batch | compute | softmax | steps/s Keras's layers | fastrnn.py | ratio")
+    else:
+        print("network | batch | compute | softmax | steps/s | tokens/s")
     for size in args.batch_sizes:
         for dtype in args.dtypes:
             for sampled in softmaxes:
                 config = budget.candidate_config(
                     Config(cell=args.cell, batch_size=size, stateful=not args.windows),
                     args.layers, args.units)
-                speed = budget.steps_per_second(config, args.vocab, windows, sampled, dtype,
-                                                steps=args.steps)
+                if args.against_keras:
+                    times = {"keras": [], "fast": []}
+                    for _ in range(args.repeats):
+                        for which in times:
+                            times[which].append(measure(config, sampled, dtype, which))
+                    slow, quick = (float(np.median(times[w])) for w in ("keras", "fast"))
+                    print(f"{args.layers}x{args.units} {args.cell} | {size} | {dtype} | "
+                          f"{'sampled' if sampled else 'full'} | {slow:.2f} | {quick:.2f} | "
+                          f"{quick / slow:.2f}", flush=True)
+                    continue
+                speed = measure(config, sampled, dtype, "fast")
                 print(f"{args.layers}x{args.units} | {size} | {dtype} | "
                       f"{'sampled' if sampled else 'full'} | {speed:.2f} | "
                       f"{speed * size * 32:,.0f}", flush=True)
