@@ -54,7 +54,7 @@ def compute_dtype(config: Config) -> str:
 
 
 # The compute types whose training uses fastrnn.py's recurrent layers: they pay in bfloat16
-# (1.1-1.3x the steps a second) and not in float32 (0.9-1.0x; benchmarks/step_speed.py).
+# (1.1-1.2x the steps a second) and not in float32 (0.8-1.06x; benchmarks/step_speed.py).
 FAST_DTYPES = ("mixed_bfloat16",)
 
 
