@@ -46,36 +46,36 @@ def main():
     ids = np.random.default_rng(0).integers(0, args.vocab, 900_000).astype(np.int32)
     windows = Windows(ids, 32, 0.05, 1337, block=1 if args.windows else 16)
     softmaxes = [True, False] if args.full_softmax else [True]
-    def measure(config, sampled, dtype, which):
-        if args.against_keras:  # fastrnn.py's layers in every compute type, or in none
-            training.FAST_DTYPES = (dtype,) if which == "fast" else ()
+
+    def measure(config, sampled, dtype, fast=None):
+        """Steps a second; fast True/False: with fastrnn.py's layers or Keras's, whatever
+        the compute type (None: as training chooses)."""
+        if fast is not None:
+            training.FAST_DTYPES = (dtype,) if fast else ()
         return budget.steps_per_second(config, args.vocab, windows, sampled, dtype,
                                        steps=args.steps)
 
-    if args.against_keras:
-        print("network | batch | compute | softmax | steps/s Keras's layers | fastrnn.py | ratio")
-    else:
-        print("network | batch | compute | softmax | steps/s | tokens/s")
+    print("network | batch | compute | softmax | " + (
+        "steps/s Keras's layers | fastrnn.py | ratio" if args.against_keras
+        else "steps/s | tokens/s"))
     for size in args.batch_sizes:
         for dtype in args.dtypes:
             for sampled in softmaxes:
                 config = budget.candidate_config(
                     Config(cell=args.cell, batch_size=size, stateful=not args.windows),
                     args.layers, args.units)
+                row = (f"{args.layers}x{args.units} {args.cell} | {size} | {dtype} | "
+                       f"{'sampled' if sampled else 'full'}")
                 if args.against_keras:
-                    times = {"keras": [], "fast": []}
+                    times = {False: [], True: []}
                     for _ in range(args.repeats):
-                        for which in times:
-                            times[which].append(measure(config, sampled, dtype, which))
-                    slow, quick = (float(np.median(times[w])) for w in ("keras", "fast"))
-                    print(f"{args.layers}x{args.units} {args.cell} | {size} | {dtype} | "
-                          f"{'sampled' if sampled else 'full'} | {slow:.2f} | {quick:.2f} | "
-                          f"{quick / slow:.2f}", flush=True)
-                    continue
-                speed = measure(config, sampled, dtype, "fast")
-                print(f"{args.layers}x{args.units} | {size} | {dtype} | "
-                      f"{'sampled' if sampled else 'full'} | {speed:.2f} | "
-                      f"{speed * size * 32:,.0f}", flush=True)
+                        for fast in times:
+                            times[fast].append(measure(config, sampled, dtype, fast))
+                    slow, quick = (float(np.median(times[fast])) for fast in (False, True))
+                    print(f"{row} | {slow:.2f} | {quick:.2f} | {quick / slow:.2f}", flush=True)
+                else:
+                    speed = measure(config, sampled, dtype)
+                    print(f"{row} | {speed:.2f} | {speed * size * 32:,.0f}", flush=True)
 
 
 if __name__ == "__main__":
