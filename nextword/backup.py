@@ -15,6 +15,7 @@ import json
 import os
 import signal
 import threading
+import time
 import uuid
 
 import keras
@@ -70,7 +71,8 @@ class Backup:
         self.run = run or {}
         self.save_every = save_every
         self.log = log
-        self.state: dict | None = None  # what was restored: {"epoch", "batch", "weights"}
+        # What was restored: {"epoch", "batch", "weights", "seconds", "fit_seconds"}.
+        self.state: dict | None = None
         self._usable: bool | None = None
 
     @classmethod
@@ -91,7 +93,9 @@ class Backup:
         with open(self._path(METADATA)) as handle:
             metadata = json.load(handle)
         latest = {"epoch": int(metadata["epoch"]), "batch": int(metadata.get("batch", 0)),
-                  "weights": metadata.get("weights", KERAS_WEIGHTS)}
+                  "weights": metadata.get("weights", KERAS_WEIGHTS),
+                  "seconds": float(metadata.get("seconds", 0.0)),
+                  "fit_seconds": float(metadata.get("fit_seconds", 0.0))}
         previous = metadata.get("previous")
         return [latest] + ([previous] if previous else [])
 
@@ -159,20 +163,30 @@ class Backup:
                 fallback = states[index + 1] if index + 1 < len(states) else None
                 self._damaged(f"{state['weights']}: {_cause(error)}", fallback)
                 continue
-            self.state = state
+            self.state = {"seconds": 0.0, "fit_seconds": 0.0, **state}  # older backups lack them
             return state["epoch"]
         for variable, value in zip(variables, initial):  # a half-loaded file left some
             variable.assign(value)
         return 0
 
-    def callback(self) -> "AtomicBackup":
+    def spent(self) -> tuple:
+        """(seconds of the run, seconds of fitting) that the restored backup had done: a resumed
+        run's time limit and annealed rate go on from them instead of starting over. The
+        time between the last backup and the kill is not counted (its work was lost too)."""
+        state = self.state or {}
+        return state.get("seconds", 0.0), state.get("fit_seconds", 0.0)
+
+    def callback(self, started: float | None = None) -> "AtomicBackup":
+        """started: the run's start (a time.time(), moved back by what a resumed backup had
+        spent), from which each backup counts the run's seconds."""
         os.makedirs(self.folder, exist_ok=True)
         if self.state is None:  # starting afresh: no state of another start may stay behind
             for name in os.listdir(self.folder):
                 if name == METADATA or name.endswith((".weights.h5", ".bkp")):
                     os.remove(self._path(name))
         _write_atomically(self._path(CONFIG), json.dumps(self._identity()))
-        return AtomicBackup(self.folder, self.save_every, self.state)
+        return AtomicBackup(self.folder, self.save_every, self.state, started,
+                            self.spent()[1])
 
 
 class AtomicBackup(keras.callbacks.BackupAndRestore):
@@ -182,12 +196,17 @@ class AtomicBackup(keras.callbacks.BackupAndRestore):
     after the n-gram pass, and a run killed then resumes from here.
     """
 
-    def __init__(self, folder: str, save_every: int = 0, restored: dict | None = None):
+    def __init__(self, folder: str, save_every: int = 0, restored: dict | None = None,
+                 started: float | None = None, fit_spent: float = 0.0):
         super().__init__(folder, save_freq=save_every or "epoch", delete_checkpoint=False)
         self.latest = restored
+        self.started = time.time() if started is None else started
+        self.fit_spent = fit_spent
+        self.fit_began = time.time()
 
     def on_train_begin(self, logs=None):
-        pass  # restored before fit, so that a damaged backup can fall back to an earlier one
+        # Restored before fit, so that a damaged backup can fall back to an earlier one.
+        self.fit_began = time.time()
 
     def _save_model(self):
         with _ctrl_c_after():
@@ -196,7 +215,9 @@ class AtomicBackup(keras.callbacks.BackupAndRestore):
     def _write(self):
         os.makedirs(self.backup_dir, exist_ok=True)
         state = {"epoch": self._current_epoch, "batch": self._last_batch_seen,
-                 "weights": f"weights-{self._current_epoch}-{uuid.uuid4().hex[:8]}.weights.h5"}
+                 "weights": f"weights-{self._current_epoch}-{uuid.uuid4().hex[:8]}.weights.h5",
+                 "seconds": round(time.time() - self.started, 2),
+                 "fit_seconds": round(self.fit_spent + time.time() - self.fit_began, 2)}
         path = os.path.join(self.backup_dir, state["weights"])
         self.model.save_weights(path, overwrite=True)
         with open(path, "rb") as handle:

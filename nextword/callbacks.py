@@ -70,14 +70,17 @@ class Anneal(keras.callbacks.Callback):
     """
 
     def __init__(self, rate: float, epochs: int, deadline: float | None = None,
-                 share: float = 0.3):
+                 share: float = 0.3, spent: float = 0.0):
+        """spent: seconds of fitting done before this fit (a resumed run), so that the time's
+        share goes on from where the interrupted run was instead of starting over."""
         super().__init__()
         self.rate, self.epochs, self.deadline, self.share = rate, epochs, deadline, share
+        self.spent = spent
         self.epoch = 0
         self.current = None
 
     def on_train_begin(self, logs=None):
-        self.fit_started = time.time()
+        self.fit_started = time.time() - self.spent
 
     def on_epoch_begin(self, epoch, logs=None):
         self.epoch = epoch

@@ -203,13 +203,17 @@ def fit(config: Config, vocab_size: int, windows: Windows, paths: RunPaths, back
             transfer_weights(core, base_model.get_layer(CORE_NAME))
             del base_model
         first_epoch = backup.restore(trainer)
+    # A resumed run's time limit and annealed rate count the time its backup had spent.
+    spent, fit_spent = backup.spent() if first_epoch else (0.0, 0.0)
+    started = (started or time.time()) - spent
     if first_epoch:
-        log(f"resuming from {backup.folder} after epoch {first_epoch}")
-    deadline = (started or time.time()) + config.max_minutes * 60 if config.max_minutes \
-        else None
+        used = (f" ({spent / 60:.1f} of its {config.max_minutes:g} minutes spent)"
+                if config.max_minutes and spent else "")
+        log(f"resuming from {backup.folder} after epoch {first_epoch}{used}")
+    deadline = started + config.max_minutes * 60 if config.max_minutes else None
     if config.lr_schedule == "anneal":
         schedule = Anneal(config.learning_rate, config.epochs, deadline,
-                          share=config.anneal_share)
+                          share=config.anneal_share, spent=fit_spent)
     else:
         schedule = keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.5,
                                                      patience=0, min_delta=0.002, verbose=0)
@@ -232,7 +236,7 @@ def fit(config: Config, vocab_size: int, windows: Windows, paths: RunPaths, back
         callbacks.append(keras.callbacks.CSVLogger(paths.history, append=bool(first_epoch)))
     if config.stateful:
         callbacks.insert(0, ResetStates(core))
-    callbacks += [backup.callback(), *extra_callbacks]
+    callbacks += [backup.callback(started), *extra_callbacks]
     stopper = find(callbacks, keras.callbacks.EarlyStopping)
     interrupted = False
     history = {}

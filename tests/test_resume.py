@@ -120,3 +120,27 @@ def test_damaged_latest_backup_falls_back_to_the_one_before(corpus_file, tmp_pat
     with open(tmp_path / "model.history.csv") as handle:
         epochs = [row.split(",")[0] for row in handle.read().splitlines()[1:]]
     assert epochs == ["0", "1", "2", "3", "4", "5"]  # epoch 2 redone, not logged twice
+
+
+def test_resumed_run_counts_the_time_its_backup_had_spent(corpus_file, tmp_path):
+    from nextword.training import train
+
+    output = str(tmp_path / "model.keras")
+    stopped = train([corpus_file], tiny_config(max_minutes=60.0), output, verbose=0,
+                    log=lambda line: None, extra_callbacks=[interrupt_after(3)])
+    assert stopped.interrupted
+    path = tmp_path / "model-backup" / "training_metadata.json"
+    metadata = json.loads(path.read_text())
+    assert 0 < metadata["fit_seconds"] <= metadata["seconds"] < 600
+    assert metadata["previous"]["seconds"] < metadata["seconds"]
+    # As if those three epochs had taken the whole hour and a minute more: the resumed run is
+    # past its limit (not given a fresh hour), and its annealed rate is at the end, zero.
+    metadata.update(seconds=3660.0, fit_seconds=3650.0)
+    path.write_text(json.dumps(metadata))
+    lines = []
+    resumed = train([corpus_file], tiny_config(max_minutes=60.0), output, verbose=0,
+                    log=lines.append)
+    assert f"resuming from {tmp_path / 'model-backup'} after epoch 3 (61.0 of its 60 minutes " \
+           "spent)" in lines
+    assert resumed.epochs == 4  # the fourth cut after its first step, not three more
+    assert resumed.history["learning_rate"][-1] == 0.0

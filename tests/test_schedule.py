@@ -17,10 +17,10 @@ class FakeModel:
     optimizer = FakeOptimizer()
 
 
-def anneal(epochs, steps, deadline=None, share=0.3):
+def anneal(epochs, steps, deadline=None, share=0.3, spent=0.0):
     from nextword.callbacks import Anneal
 
-    callback = Anneal(0.01, epochs, deadline, share=share)
+    callback = Anneal(0.01, epochs, deadline, share=share, spent=spent)
     callback.set_model(FakeModel())
     callback.set_params({"steps": steps, "epochs": epochs})
     callback.on_train_begin()
@@ -65,6 +65,13 @@ def test_anneal_reaches_zero_by_the_time_limit_when_that_comes_first():
     assert rates(callback, 1, 1)[0] == pytest.approx(0.01 * 0.5, rel=1e-3)
     callback.deadline = now - 60  # past the limit
     assert rates(callback, 1, 1)[0] == 0.0
+
+
+def test_anneal_resumed_goes_on_from_the_time_its_backup_had_spent():
+    # A run limited by time, killed after 85% of it and resumed: the rate goes on from there
+    # (the deadline moved back by the same time, as training.fit does).
+    callback = anneal(1000, 10, deadline=time.time() + 3600 * 0.15, spent=3600 * 0.85)
+    assert rates(callback, 1, 1)[0] == pytest.approx(0.01 * 0.5, rel=1e-3)
 
 
 def test_anneal_resumed_at_an_epoch_continues_the_same_schedule():
