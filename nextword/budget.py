@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import math
 import re
+import statistics
 import time
 
 from .config import Config
@@ -34,7 +35,7 @@ CANDIDATES = [(1, 128), (1, 256), (1, 384), (1, 512), (2, 512)]  # (layers, unit
 MIN_EPOCHS = 5  # passes a network needs to come near its best (quality.py on KJV)
 MAX_EPOCHS = 50  # early stopping ends sooner when validation stalls
 RESERVE = 0.1  # of the budget kept for the n-gram model, the mixture and saving
-PROBE_STEPS = 4  # timed steps per candidate, after two that build and trace
+PROBE_STEPS = 6  # timed steps per candidate, after two that build and trace
 # Annealed, the run ends by its time limit (the schedule with it), so its epoch cap is this many
 # times what the probe says fits: a few timed steps misjudge the speed (on KJV the probe once
 # measured 2.8 steps/s for a network that then ran 4.4, and a cap of what fitted ended that
@@ -134,12 +135,14 @@ def steps_per_second(config: Config, vocab_size: int, windows, sampled: bool,
     batches = [batch for batch, _ in zip(batches, range(steps + 2))]
     for inputs, labels in batches[:2]:  # builds and traces the step
         trainer.train_on_batch(inputs, labels)
-    started = time.perf_counter()
-    for inputs, labels in batches[2:]:
+    times = []
+    for inputs, labels in batches[2:]:  # train_on_batch returns once the step is done
+        started = time.perf_counter()
         trainer.train_on_batch(inputs, labels)
-    elapsed = time.perf_counter() - started
+        times.append(time.perf_counter() - started)
     keras.backend.clear_session()
-    return max(len(batches) - 2, 1) / max(elapsed, 1e-9)
+    # The median step: one step slowed by something else on the machine does not decide.
+    return 1.0 / max(statistics.median(times or [1.0]), 1e-9)
 
 
 def choose(config: Config, budget: float, vocab_size: int, windows, sampled: bool,
