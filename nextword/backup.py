@@ -185,8 +185,7 @@ class Backup:
                 if name == METADATA or name.endswith((".weights.h5", ".bkp")):
                     os.remove(self._path(name))
         _write_atomically(self._path(CONFIG), json.dumps(self._identity()))
-        return AtomicBackup(self.folder, self.save_every, self.state, started,
-                            self.spent()[1])
+        return AtomicBackup(self.folder, self.save_every, self.state, started)
 
 
 class AtomicBackup(keras.callbacks.BackupAndRestore):
@@ -197,11 +196,11 @@ class AtomicBackup(keras.callbacks.BackupAndRestore):
     """
 
     def __init__(self, folder: str, save_every: int = 0, restored: dict | None = None,
-                 started: float | None = None, fit_spent: float = 0.0):
+                 started: float | None = None):
         super().__init__(folder, save_freq=save_every or "epoch", delete_checkpoint=False)
         self.latest = restored
         self.started = time.time() if started is None else started
-        self.fit_spent = fit_spent
+        self.fit_spent = (restored or {}).get("fit_seconds", 0.0)  # before this fit
         self.fit_began = time.time()
 
     def on_train_begin(self, logs=None):
