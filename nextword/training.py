@@ -418,7 +418,7 @@ def train(corpus, config: Config, output: str, verbose: int | str = "auto", log=
                    dtypes, time.time() - started, log)
         fitted = fit(config, len(vocabulary), windows, paths, backup, distribute, verbose, log,
                      extra_callbacks, started, base)
-        training_seconds = time.time() - started
+        training_seconds = time.time() - started + backup.spent()[0]  # a resumed run's too
         # Only the chief's model is saved: other workers skip the n-gram model.
         base_counts = base.counts if base is not None and base_weight > 0 else None
         if base is not None and base.counts is None and base_weight > 0 and chief \

@@ -144,3 +144,4 @@ def test_resumed_run_counts_the_time_its_backup_had_spent(corpus_file, tmp_path)
            "spent)" in lines
     assert resumed.epochs == 4  # the fourth cut after its first step, not three more
     assert resumed.history["learning_rate"][-1] == 0.0
+    assert resumed.training_seconds >= 3660  # the run's, not this command's alone
