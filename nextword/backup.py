@@ -163,7 +163,7 @@ class Backup:
                 fallback = states[index + 1] if index + 1 < len(states) else None
                 self._damaged(f"{state['weights']}: {_cause(error)}", fallback)
                 continue
-            self.state = {"seconds": 0.0, "fit_seconds": 0.0, **state}  # older backups lack them
+            self.state = state
             return state["epoch"]
         for variable, value in zip(variables, initial):  # a half-loaded file left some
             variable.assign(value)

@@ -204,7 +204,7 @@ def fit(config: Config, vocab_size: int, windows: Windows, paths: RunPaths, back
             del base_model
         first_epoch = backup.restore(trainer)
     # A resumed run's time limit and annealed rate count the time its backup had spent.
-    spent, fit_spent = backup.spent() if first_epoch else (0.0, 0.0)
+    spent, fit_spent = backup.spent()  # zeros when nothing was restored
     started = (started or time.time()) - spent
     if first_epoch:
         used = (f" ({spent / 60:.1f} of its {config.max_minutes:g} minutes spent)"
