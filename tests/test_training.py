@@ -112,3 +112,28 @@ def test_training_result_reads_the_training_entry_of_older_files():
     result = TrainingResult.from_dict(older)
     assert result.epochs == 7 and result.ngram_validation_perplexity is None
     assert result.to_dict() == {k: v for k, v in older.items() if k != "written_by_a_later_version"}
+
+
+def test_model_ngram_counts_the_held_out_text_too(trained, corpus_file, tmp_path):
+    """The mixture weights are fitted with an n-gram model that has not seen the held-out
+    windows; the one kept in the file is then counted from every position of the corpus."""
+    import nextword
+    from nextword import storage
+    from nextword.counts import NGramCounts
+    from nextword.data import Windows, encode_scan, scan_corpus
+    from nextword.mixing import kept_positions
+
+    path, result = trained
+    model = nextword.load(path)
+    config, vocabulary = model.config, model.vocabulary
+    scan = scan_corpus([corpus_file], ids_path=str(tmp_path / "raw.ids"))
+    ids = encode_scan(scan, vocabulary, str(tmp_path / "vocab.ids"))
+    stored = NGramCounts.from_bytes(storage.read_entry(path, storage.COUNTS_ENTRY))
+    every = NGramCounts.count(ids, len(vocabulary), config.ngram_order)
+    windows = Windows(ids, config.sequence_length, config.validation_split, config.seed)
+    training_only = NGramCounts.count(ids, len(vocabulary), config.ngram_order,
+                                      keep=kept_positions(windows))
+    assert stored.tokens == every.tokens > training_only.tokens
+    assert np.array_equal(stored.grams, every.grams)
+    assert np.array_equal(stored.counts, every.counts)
+    assert result.ngram_entries == every.table(len(vocabulary)).entries
