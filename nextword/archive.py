@@ -199,4 +199,9 @@ def _arrays(path: str, meta: dict, structure: dict, weights) -> ModelArrays:
         ngram_arrays, mixture = variables[:-1], variables[-1]
         if (len(ngram_arrays) - 1) % 6 or len(ngram_arrays[0]) != len(vocabulary):
             raise _damaged(path, "its n-gram tables do not fit its vocabulary")
+        if top[NGRAM_NAME]["config"].get("key_layout", "packed") == "packed":  # written before December 2026
+            from .ngram import NGramTable
+
+            ngram_arrays = NGramTable.from_arrays(len(vocabulary), ngram_arrays,
+                                                  packed=True).arrays()
     return ModelArrays(path, meta, config, vocabulary, network, ngram_arrays, mixture)

@@ -3,8 +3,8 @@
 The n-gram tables in a model file (ngram.py) are finished probabilities; they cannot take more
 text. Counts can: `nextword learn` adds the user's text to a user layer's counts, and
 `nextword train --from` merges the base model's counts with the new corpus's. Counts are kept
-as the highest order's n-grams written out as ids (oldest first), not packed keys, so they
-survive a vocabulary that grows (packing depends on its size). They are stored in the model
+as the highest order's n-grams written out as ids (oldest first), not the table's keys, so
+they survive a vocabulary that grows (the keys depend on its size). They are stored in the model
 file as an .npz entry of plain integer arrays (read with allow_pickle=False).
 """
 
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .errors import NextwordError
-from .ngram import NGramTable, _count, _group, max_order
+from .ngram import NGramTable, _count, group_rows
 
 
 @dataclass
@@ -31,12 +31,10 @@ class NGramCounts:
         return cls(order, np.zeros((0, order), np.int32), np.zeros(0, np.int64))
 
     @classmethod
-    def count(cls, ids, vocab_size: int, order: int, keep=None,
-              max_tokens: int = 0) -> "NGramCounts":
+    def count(cls, ids, order: int, keep=None, max_tokens: int = 0) -> "NGramCounts":
         """The order-`order` n-grams of ids (a memory map is fine); see NGramTable.build."""
-        order = max_order(vocab_size, order)
-        keys, words, counts = _count(ids, vocab_size, order, keep, max_tokens)
-        return cls(order, _unpack(keys, words, vocab_size, order), counts.astype(np.int64))
+        grams, counts = _count(ids, order, keep, max_tokens)
+        return cls(order, grams, counts)
 
     def __len__(self) -> int:
         return len(self.counts)
@@ -59,30 +57,16 @@ class NGramCounts:
         counts = np.concatenate([mine, other.counts])
         if len(grams) == 0:
             return NGramCounts.empty(self.order)
-        # Sorted by every column, oldest first (lexsort's last key is the primary one):
-        # ten times faster than np.unique(axis=0), which compares rows as raw bytes.
-        order = np.lexsort(grams.T[::-1])
-        grams, counts = grams[order], counts[order]
-        first = np.ones(len(grams), dtype=bool)
-        first[1:] = (grams[1:] != grams[:-1]).any(axis=1)
-        starts = np.flatnonzero(first)
-        summed = np.add.reduceat(counts, starts)
+        grams, summed = group_rows(grams, counts)
         kept = summed > 0
-        return NGramCounts(self.order, grams[starts][kept].astype(np.int32),
-                           summed[kept].astype(np.int64))
+        return NGramCounts(self.order, grams[kept].astype(np.int32), summed[kept])
 
     def table(self, vocab_size: int, max_entries: int = 0) -> NGramTable:
         """The interpolated Kneser-Ney model of these counts over vocab_size ids."""
         if self.max_id() >= vocab_size:
             raise NextwordError(f"n-gram counts hold id {self.max_id()}, beyond a vocabulary "
                                 f"of {vocab_size}")
-        order = max_order(vocab_size, self.order)
-        grams = self.grams[:, self.order - order:]  # a vocabulary too large drops old words
-        keys = np.zeros(len(grams), dtype=np.int64)
-        for column in range(order - 1):
-            keys = keys * vocab_size + grams[:, column]
-        keys, words, counts = _group(keys, grams[:, -1].astype(np.int64), self.counts)
-        return NGramTable.from_counts(keys, words, counts, vocab_size, order, max_entries)
+        return NGramTable.from_grams(self.grams, self.counts, vocab_size, max_entries)
 
     def to_bytes(self) -> bytes:
         buffer = io.BytesIO()
@@ -105,12 +89,3 @@ class NGramCounts:
                                 f"{grams.shape} for order {order}); train it again")
         return cls(order, grams, counts)
 
-
-def _unpack(keys: np.ndarray, words: np.ndarray, vocab_size: int, order: int) -> np.ndarray:
-    """Packed context keys and words back to (entries, order) ids, oldest first."""
-    grams = np.zeros((len(keys), order), dtype=np.int32)
-    grams[:, -1] = words
-    rest = keys.astype(np.int64)
-    for column in range(order - 2, -1, -1):
-        rest, grams[:, column] = np.divmod(rest, vocab_size)
-    return grams

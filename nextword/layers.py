@@ -81,13 +81,19 @@ class NGramMixture(keras.layers.Layer):
         vocab_size: ids are 0 .. vocab_size - 1.
         sizes: for each order n = 2, 3, ..., [contexts, entries] (the variables' shapes).
         count_buckets: count classes per order (see ngram.COUNT_BUCKETS).
+        key_layout: how contexts are keyed: "chained" (ngram.py: the row of the context one word
+            shorter and the oldest id), or "packed" (every id in one number), which files
+            written before December 2026 hold and which their config therefore lacks.
     """
 
-    def __init__(self, vocab_size, sizes, count_buckets=6, **kwargs):
+    def __init__(self, vocab_size, sizes, count_buckets=6, key_layout="packed", **kwargs):
         super().__init__(**kwargs)
         self.vocab_size = int(vocab_size)
         self.sizes = [[int(contexts), int(entries)] for contexts, entries in sizes]
         self.count_buckets = int(count_buckets)
+        if key_layout not in ("chained", "packed"):
+            raise ValueError(f"unknown n-gram key layout {key_layout!r}")
+        self.key_layout = key_layout
 
     def build(self, input_shape=None):
         def weight(name, shape, dtype):
@@ -120,17 +126,26 @@ class NGramMixture(keras.layers.Layer):
         ngram = tf.tile(tf.convert_to_tensor(self.unigram)[None], tf.stack([rows, 1]))
         buckets = tf.zeros((rows,), tf.int32)
         keys = tf.zeros_like(ids)
+        flat = where = found = None
         for index, (table, (contexts, _)) in enumerate(zip(self.tables, self.sizes)):
             shift = index  # order n = index + 2 adds the id n - 2 places back
             shifted = tf.pad(ids, [[0, 0], [shift, 0]])[:, :time]
-            keys = keys + shifted * (self.vocab_size ** shift)
+            if self.key_layout == "packed":
+                keys = keys + shifted * (self.vocab_size ** shift)
+                flat = tf.reshape(keys, (-1,))
+            else:  # the row of the context one shorter (where it was found), the older id
+                flat = tf.reshape(shifted, (-1,)) if index == 0 \
+                    else where * self.vocab_size + tf.reshape(shifted, (-1,))
             if contexts == 0:
+                if self.key_layout == "chained":
+                    break  # no context of this order: none longer either
                 continue
             table_keys, starts, classes, gammas, words, alphas = (
                 tf.convert_to_tensor(v) for v in table)
-            flat = tf.reshape(keys, (-1,))
             usable = tf.reshape(tf.broadcast_to(tf.range(time)[None] >= shift, (batch, time)),
                                 (-1,))
+            if self.key_layout == "chained" and found is not None:
+                usable = usable & found
             where = tf.searchsorted(table_keys[None], flat[None], out_type=tf.int64)[0]
             where = tf.minimum(where, contexts - 1)
             found = usable & tf.equal(tf.gather(table_keys, where), flat)
@@ -157,5 +172,5 @@ class NGramMixture(keras.layers.Layer):
     def get_config(self):
         config = super().get_config()
         config.update(vocab_size=self.vocab_size, sizes=self.sizes,
-                      count_buckets=self.count_buckets)
+                      count_buckets=self.count_buckets, key_layout=self.key_layout)
         return config

@@ -133,11 +133,10 @@ def fit_ngram(core, windows: Windows, vocab_size: int, order: int, max_entries: 
 
     def counted_at(keep):
         """This corpus's counts (at the positions kept), with the base's added."""
-        counted = NGramCounts.count(windows.ids, vocab_size, order, keep=keep,
-                                    max_tokens=max_tokens)
+        counted = NGramCounts.count(windows.ids, order, keep=keep, max_tokens=max_tokens)
         if base_counts is None:
             return counted
-        lower = min(base_counts.order, counted.order)  # a grown vocabulary may cap it
+        lower = min(base_counts.order, counted.order)  # the base's may be of another order
         return lower_order(base_counts, lower).merged(lower_order(counted, lower),
                                                       base_weight)
 

@@ -120,7 +120,7 @@ def build_predictor_model(core: keras.Model, vocabulary: Vocabulary, ngram=None,
     probabilities = layers.Softmax(dtype="float32", name="probabilities")(core(ids))
     if ngram is not None:
         mixer = NGramMixture(len(vocabulary), [[len(o.keys), len(o.words)] for o in ngram.orders],
-                             name=NGRAM_NAME)
+                             key_layout="chained", name=NGRAM_NAME)
         probabilities = mixer([ids, probabilities])
         for variable, values in zip(mixer.table_variables(), ngram.arrays()):
             variable.assign(values)

@@ -5,10 +5,15 @@ bible, legal or technical prose) is full of. Mixing the two beats either alone (
 Grave et al. 2017). The counts come from the same id stream the network trains on, in one
 numpy pass, and are stored as arrays inside the .keras file (NGramMixture in layers.py).
 
-Layout: for each order n = 2..N, the contexts seen (n-1 ids packed into one int64, the most
-recent id least significant) sorted, each with the start of its entries, its count and its
-back-off weight gamma; entries hold a next word and its discounted probability alpha, grouped by
-context. Then p_n(w | h) = alpha(h, w) + gamma(h) * p_{n-1}(w | h'), with p_1 a dense vector.
+Layout: for each order n = 2..N, the contexts seen, each with the start of its entries, its
+count and its back-off weight gamma; entries hold a next word and its discounted probability
+alpha, grouped by context. Then p_n(w | h) = alpha(h, w) + gamma(h) * p_{n-1}(w | h'), with p_1
+a dense vector. A context is keyed by its row among the contexts of the order below (its n-2
+newest ids, which are always a context there) and its oldest id: key = row * V + oldest, and a
+one-word context's key is the word. Keys are sorted, so a history is found by one binary search
+per order, newest word first, and a key stays small whatever the order and the vocabulary
+(files written before December 2026 packed the n-1 ids into one int64, which capped the order
+at 5 for 10,000 words and 4 for 50,000; from_arrays converts them).
 Lower orders use continuation counts (Kneser & Ney 1995) and three discounts per order (Chen &
 Goodman 1998). Pruned entries give their mass to gamma, so every distribution sums to one.
 """
@@ -36,13 +41,6 @@ class Order:
     alphas: np.ndarray  # float32 (entries,)
 
 
-def max_order(vocab_size: int, order: int) -> int:
-    """The highest order whose contexts pack exactly into an int64 (V^(n-1) < 2^62)."""
-    while order > 1 and vocab_size ** (order - 1) >= 2 ** 62:
-        order -= 1
-    return order
-
-
 def _discounts(counts: np.ndarray) -> np.ndarray:
     """Modified Kneser-Ney discounts D1, D2, D3+ from the count-of-counts (Chen & Goodman)."""
     n = [int((counts == k).sum()) for k in (1, 2, 3, 4)]
@@ -56,22 +54,52 @@ def _discounts(counts: np.ndarray) -> np.ndarray:
     return np.clip(d, np.array([0.05, 0.1, 0.15]), np.array([1.0, 2.0, 3.0]))
 
 
-def _group(keys: np.ndarray, words: np.ndarray, counts: np.ndarray | None = None):
-    """Distinct (key, word) pairs, sorted, with how often each occurred (or their summed counts)."""
-    order = np.lexsort((words, keys))
-    keys, words = keys[order], words[order]
-    new = np.ones(len(keys), dtype=bool)
-    new[1:] = (keys[1:] != keys[:-1]) | (words[1:] != words[:-1])
+def group_rows(grams: np.ndarray, counts: np.ndarray | None = None):
+    """Distinct rows of grams (entries, n), sorted column by column (the first column first),
+    with how often each occurred, or their summed counts."""
+    if len(grams) == 0:
+        return grams, np.zeros(0, dtype=np.int64)
+    packed = _sort_keys(grams)
+    # lexsort's last key is the primary one: ten times faster than np.unique(axis=0).
+    order = np.lexsort(packed[::-1]) if len(packed) > 1 else np.argsort(packed[0], kind="stable")
+    grams = grams[order]
+    packed = [column[order] for column in packed]
+    new = np.zeros(len(grams), dtype=bool)
+    new[0] = True
+    for column in packed:
+        new[1:] |= column[1:] != column[:-1]
     first = np.flatnonzero(new)
     if counts is None:
-        counts = np.diff(np.append(first, len(keys)))
+        counts = np.diff(np.append(first, len(grams)))
     else:
-        counts = np.add.reduceat(counts[order], first) if len(first) else counts[:0]
-    return keys[first], words[first], counts
+        counts = np.add.reduceat(counts[order], first)
+    return grams[first], counts.astype(np.int64)
 
 
-def _count(ids, vocab_size: int, order: int, keep, max_tokens: int):
-    """(context key, word, count) of every n-gram of the highest order, sorted.
+def _ranges(begins: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """begins[0] .. begins[0] + sizes[0] - 1, then begins[1] ..., as one index array."""
+    return np.arange(sizes.sum()) - np.repeat(np.cumsum(sizes) - sizes, sizes) \
+        + np.repeat(begins, sizes)
+
+
+def _sort_keys(grams: np.ndarray) -> list:
+    """The columns of grams packed, as many to an int64 as their ids' bits allow, first column
+    most significant: sorting by the keys in turn sorts the rows column by column, and a
+    sort on one or two keys is several times faster than on five."""
+    bits = max(int(grams.max(initial=0)).bit_length(), 1)
+    per_key = max(63 // bits, 1)
+    keys = []
+    for first in range(0, grams.shape[1], per_key):
+        key = np.zeros(len(grams), dtype=np.int64)
+        for column in range(first, min(first + per_key, grams.shape[1])):
+            key = (key << bits) | grams[:, column].astype(np.int64)
+        keys.append(key)
+    return keys
+
+
+def _count(ids, order: int, keep, max_tokens: int):
+    """(grams, counts): every n-gram of the highest order as ids (entries, order), oldest
+    first, sorted, with how often each occurred.
 
     Counted CHUNK positions at a time from `ids` (a memory map is fine) and merged, so memory
     follows the number of distinct n-grams, not the corpus; over max_tokens positions, only
@@ -81,23 +109,19 @@ def _count(ids, vocab_size: int, order: int, keep, max_tokens: int):
     if max_tokens and len(ids) > max_tokens:
         picked = np.linspace(0, len(begins) - 1, max(1, max_tokens // CHUNK)).round()
         begins = [begins[i] for i in sorted(set(picked.astype(int)))]
-    keys = np.zeros(0, dtype=np.int64)
-    words = np.zeros(0, dtype=np.int64)
+    grams = np.zeros((0, order), dtype=np.int32)
     counts = np.zeros(0, dtype=np.int64)
     for begin in begins:
         end = min(begin + CHUNK, len(ids))
-        block = np.asarray(ids[begin - order + 1:end], dtype=np.int64)
+        block = np.asarray(ids[begin - order + 1:end], dtype=np.int32)
         positions = np.arange(order - 1, len(block))
         if keep is not None:
             positions = positions[np.asarray(keep[begin:end])]
-        contexts = np.zeros(len(positions), dtype=np.int64)
-        for k in range(1, order):
-            contexts = contexts * vocab_size + block[positions - (order - k)]
-        chunk = _group(contexts, block[positions])
-        keys, words, counts = _group(np.concatenate([keys, chunk[0]]),
-                                     np.concatenate([words, chunk[1]]),
-                                     np.concatenate([counts, chunk[2]]))
-    return keys, words, counts
+        chunk = group_rows(np.stack([block[positions - (order - 1 - k)] for k in range(order)],
+                                    axis=1))
+        grams, counts = chunk if len(grams) == 0 else group_rows(
+            np.concatenate([grams, chunk[0]]), np.concatenate([counts, chunk[1]]))
+    return grams, counts
 
 
 class NGramTable:
@@ -130,44 +154,82 @@ class NGramTable:
         max_tokens: when positive and the corpus is longer, count evenly spread stretches
             of about this many tokens (bounds the time and memory of counting).
         """
-        order = max_order(vocab_size, order)
-        keys, words, counts = _count(ids, vocab_size, order, keep, max_tokens)
-        return cls.from_counts(keys, words, counts, vocab_size, order, max_entries)
+        grams, counts = _count(ids, order, keep, max_tokens)
+        return cls.from_grams(grams, counts, vocab_size, max_entries)
 
     @classmethod
-    def from_counts(cls, keys: np.ndarray, words: np.ndarray, counts: np.ndarray,
-                    vocab_size: int, order: int, max_entries: int = 0) -> "NGramTable":
-        """The model from the counts of its highest order, as _count returns them (sorted by
-        context key then word, keys packed for vocab_size); see build and counts.py."""
+    def from_grams(cls, grams: np.ndarray, counts: np.ndarray, vocab_size: int,
+                   max_entries: int = 0) -> "NGramTable":
+        """The model from the counts of its highest order: grams (entries, order) of ids,
+        oldest first, distinct and sorted (as group_rows leaves them), and how often each was
+        seen (see build and counts.py)."""
+        order = grams.shape[1]
         # The highest order counts occurrences; each lower order counts distinct left words.
         tables = {}
         for n in range(order, 1, -1):
-            tables[n] = (keys, words, counts)
-            # Drop the oldest context word; count distinct (shorter context, word) pairs.
-            shorter = keys % (vocab_size ** (n - 2)) if n > 2 else np.zeros_like(keys)
-            keys, words, counts = _group(shorter, words)
+            tables[n] = (grams, None, counts)
+            grams, counts = group_rows(grams[:, 1:])  # the oldest id dropped
         # What is left is order 1: one empty context, whose back-off is the uniform
         # distribution over every id but padding (never a next token).
-        first = _finish(keys, words, counts)
+        first = _finish(np.zeros(len(grams), dtype=np.int64), grams[:, -1], counts)
         gamma = float(first.gammas[0]) if len(first.gammas) else 1.0
         unigram = np.full(vocab_size, gamma / max(vocab_size - 1, 1))
         unigram[0] = 0.0
         unigram[first.words] += first.alphas
         threshold = _thresholds(tables, max_entries - vocab_size) if max_entries \
             else {n: 1 for n in tables}
-        orders = [_finish(*tables[n], threshold[n]) for n in range(2, order + 1)]
-        if orders and max(len(o.words) for o in orders) >= 2 ** 31:
-            raise NextwordError("the n-gram model would have over 2^31 entries in one order; "
-                                "set --ngram-max-entries (or a lower --ngram-order)")
-        return cls(vocab_size, unigram, orders)
+        table = cls(vocab_size, unigram, [])
+        for n in range(2, order + 1):  # keys name rows of the order below: lowest first
+            grams, _, counts = tables[n]
+            # Sorted column by column, each context's entries are one run, its words sorted.
+            first = np.ones(len(grams), dtype=bool)
+            first[1:] = (grams[1:, :-1] != grams[:-1, :-1]).any(axis=1)
+            begins = np.flatnonzero(first)
+            keys, found = table.find(grams[begins, :-1])
+            assert found.all()  # each context's newest ids are a context of the order below
+            by_key = np.argsort(keys, kind="stable")
+            sizes = np.diff(np.append(begins, len(grams)))[by_key]
+            entry = _ranges(begins[by_key], sizes)
+            table.orders.append(_finish(np.repeat(keys[by_key], sizes), grams[entry, -1],
+                                        counts[entry], threshold[n]))
+            if len(table.orders[-1].words) >= 2 ** 31:
+                raise NextwordError("the n-gram model would have over 2^31 entries in one "
+                                    "order; set --ngram-max-entries (or a lower --ngram-order)")
+        return table
 
     # ----- querying ------------------------------------------------------------------------
-    def context_keys(self, history: np.ndarray, n: int) -> np.ndarray:
-        """The packed keys of the last n-1 ids of each row of history (rows, >= n-1)."""
-        keys = np.zeros(len(history), dtype=np.int64)
-        for k in range(n - 1, 0, -1):
-            keys = keys * self.vocab_size + history[:, -k]
-        return keys
+    def find(self, contexts: np.ndarray):
+        """(keys, found) of context rows (rows, L) of ids, oldest first, in order L + 1.
+
+        keys are what order L + 1 would key each row by (meaningful where found); found says
+        whether the row's L - 1 newest ids are a context of order L, so that the key could be
+        formed (the row itself is found when its key is also among order L + 1's keys). Needs
+        orders 2..L.
+        """
+        contexts = np.asarray(contexts, dtype=np.int64)
+        keys = contexts[:, -1].copy() if contexts.shape[1] else np.zeros(len(contexts), np.int64)
+        found = np.ones(len(contexts), dtype=bool)
+        for length in range(2, contexts.shape[1] + 1):
+            where, seen = self.search(length, keys)
+            found &= seen
+            keys = where * self.vocab_size + contexts[:, -length]
+        return keys, found
+
+    def search(self, n: int, keys: np.ndarray):
+        """(row, found) of each key among order n's context keys."""
+        table_keys = self.orders[n - 2].keys
+        if len(table_keys) == 0:
+            return np.zeros(len(keys), dtype=np.int64), np.zeros(len(keys), dtype=bool)
+        where = np.minimum(np.searchsorted(table_keys, keys), len(table_keys) - 1)
+        return where.astype(np.int64), table_keys[where] == keys
+
+    def context_ids(self, n: int) -> np.ndarray:
+        """Order n's contexts as ids (contexts, n - 1), oldest first, in the table's order."""
+        keys = self.orders[n - 2].keys.astype(np.int64)
+        if n == 2:
+            return keys[:, None]
+        rows, oldest = np.divmod(keys, self.vocab_size)
+        return np.column_stack([oldest, self.context_ids(n - 1)[rows]])
 
     def distributions(self, history: np.ndarray, lengths: np.ndarray | None = None):
         """Next-id probabilities (rows, vocab) and mixing buckets (rows,) for each history row.
@@ -183,24 +245,29 @@ class NGramTable:
             lengths = np.full(rows, history.shape[1] if history.ndim == 2 else 0)
         probabilities = np.tile(self.unigram, (rows, 1))
         buckets = np.zeros(rows, dtype=np.int64)
+        alive = np.flatnonzero(lengths >= 1)  # rows whose context so far is seen
+        where = None
         for n, table in enumerate(self.orders, start=2):
-            usable = np.flatnonzero(lengths >= n - 1)
-            if len(usable) == 0 or len(table.keys) == 0:
-                continue
-            keys = self.context_keys(history[usable], n)
-            where = np.minimum(np.searchsorted(table.keys, keys), len(table.keys) - 1)
-            found = table.keys[where] == keys
-            usable, where = usable[found], where[found]
-            if len(usable) == 0:
-                continue
-            probabilities[usable] *= table.gammas[where][:, None]
+            long_enough = lengths[alive] >= n - 1
+            alive = alive[long_enough]
+            if where is not None:
+                where = where[long_enough]
+            if len(alive) == 0:
+                break
+            # This order's key: the row of the context one shorter, and the next older id.
+            keys = history[alive, -1] if n == 2 \
+                else where * self.vocab_size + history[alive, -(n - 1)]
+            where, found = self.search(n, keys)
+            alive, where = alive[found], where[found]
+            if len(alive) == 0:
+                break
+            probabilities[alive] *= table.gammas[where][:, None]
             begin, end = table.starts[where], table.starts[where + 1]
             sizes = end - begin
-            row_of = np.repeat(usable, sizes)
-            entry = np.arange(sizes.sum()) - np.repeat(np.cumsum(sizes) - sizes, sizes) \
-                + np.repeat(begin, sizes)
+            row_of = np.repeat(alive, sizes)
+            entry = _ranges(begin, sizes)
             probabilities[row_of, table.words[entry]] += table.alphas[entry]
-            buckets[usable] = 1 + (n - 2) * COUNT_BUCKETS + table.classes[where].astype(np.int64)
+            buckets[alive] = 1 + (n - 2) * COUNT_BUCKETS + table.classes[where].astype(np.int64)
         return probabilities, buckets
 
     def lookup(self, history) -> tuple[float, list, int]:
@@ -213,20 +280,20 @@ class NGramTable:
             building a vocabulary-sized vector per order: a prediction step costs a few
             searches and the seen continuations, not the vocabulary.
         """
-        # The context keys of orders 2, 3, ...: the newest id least significant.
-        keys, key, place = [], 0, 1
         history = history.tolist() if isinstance(history, np.ndarray) else list(history)
-        for word in reversed(history[-(self.order - 1):] if self.order > 1 else []):
-            key += word * place
-            place *= self.vocab_size
-            keys.append(key)
-        scale, parts, bucket = 1.0, [], 0
-        for n in range(len(keys) + 1, 1, -1):  # the longest context first
+        # The row of each order's context, shortest first, while they are seen.
+        rows = []
+        for n in range(2, min(len(history) + 1, self.order) + 1):
             table = self.orders[n - 2]
-            key = keys[n - 2]
+            key = history[-1] if n == 2 else rows[-1] * self.vocab_size + history[-(n - 1)]
             where = int(table.keys.searchsorted(key))
             if where == len(table.keys) or table.keys[where] != key:
-                continue
+                break
+            rows.append(where)
+        scale, parts, bucket = 1.0, [], 0
+        for n in range(len(rows) + 1, 1, -1):  # the longest context first
+            table = self.orders[n - 2]
+            where = rows[n - 2]
             begin, end = table.starts[where:where + 2].tolist()
             if end > begin:
                 parts.append((table.words[begin:end], table.alphas[begin:end], scale))
@@ -286,10 +353,37 @@ class NGramTable:
         return out
 
     @classmethod
-    def from_arrays(cls, vocab_size: int, arrays) -> "NGramTable":
+    def from_arrays(cls, vocab_size: int, arrays, packed: bool = False) -> "NGramTable":
+        """The table from arrays() output; packed: arrays of a file written before December
+        2026, whose context keys packed the ids into one number (converted here)."""
         arrays = [np.asarray(a) for a in arrays]
         orders = [Order(*arrays[i:i + 6]) for i in range(1, len(arrays), 6)]
-        return cls(vocab_size, arrays[0], orders)
+        if not packed:
+            return cls(vocab_size, arrays[0], orders)
+        table = cls(vocab_size, arrays[0], [])
+        for n, order in enumerate(orders, start=2):
+            contexts = np.empty((len(order.keys), n - 1), dtype=np.int64)
+            rest = order.keys.astype(np.int64)
+            for column in range(n - 2, -1, -1):
+                rest, contexts[:, column] = np.divmod(rest, vocab_size)
+            keys, found = table.find(contexts)
+            if not found.all():
+                raise NextwordError("the n-gram tables in the model file are damaged (a "
+                                    "context whose shorter context is missing); train it again")
+            table.orders.append(_rekeyed(order, keys))
+        return table
+
+
+def _rekeyed(order: Order, keys: np.ndarray) -> Order:
+    """order with its contexts keyed by keys instead, re-sorted, their entries moved along."""
+    by_key = np.argsort(keys, kind="stable")
+    starts = order.starts.astype(np.int64)
+    sizes = np.diff(starts)[by_key]
+    entry = _ranges(starts[:-1][by_key], sizes)
+    return Order(keys=keys[by_key].astype(np.int64),
+                 starts=np.concatenate([[0], np.cumsum(sizes)]).astype(np.int32),
+                 classes=order.classes[by_key], gammas=order.gammas[by_key],
+                 words=order.words[entry], alphas=order.alphas[entry])
 
 
 def histories(ids: np.ndarray, first: int, count: int, keep: int) -> np.ndarray:

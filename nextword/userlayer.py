@@ -31,7 +31,7 @@ import numpy as np
 
 from .counts import NGramCounts
 from .errors import NextwordError
-from .ngram import COUNT_BUCKETS, NGramTable, fit_mixture, max_order
+from .ngram import COUNT_BUCKETS, NGramTable, fit_mixture
 from .vocab import EOL_ID, PAD_ID, UNK_ID
 
 STATS = 20_000  # most recent scored positions kept to fit the weights
@@ -68,7 +68,7 @@ class UserLayer:
 
     @property
     def order(self) -> int:
-        return max_order(self.size, self.counts.order)
+        return self.counts.order
 
     @property
     def tokens(self) -> int:
@@ -158,11 +158,7 @@ class UserLayer:
         stream = [PAD_ID] * (self.counts.order - 2) + [EOL_ID]
         for ids in lines_ids:
             stream += list(ids) + [EOL_ID]
-        added = NGramCounts.count(np.array(stream, dtype=np.int64), max(self.size, 2),
-                                  self.counts.order)
-        if added.order != self.counts.order:  # a vocabulary too large for int64 keys
-            raise NextwordError("the vocabulary has grown too large for the user layer's "
-                                f"{self.counts.order}-gram counts")
+        added = NGramCounts.count(np.array(stream, dtype=np.int64), self.counts.order)
         self.counts = self.counts.merged(added)
         self.lines += len(lines_ids)
         self.unknown += unknown
@@ -179,7 +175,8 @@ class UserLayer:
             grams=self.counts.grams, counts=self.counts.counts,
             words=np.array(self.words, dtype=str) if self.words else np.zeros(0, dtype="<U1"),
             stats=self.stats, weights=self.weights,
-            lines=np.int64(self.lines), unknown=np.int64(self.unknown), **table)
+            lines=np.int64(self.lines), unknown=np.int64(self.unknown),
+            chained=np.int64(1), **table)  # the table's keys (ngram.py; absent: packed)
         return buffer.getvalue()
 
     @classmethod
@@ -197,7 +194,8 @@ class UserLayer:
             parts = sorted((name for name in values if name.startswith("table_")),
                            key=lambda name: int(name[6:]))
             if parts:
-                layer._table = NGramTable.from_arrays(layer.size, [values[n] for n in parts])
+                layer._table = NGramTable.from_arrays(layer.size, [values[n] for n in parts],
+                                                      packed="chained" not in values)
                 layer._set_shares()
         except (ValueError, KeyError, OSError, EOFError) as error:
             raise NextwordError(f"the learned words in the model file are damaged ({error}); "

@@ -156,7 +156,7 @@ def test_ngram_counts_are_the_base_weighted_plus_new(continued, new_file):
     scan = scan_corpus([new_file], ids_path=os.path.join(os.path.dirname(output), "raw.ids"))
     ids = encode_scan(scan, vocabulary, os.path.join(os.path.dirname(output), "vocab.ids"))
     # Every position: the model's counts include the held-out text once the mixture is fitted.
-    new_counts = NGramCounts.count(ids, len(vocabulary), config.ngram_order)
+    new_counts = NGramCounts.count(ids, config.ngram_order)
     expected = {tuple(g): c for g, c in zip(new_counts.grams.tolist(), new_counts.counts)}
     for gram, count in zip(base_counts.grams.tolist(), base_counts.counts):
         expected[tuple(gram)] = expected.get(tuple(gram), 0) + BASE_WEIGHT * count

@@ -247,3 +247,28 @@ def test_kill_during_saving_leaves_a_loadable_model(tmp_path):
     # A save killed midway leaves its temporary file; the next save removes it.
     nextword.load(path).save()
     assert not [name for name in os.listdir(tmp_path) if name.startswith(".nextword-")]
+
+
+def test_user_layers_of_older_files_with_packed_keys_load_equal():
+    """A user layer saved before December 2026 holds its table with packed context keys."""
+    import io
+
+    from nextword.userlayer import UserLayer
+    from test_ngram import packed
+
+    layer = UserLayer.new(12, 5)
+    layer.add_words(["wombat", "quokka"])
+    layer.count([[3, 12, 4, 13], [3, 12, 5], [6, 7, 12, 4, 13, 8]])
+    layer.record(np.full(4, 0.1), np.full(4, 0.3), np.array([0, 1, 7, 13]))
+    table = layer.table
+    with np.load(io.BytesIO(layer.to_bytes()), allow_pickle=False) as arrays:
+        values = {name: arrays[name] for name in arrays.files}
+    del values["chained"]
+    for i, array in enumerate(packed(table)):
+        values[f"table_{i}"] = array
+    buffer = io.BytesIO()
+    np.savez(buffer, **values)
+    old = UserLayer.from_bytes(buffer.getvalue(), 12)
+    for mine, theirs in zip(old.table.arrays(), table.arrays()):
+        np.testing.assert_array_equal(mine, theirs)
+    np.testing.assert_array_equal(old.weights, layer.weights)

@@ -130,8 +130,58 @@ def test_arrays_round_trip():
                                   again.distributions(history)[0])
 
 
-def test_order_is_capped_where_contexts_do_not_pack_into_64_bits():
-    assert NGramTable.build(np.arange(50) % 7, 100_000, 5).order == 4  # 1e5^3 < 2^62 <= 1e5^4
+def test_high_orders_over_a_large_vocabulary_equal_the_reference():
+    """Contexts are keyed by the row of their shorter context, not by their ids packed into
+    one number, so the order is not capped by the vocabulary (it was 4 at 100,000 words)."""
+    vocab_size, order = 100_000, 7
+    small = zipf_ids(3000, 30)
+    ids = np.where(small > 0, small * 3331 % (vocab_size - 1) + 1, 0)  # ids spread wide
+    table = NGramTable.build(ids, vocab_size, order)
+    assert table.order == order
+    reference = reference_kn(ids, vocab_size, order)
+    rng = np.random.default_rng(2)
+    histories = [ids[s:s + order - 1] for s in rng.integers(0, len(ids) - order, 8)]
+    histories.append(np.concatenate([[vocab_size - 1], ids[10:10 + order - 2]]))  # unseen
+    probabilities, buckets = table.distributions(np.array(histories))
+    for history, row in zip(histories, probabilities):
+        np.testing.assert_allclose(row, reference(history), atol=1e-6)
+    assert buckets[:-1].min() > (order - 2) * COUNT_BUCKETS  # the longest order was found
+    for history, row, bucket in zip(histories, probabilities, buckets):
+        weight, parts, sparse_bucket = table.lookup(history)
+        dense = weight * table.unigram.astype(np.float64)
+        for words, alphas, scale in parts:
+            np.add.at(dense, words, scale * alphas.astype(np.float64))
+        np.testing.assert_allclose(dense, row, atol=1e-6)
+        assert sparse_bucket == bucket
+    contexts = table.context_ids(order)  # every context's ids, back from the keys
+    keys, shorter = table.find(contexts)
+    rows, found = table.search(order, keys)
+    assert shorter.all() and found.all() and np.array_equal(rows, np.arange(len(contexts)))
+
+
+def packed(table):
+    """The arrays of a table as files written before December 2026 kept them: each context
+    keyed by its ids packed into one number, oldest most significant."""
+    from nextword.ngram import _rekeyed
+
+    arrays = [table.unigram]
+    for n, order in enumerate(table.orders, start=2):
+        keys = np.zeros(len(order.keys), dtype=np.int64)
+        for column in table.context_ids(n).T:
+            keys = keys * table.vocab_size + column
+        old = _rekeyed(order, keys)
+        arrays += [old.keys, old.starts, old.classes, old.gammas, old.words, old.alphas]
+    return arrays
+
+
+def test_packed_tables_of_older_files_are_converted():
+    ids = zipf_ids(3000, 40)
+    table = NGramTable.build(ids, 40, 5, max_entries=2000)
+    old = packed(table)
+    assert not all(np.array_equal(a, b) for a, b in zip(old, table.arrays()))
+    again = NGramTable.from_arrays(40, old, packed=True)
+    for mine, theirs in zip(again.arrays(), table.arrays()):
+        np.testing.assert_array_equal(mine, theirs)
 
 
 def test_mixture_weights_follow_the_better_model_per_bucket():
@@ -180,14 +230,14 @@ def test_counts_give_the_same_table_and_grow_with_the_vocabulary():
     from nextword.counts import NGramCounts
 
     ids = zipf_ids(5000, 25)
-    counts = NGramCounts.count(ids, 25, 4)
+    counts = NGramCounts.count(ids, 4)
     for a, b in zip(NGramTable.build(ids, 25, 4).arrays(), counts.table(25).arrays()):
         np.testing.assert_array_equal(a, b)
     again = NGramCounts.from_bytes(counts.to_bytes())
     np.testing.assert_array_equal(again.grams, counts.grams)
     assert again.tokens == counts.tokens == 5000 - 3
     # Merging: weighted, summed n-gram by n-gram; a larger vocabulary keeps the same ids.
-    more = NGramCounts.count(np.append(ids, [30, 31, 30, 31]), 32, 4)
+    more = NGramCounts.count(np.append(ids, [30, 31, 30, 31]), 4)
     merged = counts.merged(more, weight=2.0)
     assert merged.tokens == 2 * counts.tokens + more.tokens
     table = merged.table(32)

@@ -248,3 +248,52 @@ def test_typed_word_splits_where_the_word_being_typed_starts():
     assert typed_word("said,") == (["said", ","], None)
     assert typed_word("") == ([], None)
     assert typed_word("well-kn") == ([], "well-kn")
+
+
+def test_older_files_with_packed_ngram_keys_predict_as_before(tmp_path):
+    """Files written before December 2026 key the n-gram contexts by their packed ids (and
+    their NGramMixture config has no `key_layout`): both readers still mix them exactly."""
+    import json
+
+    import keras
+
+    import nextword
+    from nextword import storage
+    from nextword.layers import NGramMixture
+    from nextword.ngram import NGramTable
+    from test_ngram import packed
+
+    new = save_model(tmp_path / "new.keras", 4)
+    model = keras.saving.load_model(new)
+    mixer = model.get_layer("ngram")
+    table = NGramTable.from_arrays(mixer.vocab_size, [v.numpy() for v in
+                                                      mixer.table_variables()])
+    tokens = keras.Input(shape=(None,), dtype="string", name="tokens")
+    ids = model.get_layer("vocabulary")(tokens)
+    probabilities = model.get_layer("probabilities")(model.get_layer("language_model")(ids))
+    old_mixer = NGramMixture(mixer.vocab_size, mixer.sizes, key_layout="packed", name="ngram")
+    old_model = keras.Model(tokens, old_mixer([ids, probabilities]), name="nextword")
+    for variable, values in zip(old_mixer.table_variables(), packed(table)):
+        variable.assign(values)
+    old_mixer.mixture.assign(mixer.mixture.numpy())
+    written = tmp_path / "written.keras"
+    storage.save(old_model, storage.read_meta(new), str(written))
+    old = tmp_path / "old.keras"
+    with zipfile.ZipFile(written) as source, zipfile.ZipFile(old, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "config.json":
+                config = json.loads(data)
+                for layer in config["config"]["layers"]:
+                    if layer["class_name"] == "NGramMixture":
+                        del layer["config"]["key_layout"]
+                data = json.dumps(config).encode()
+            target.writestr(item, data)
+
+    batch = np.array([TOKENS], dtype=object)
+    expected = model(batch).numpy()
+    np.testing.assert_allclose(keras.saving.load_model(str(old))(batch).numpy(), expected,
+                               atol=1e-6)
+    for prefix in ("and god said", "the lord", "said ,"):
+        assert nextword.load(str(old)).predict(prefix, k=5) == \
+            nextword.load(new).predict(prefix, k=5)

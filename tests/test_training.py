@@ -129,9 +129,9 @@ def test_model_ngram_counts_the_held_out_text_too(trained, corpus_file, tmp_path
     scan = scan_corpus([corpus_file], ids_path=str(tmp_path / "raw.ids"))
     ids = encode_scan(scan, vocabulary, str(tmp_path / "vocab.ids"))
     stored = NGramCounts.from_bytes(storage.read_entry(path, storage.COUNTS_ENTRY))
-    every = NGramCounts.count(ids, len(vocabulary), config.ngram_order)
+    every = NGramCounts.count(ids, config.ngram_order)
     windows = Windows(ids, config.sequence_length, config.validation_split, config.seed)
-    training_only = NGramCounts.count(ids, len(vocabulary), config.ngram_order,
+    training_only = NGramCounts.count(ids, config.ngram_order,
                                       keep=kept_positions(windows))
     assert stored.tokens == every.tokens > training_only.tokens
     assert np.array_equal(stored.grams, every.grams)

@@ -25,23 +25,6 @@ from ..vocab import EOL_ID, PAD_ID, UNK_ID
 LOG_ZERO = -99.0  # ARPA's log10 of a probability of 0 (<s> is never predicted)
 
 
-def _unpack(keys: np.ndarray, length: int, vocab_size: int) -> np.ndarray:
-    """Context keys (ngram.py's packing, oldest id most significant) as (rows, length) ids."""
-    ids = np.empty((len(keys), length), dtype=np.int64)
-    rest = keys.astype(np.int64)
-    for column in range(length - 1, -1, -1):
-        ids[:, column] = rest % vocab_size
-        rest //= vocab_size
-    return ids
-
-
-def _pack(ids: np.ndarray, vocab_size: int) -> np.ndarray:
-    keys = np.zeros(len(ids), dtype=np.int64)
-    for column in range(ids.shape[1]):
-        keys = keys * vocab_size + ids[:, column]
-    return keys
-
-
 def _valid(grams: np.ndarray) -> np.ndarray:
     """Rows with no padding and <eol> only first (<s>) or last (</s>)."""
     ok = (grams != PAD_ID).all(axis=1)
@@ -72,11 +55,9 @@ class _Tables:
 
     def context_index(self, contexts: np.ndarray):
         """(found, index) of each context row (rows, n-1) in order n's contexts."""
-        order = self.table.orders[contexts.shape[1] - 1]
-        keys = _pack(contexts, self.vocab_size)
-        where = np.minimum(np.searchsorted(order.keys, keys), max(len(order.keys) - 1, 0))
-        found = order.keys[where] == keys if len(order.keys) else np.zeros(len(keys), bool)
-        return found, where
+        keys, shorter = self.table.find(contexts)
+        where, found = self.table.search(contexts.shape[1] + 1, keys)
+        return found & shorter, where
 
     def probability(self, grams: np.ndarray) -> np.ndarray:
         """p_n(w|h) of each row (h..., w) of an (rows, n) array, as ngram.py computes it."""
@@ -116,17 +97,15 @@ class _Tables:
 
 def arpa_ngrams(table: NGramTable) -> dict:
     """The n-grams to write for each order >= 2: {n: (rows, n) ids}, closed as KenLM needs."""
-    vocab_size = table.vocab_size
     grams = {}
     above = None
     for n in range(table.order, 1, -1):
         order = table.orders[n - 2]
         sizes = np.diff(order.starts.astype(np.int64))
-        contexts = _unpack(order.keys, n - 1, vocab_size)
+        contexts = table.context_ids(n)
         parts = [np.column_stack([np.repeat(contexts, sizes, axis=0), order.words])]
         if n < table.order:  # contexts of the order above, as n-grams
-            higher = table.orders[n - 1]
-            parts.append(_unpack(higher.keys, n, vocab_size))
+            parts.append(table.context_ids(n + 1))
         if above is not None:  # the closure: suffixes and prefixes of what is listed above
             parts += [above[:, 1:], above[:, :-1]]
         found = np.concatenate(parts).astype(np.int64)
