@@ -31,6 +31,8 @@ def main():
     parser.add_argument("--dtypes", nargs="+", default=["float32"])
     parser.add_argument("--full-softmax", action="store_true",
                         help="also time the full softmax (default: sampled, as training uses)")
+    parser.add_argument("--samples", type=int, nargs="+", default=[1024],
+                        help="sampled softmax sizes (--sampled-softmax) to time")
     parser.add_argument("--windows", action="store_true", help="shuffled windows, not streams")
     parser.add_argument("--steps", type=int, default=6, help="timed steps per setting")
     parser.add_argument("--against-keras", action="store_true",
@@ -45,7 +47,7 @@ def main():
 
     ids = np.random.default_rng(0).integers(0, args.vocab, 900_000).astype(np.int32)
     windows = Windows(ids, 32, 0.05, 1337, block=1 if args.windows else 16)
-    softmaxes = [True, False] if args.full_softmax else [True]
+    softmaxes = list(args.samples) + ([0] if args.full_softmax else [])
 
     def measure(config, sampled, dtype, fast=None):
         """Steps a second; fast True/False: with fastrnn.py's layers or Keras's, whatever
@@ -62,10 +64,11 @@ def main():
         for dtype in args.dtypes:
             for sampled in softmaxes:
                 config = budget.candidate_config(
-                    Config(cell=args.cell, batch_size=size, stateful=not args.windows),
-                    args.layers, args.units)
+                    Config(cell=args.cell, batch_size=size, stateful=not args.windows,
+                           sampled_softmax=sampled or 1024), args.layers, args.units)
                 row = (f"{args.layers}x{args.units} {args.cell} | {size} | {dtype} | "
-                       f"{'sampled' if sampled else 'full'}")
+                       f"{f'sampled {sampled}' if sampled else 'full'}")
+                sampled = bool(sampled)
                 if args.against_keras:
                     times = {False: [], True: []}
                     for _ in range(args.repeats):
