@@ -318,18 +318,12 @@ def test_readme_loop_generates_with_litert_alone(tmp_path, ngram_model):
 
 def test_a_model_with_code_is_refused(tmp_path, ngram_model):
     """Export reads the file as arrays, as prediction does: a Lambda layer is refused."""
-    import zipfile
+    from cli_helpers import edit_keras_config
 
     path = tmp_path / "code.keras"
-    with zipfile.ZipFile(ngram_model) as source, zipfile.ZipFile(path, "w") as target:
-        for entry in source.infolist():
-            data = source.read(entry.filename)
-            if entry.filename == "config.json":
-                config = json.loads(data)
-                config["config"]["layers"].append({"class_name": "Lambda", "config": {
-                    "name": "evil", "function": "print('ran')"}, "inbound_nodes": []})
-                data = json.dumps(config)
-            target.writestr(entry, data)
+    edit_keras_config(ngram_model, path, lambda config: config["config"]["layers"].append({
+        "class_name": "Lambda", "config": {"name": "evil", "function": "print('ran')"},
+        "inbound_nodes": []}))
     out = tmp_path / "out"
     out.mkdir()
     result = CliRunner().invoke(main, ["export", "-m", str(path), "--format", "vocab",

@@ -253,11 +253,10 @@ def test_typed_word_splits_where_the_word_being_typed_starts():
 def test_older_files_with_packed_ngram_keys_predict_as_before(tmp_path):
     """Files written before December 2026 key the n-gram contexts by their packed ids (and
     their NGramMixture config has no `key_layout`): both readers still mix them exactly."""
-    import json
-
     import keras
 
     import nextword
+    from cli_helpers import edit_keras_config
     from nextword import storage
     from nextword.layers import NGramMixture
     from nextword.ngram import NGramTable
@@ -279,16 +278,13 @@ def test_older_files_with_packed_ngram_keys_predict_as_before(tmp_path):
     written = tmp_path / "written.keras"
     storage.save(old_model, storage.read_meta(new), str(written))
     old = tmp_path / "old.keras"
-    with zipfile.ZipFile(written) as source, zipfile.ZipFile(old, "w") as target:
-        for item in source.infolist():
-            data = source.read(item.filename)
-            if item.filename == "config.json":
-                config = json.loads(data)
-                for layer in config["config"]["layers"]:
-                    if layer["class_name"] == "NGramMixture":
-                        del layer["config"]["key_layout"]
-                data = json.dumps(config).encode()
-            target.writestr(item, data)
+
+    def as_before(config):
+        for layer in config["config"]["layers"]:
+            if layer["class_name"] == "NGramMixture":
+                del layer["config"]["key_layout"]
+
+    edit_keras_config(written, old, as_before)
 
     batch = np.array([TOKENS], dtype=object)
     expected = model(batch).numpy()
