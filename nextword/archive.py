@@ -199,7 +199,8 @@ def _arrays(path: str, meta: dict, structure: dict, weights) -> ModelArrays:
         ngram_arrays, mixture = variables[:-1], variables[-1]
         if (len(ngram_arrays) - 1) % 6 or len(ngram_arrays[0]) != len(vocabulary):
             raise _damaged(path, "its n-gram tables do not fit its vocabulary")
-        if top[NGRAM_NAME]["config"].get("key_layout", "packed") == "packed":  # written before December 2026
+        # Files written before December 2026 key their contexts by packed ids: converted.
+        if top[NGRAM_NAME]["config"].get("key_layout", "packed") == "packed":
             from .ngram import NGramTable
 
             ngram_arrays = NGramTable.from_arrays(len(vocabulary), ngram_arrays,

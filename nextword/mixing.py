@@ -6,9 +6,10 @@ seen. Once they are fitted, the n-gram model kept in the file is counted again f
 position, the held-out text included: 5% more text for the counts, as a model is refitted on
 all its data once its settings are chosen (on KJV: 23.14 perplexity against 23.29 with the
 same network and weights, top-1 37.37% against 37.31%; benchmarks/README.md). The held-out
-figures in the results stay those of the first n-gram model, whose text they did not see. Each held-out
-window is scored after up to `context` ids of the text before it, as evaluation and prediction
-see a word after its whole history rather than at the start of a cut window. A stateful model's
+figures in the results stay those of the first n-gram model, whose text they did not see.
+
+Each held-out window is scored after up to `context` ids of the text before it, as evaluation
+and prediction see a word after its whole history rather than at the start of a cut window. A stateful model's
 held-out windows come in runs (Windows.block): each run is read as one text, its state carried
 from window to window as in training's validation and in prediction.
 """
