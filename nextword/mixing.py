@@ -2,16 +2,17 @@
 
 The n-gram model that the mixture weights are fitted with (EM, ngram.fit_mixture) counts only
 the training windows' targets, so the held-out windows that fit them are text neither model has
-seen. Once they are fitted, the n-gram model kept in the file is counted again from every
-position, the held-out text included: 5% more text for the counts, as a model is refitted on
-all its data once its settings are chosen (on KJV: 23.14 perplexity against 23.29 with the
-same network and weights, top-1 37.37% against 37.31%; benchmarks/README.md). The held-out
-figures in the results stay those of the first n-gram model, whose text they did not see.
+seen. Once they are fitted, the held-out text's n-grams are counted too and added, so the
+n-gram model kept in the file counts every position: 5% more text for the counts, as a model
+is refitted on all its data once its settings are chosen (on KJV: 23.14 perplexity against
+23.29 with the same network and weights, top-1 37.37% against 37.31%; benchmarks/README.md).
+The held-out figures in the results stay those of the first n-gram model, whose text they did
+not see.
 
 Each held-out window is scored after up to `context` ids of the text before it, as evaluation
-and prediction see a word after its whole history rather than at the start of a cut window. A stateful model's
-held-out windows come in runs (Windows.block): each run is read as one text, its state carried
-from window to window as in training's validation and in prediction.
+and prediction see a word after its whole history rather than at the start of a cut window. A
+stateful model's held-out windows come in runs (Windows.block): each run is read as one text,
+its state carried from window to window as in training's validation and in prediction.
 """
 
 from __future__ import annotations
@@ -131,18 +132,13 @@ def fit_ngram(core, windows: Windows, vocab_size: int, order: int, max_entries: 
     chosen = held_out_windows(windows)
     forward = network_probabilities(core)
     table = mixture = counts = None
-
-    def counted_at(keep):
-        """This corpus's counts (at the positions kept), with the base's added."""
-        counted = NGramCounts.count(windows.ids, order, keep=keep, max_tokens=max_tokens)
-        if base_counts is None:
-            return counted
-        lower = min(base_counts.order, counted.order)  # the base's may be of another order
-        return lower_order(base_counts, lower).merged(lower_order(counted, lower),
-                                                      base_weight)
-
+    keep = kept_positions(windows)
     if order >= 2:
-        counts = counted_at(kept_positions(windows))
+        counts = NGramCounts.count(windows.ids, order, keep=keep, max_tokens=max_tokens)
+        if base_counts is not None:
+            order = min(base_counts.order, counts.order)  # the base's may be of another order
+            counts = lower_order(base_counts, order).merged(lower_order(counts, order),
+                                                            base_weight)
         table = counts.table(vocab_size, max_entries)
     network_nll = network_hits = count = 0.0
     parts = []
@@ -177,9 +173,11 @@ def fit_ngram(core, windows: Windows, vocab_size: int, order: int, max_entries: 
         f"{results['validation_perplexity']:.2f}")
     if len(windows.validation):
         # The weights are fitted; the model's n-gram now counts the held-out text too.
-        counts = counted_at(None)
+        held_out_counts = NGramCounts.count(windows.ids, counts.order, keep=~keep,
+                                            max_tokens=max_tokens)
+        counts = counts.merged(held_out_counts)
         table = counts.table(vocab_size, max_entries)
         results["ngram_entries"] = table.entries
-        log(f"n-gram model recounted with the held-out text for the model file: "
+        log(f"n-gram model with the held-out text's n-grams added, for the model file: "
             f"{table.entries:,} entries")
     return table, mixture, results, counts
