@@ -167,7 +167,7 @@ class NGramTable:
         # The highest order counts occurrences; each lower order counts distinct left words.
         tables = {}
         for n in range(order, 1, -1):
-            tables[n] = (grams, None, counts)
+            tables[n] = (grams, counts)
             grams, counts = group_rows(grams[:, 1:])  # the oldest id dropped
         # What is left is order 1: one empty context, whose back-off is the uniform
         # distribution over every id but padding (never a next token).
@@ -176,15 +176,16 @@ class NGramTable:
         unigram = np.full(vocab_size, gamma / max(vocab_size - 1, 1))
         unigram[0] = 0.0
         unigram[first.words] += first.alphas
-        threshold = _thresholds(tables, max_entries - vocab_size) if max_entries \
+        counts_of = {n: counts for n, (_, counts) in tables.items()}
+        threshold = _thresholds(counts_of, max_entries - vocab_size) if max_entries \
             else {n: 1 for n in tables}
         table = cls(vocab_size, unigram, [])
         for n in range(2, order + 1):  # keys name rows of the order below: lowest first
-            grams, _, counts = tables[n]
+            grams, counts = tables[n]
             # Sorted column by column, each context's entries are one run, its words sorted.
-            first = np.ones(len(grams), dtype=bool)
-            first[1:] = (grams[1:, :-1] != grams[:-1, :-1]).any(axis=1)
-            begins = np.flatnonzero(first)
+            new_context = np.ones(len(grams), dtype=bool)
+            new_context[1:] = (grams[1:, :-1] != grams[:-1, :-1]).any(axis=1)
+            begins = np.flatnonzero(new_context)
             keys, found = table.find(grams[begins, :-1])
             assert found.all()  # each context's newest ids are a context of the order below
             by_key = np.argsort(keys, kind="stable")
@@ -400,18 +401,18 @@ def _discount_of(counts: np.ndarray, d: np.ndarray) -> np.ndarray:
     return np.where(counts >= 3, d[2], np.where(counts == 2, d[1], np.where(counts == 1, d[0], 0)))
 
 
-def _thresholds(tables: dict, budget: int) -> dict:
+def _thresholds(counts_of: dict, budget: int) -> dict:
     """The least count an entry of each order needs to be kept so that the entries fit budget.
 
-    Rare entries go first, highest orders first; bigrams are never pruned (nor unigrams, which
+    counts_of: each order's entry counts. Rare entries go first, highest orders first; bigrams are never pruned (nor unigrams, which
     are not entries), so a budget below their number leaves just them.
     """
-    threshold = {n: 1 for n in tables}
-    largest = {n: int(counts.max(initial=0)) for n, (_, _, counts) in tables.items()}
-    prunable = [n for n in tables if n >= 3]
+    threshold = {n: 1 for n in counts_of}
+    largest = {n: int(counts.max(initial=0)) for n, counts in counts_of.items()}
+    prunable = [n for n in counts_of if n >= 3]
 
     def size():
-        return sum(int((counts >= threshold[n]).sum()) for n, (_, _, counts) in tables.items())
+        return sum(int((counts >= threshold[n]).sum()) for n, counts in counts_of.items())
 
     while size() > budget:
         left = [n for n in prunable if threshold[n] <= largest[n]]
