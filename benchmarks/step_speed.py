@@ -33,6 +33,8 @@ def main():
                         help="also time the full softmax (default: sampled, as training uses)")
     parser.add_argument("--samples", type=int, nargs="+", default=[1024],
                         help="sampled softmax sizes (--sampled-softmax) to time")
+    parser.add_argument("--sequence-lengths", type=int, nargs="+", default=[32],
+                        help="tokens per window (--sequence-length) to time")
     parser.add_argument("--windows", action="store_true", help="shuffled windows, not streams")
     parser.add_argument("--steps", type=int, default=6, help="timed steps per setting")
     parser.add_argument("--against-keras", action="store_true",
@@ -46,7 +48,8 @@ def main():
     from nextword.data import Windows
 
     ids = np.random.default_rng(0).integers(0, args.vocab, 900_000).astype(np.int32)
-    windows = Windows(ids, 32, 0.05, 1337, block=1 if args.windows else 16)
+    windows_of = {length: Windows(ids, length, 0.05, 1337, block=1 if args.windows else 16)
+                  for length in args.sequence_lengths}
     softmaxes = list(args.samples) + ([0] if args.full_softmax else [])
 
     def measure(config, sampled, dtype, fast=None):
@@ -54,31 +57,33 @@ def main():
         the compute type (None: as training chooses)."""
         if fast is not None:
             training.FAST_DTYPES = (dtype,) if fast else ()
-        return budget.steps_per_second(config, args.vocab, windows, sampled, dtype,
-                                       steps=args.steps)
+        return budget.steps_per_second(config, args.vocab, windows_of[config.sequence_length],
+                                       sampled, dtype, steps=args.steps)
 
-    print("network | batch | compute | softmax | " + (
+    print("network | batch | window | compute | softmax | " + (
         "steps/s Keras's layers | fastrnn.py | ratio" if args.against_keras
         else "steps/s | tokens/s"))
-    for size in args.batch_sizes:
-        for dtype in args.dtypes:
-            for sampled in softmaxes:
-                config = budget.candidate_config(
-                    Config(cell=args.cell, batch_size=size, stateful=not args.windows,
-                           sampled_softmax=sampled or 1024), args.layers, args.units)
-                row = (f"{args.layers}x{args.units} {args.cell} | {size} | {dtype} | "
-                       f"{f'sampled {sampled}' if sampled else 'full'}")
-                sampled = bool(sampled)
-                if args.against_keras:
-                    times = {False: [], True: []}
-                    for _ in range(args.repeats):
-                        for fast in times:
-                            times[fast].append(measure(config, sampled, dtype, fast))
-                    slow, quick = (float(np.median(times[fast])) for fast in (False, True))
-                    print(f"{row} | {slow:.2f} | {quick:.2f} | {quick / slow:.2f}", flush=True)
-                else:
-                    speed = measure(config, sampled, dtype)
-                    print(f"{row} | {speed:.2f} | {speed * size * 32:,.0f}", flush=True)
+    settings = [(size, length, dtype, sampled) for size in args.batch_sizes
+                for length in args.sequence_lengths for dtype in args.dtypes
+                for sampled in softmaxes]
+    for size, length, dtype, sampled in settings:
+        config = budget.candidate_config(
+            Config(cell=args.cell, batch_size=size, sequence_length=length,
+                   stateful=not args.windows, sampled_softmax=sampled or 1024),
+            args.layers, args.units)
+        row = (f"{args.layers}x{args.units} {args.cell} | {size} | {length} | {dtype} | "
+               f"{f'sampled {sampled}' if sampled else 'full'}")
+        sampled = bool(sampled)
+        if args.against_keras:
+            times = {False: [], True: []}
+            for _ in range(args.repeats):
+                for fast in times:
+                    times[fast].append(measure(config, sampled, dtype, fast))
+            slow, quick = (float(np.median(times[fast])) for fast in (False, True))
+            print(f"{row} | {slow:.2f} | {quick:.2f} | {quick / slow:.2f}", flush=True)
+        else:
+            speed = measure(config, sampled, dtype)
+            print(f"{row} | {speed:.2f} | {speed * size * length:,.0f}", flush=True)
 
 
 if __name__ == "__main__":
