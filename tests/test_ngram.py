@@ -96,6 +96,25 @@ def test_short_histories_back_off_to_lower_orders():
     assert buckets[0] <= COUNT_BUCKETS < buckets[1] <= 2 * COUNT_BUCKETS
 
 
+@pytest.mark.parametrize("max_entries", [0, 700])
+def test_target_probabilities_equal_the_distributions(max_entries):
+    """probabilities_of (scoring, the mixture's fitting) gives each row's entry of
+    distributions and the same buckets, short, unseen and pruned contexts included."""
+    vocab_size = 25
+    ids = zipf_ids(4000, vocab_size)
+    table = NGramTable.build(ids, vocab_size, 5, max_entries=max_entries)
+    rng = np.random.default_rng(2)
+    starts = rng.integers(0, len(ids) - 5, 200)
+    history = np.array([ids[s:s + 4] for s in starts] + [rng.integers(1, vocab_size, 4)
+                                                         for _ in range(50)])
+    targets = np.concatenate([ids[starts + 4], rng.integers(1, vocab_size, 50)])
+    lengths = rng.integers(0, 5, len(history))
+    probabilities, buckets = table.distributions(history, lengths)
+    p, same_buckets = table.probabilities_of(history, targets, lengths)
+    np.testing.assert_allclose(p, probabilities[np.arange(len(targets)), targets], rtol=1e-5)
+    np.testing.assert_array_equal(same_buckets, buckets)
+
+
 def test_held_out_positions_are_not_counted():
     # 3 4 5 occurs only where the targets are held out: the model must not have seen "4 -> 5".
     ids = np.array([1, 2, 1, 2, 1, 2, 1, 2, 3, 4, 5, 1, 2, 1, 2])
