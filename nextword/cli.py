@@ -146,7 +146,8 @@ def preprocess(corpus, tokenizer, max_vocab, min_count, lowercase, encoding, voc
 @click.option("--budget", metavar="DURATION", default=None,
               help="How long the whole run may take (30m, 1h30m, 90s): the network's units, "
                    "layers, dropout, annealed share and epochs (and bfloat16 where faster) are "
-                   "chosen for the corpus and this machine's measured speed. Not to be "
+                   "chosen for the corpus and this machine's measured speed, and the n-gram "
+                   "order (5-8, unless --ngram-order) on held-out text. Not to be "
                    "confused with --max-minutes, which only stops training.")
 def train(corpus, output, quiet, backup_dir, save_every, distribute, plot, tensorboard,
           base_path, base_weight, budget, **options):
@@ -165,9 +166,9 @@ def train(corpus, output, quiet, backup_dir, save_every, distribute, plot, tenso
     """
     from .training import train as run_training
 
-    seconds = None
+    seconds, ngram_lowest = None, 0
     if budget is not None:
-        from .budget import CHOSEN, parse
+        from .budget import CHOSEN, NGRAM_ORDERS, parse
 
         seconds = parse(budget)
         clashing = [name for name in CHOSEN if name in _given(options)]
@@ -175,6 +176,8 @@ def train(corpus, output, quiet, backup_dir, save_every, distribute, plot, tenso
             flag = "--" + clashing[0].replace("_", "-")
             raise NextwordError(f"--budget chooses {flag} itself; leave {flag} out or drop "
                                 "--budget")
+        if "ngram_order" not in _given(options):  # the order too, on held-out text
+            ngram_lowest, options["ngram_order"] = NGRAM_ORDERS
     base = None
     if base_path is None:
         if base_weight is not None:
@@ -195,7 +198,7 @@ def train(corpus, output, quiet, backup_dir, save_every, distribute, plot, tenso
                               backup_dir=backup_dir, save_every=save_every, plot=plot,
                               distribute=distribute, tensorboard=tensorboard, base=base,
                               base_weight=BASE_WEIGHT if base_weight is None else base_weight,
-                              budget=seconds)
+                              budget=seconds, ngram_lowest=ngram_lowest)
     except OSError as error:  # a disk or permission failure mid-run: one line, not a traceback
         raise NextwordError(_os_error_line(error)) from None
     if result.output is None:

@@ -265,10 +265,11 @@ def fit(config: Config, vocab_size: int, windows: Windows, paths: RunPaths, back
 
 
 def export(core, config: Config, vocabulary: Vocabulary, windows: Windows, ngram: bool = True,
-           log=print, base_counts=None, base_weight: float = 1.0):
+           log=print, base_counts=None, base_weight: float = 1.0, ngram_lowest: int = 0):
     """Phase 4: the float32 predictor model, with the n-gram model counted and mixed in.
 
     base_counts: a base model's n-gram counts, added times base_weight to the corpus's.
+    ngram_lowest: the n-gram order is chosen from this one to config.ngram_order (fit_ngram).
     Returns (predictor model, held-out results of fit_ngram, the n-gram counts or None).
     """
     from .mixing import fit_ngram
@@ -281,7 +282,7 @@ def export(core, config: Config, vocabulary: Vocabulary, windows: Windows, ngram
                                          config.ngram_order if ngram else 0,
                                          config.ngram_max_entries, config.ngram_max_tokens,
                                          log, base_counts=base_counts,
-                                         base_weight=base_weight)
+                                         base_weight=base_weight, lowest=ngram_lowest)
     return build_predictor_model(export_core, vocabulary, table, mixture), held_out, counts
 
 
@@ -330,7 +331,8 @@ def train(corpus, config: Config, output: str, verbose: int | str = "auto", log=
           reading_progress=None, backup_dir: str | None = None, save_every: int = 0,
           extra_callbacks=(), plot: bool = True, distribute: str = "none",
           tensorboard: str | None = None, base: str | Base | None = None,
-          base_weight: float = BASE_WEIGHT, budget: float | None = None) -> TrainingResult:
+          base_weight: float = BASE_WEIGHT, budget: float | None = None,
+          ngram_lowest: int = 0) -> TrainingResult:
     """Train a model on the corpus files, folders or globs and save it to output.
 
     Args:
@@ -357,6 +359,10 @@ def train(corpus, config: Config, output: str, verbose: int | str = "auto", log=
             corpus's new words added), tokenizer and architecture, which config must match
             (continuing.config_for makes such a config).
         base_weight: the base's n-gram counts are added to the corpus's times this weight.
+        ngram_lowest: fit every n-gram order from this one up to config.ngram_order after
+            training and keep the lowest that mixes within 0.1% of the best on the held-out
+            text (mixing.fit_ngram; the saved config says which); 0: config.ngram_order
+            only. `train --budget` without --ngram-order asks for orders 5 to 8.
     Returns:
         A TrainingResult (its output is None on a worker that is not the chief).
     """
@@ -427,7 +433,9 @@ def train(corpus, config: Config, output: str, verbose: int | str = "auto", log=
                 "them): the n-gram model is counted on the new corpus alone")
         model, held_out, counts = export(fitted.core, config, vocabulary, windows, ngram=chief,
                                          log=log, base_counts=base_counts,
-                                         base_weight=base_weight)
+                                         base_weight=base_weight, ngram_lowest=ngram_lowest)
+        if ngram_lowest and held_out["ngram_order"]:  # the saved config names the order kept
+            config.ngram_order = held_out["ngram_order"]
         result = TrainingResult(
             output=output if chief else None, vocabulary_size=len(vocabulary),
             corpus_files=len(scan.files), corpus_tokens=scan.tokens,

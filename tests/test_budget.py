@@ -135,12 +135,17 @@ def test_budget_trains_a_tiny_corpus_and_says_what_it_chose(corpus_file, tmp_pat
     from nextword.training import train
 
     lines = []
-    config = Config(**dict(TINY, max_minutes=9.0, sampled_softmax=8))  # probes sampled steps
+    # As `train --budget` without --ngram-order: the n-gram order is fitted from 5 to 8.
+    config = Config(**dict(TINY, max_minutes=9.0, sampled_softmax=8, ngram_order=8))
     result = train([corpus_file], config, str(tmp_path / "b.keras"), verbose=0,
-                   log=lines.append, plot=False, budget=120)
+                   log=lines.append, plot=False, budget=120, ngram_lowest=5)
     said = [line for line in lines if line.startswith("budget 2 min: ")]
     assert len(said) == 1 and "steps/s measured here" in said[0]
+    chose = [line for line in lines if line.startswith("n-gram orders 5-8 on held-out text")]
+    assert len(chose) == 1 and "the lowest within 0.1% of the best" in chose[0]
     model = nextword.load(result.output)
+    order = int(chose[0].split(": order ")[1].split(",")[0])
+    assert model.config.ngram_order == result.ngram_order == order  # the saved config says
     assert model.config.units == model.config.embedding_dim >= 128
     assert model.config.dropout == 0.3  # any of the networks is large for a tiny corpus
     assert model.config.max_minutes == pytest.approx(1.8)
@@ -148,7 +153,36 @@ def test_budget_trains_a_tiny_corpus_and_says_what_it_chose(corpus_file, tmp_pat
     assert model.config.anneal_share == 0.6  # over a longer share for a large network
     # The caller's config is left as given (the saved copy holds the choices), so it can be
     # used for another run.
-    assert config == Config(**dict(TINY, max_minutes=9.0, sampled_softmax=8))
+    assert config == Config(**dict(TINY, max_minutes=9.0, sampled_softmax=8, ngram_order=8))
+
+
+def test_the_lowest_ngram_order_near_the_best_is_kept():
+    import math
+
+    from nextword.mixing import CLOSE, choose_order
+
+    assert choose_order([math.log(p) for p in (23.71, 23.61, 23.57, 23.57)]) == 2
+    assert choose_order([math.log(p) for p in (23.71, 23.61, 23.58, 23.57)]) == 2  # within
+    assert choose_order([math.log(p) for p in (23.71, 23.61, 23.60, 23.57)]) == 3
+    assert choose_order([math.log(p) for p in (23.5, 23.6, 23.7)]) == 0  # pruned orders worse
+    assert CLOSE == 0.001
+
+
+def test_budget_fits_the_ngram_order_unless_it_is_given(corpus_file, tmp_path, monkeypatch):
+    """The command passes orders 5-8 to training only where --ngram-order is not given."""
+    from nextword import training
+
+    asked = []
+
+    def fake_train(corpus, config, output, **options):
+        asked.append((config.ngram_order, options["ngram_lowest"]))
+        raise NextwordError("stopped before training")
+
+    monkeypatch.setattr(training, "train", fake_train)
+    for extra in (["--budget", "30m"], ["--budget", "30m", "--ngram-order", "6"], []):
+        assert_one_line_error(run("train", corpus_file, "-o", str(tmp_path / "m.keras"),
+                                  *extra), "stopped before training")
+    assert asked == [(8, 5), (6, 0), (5, 0)]
 
 
 @pytest.mark.slow

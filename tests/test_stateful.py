@@ -129,7 +129,7 @@ def test_mixture_fitting_reads_each_held_out_run_as_one_text():
         return Out()
 
     targets, previous = [], []
-    for network, _, _, target in held_out_batches(forward, windows, windows.validation, None):
+    for network, _, target in held_out_batches(forward, windows, windows.validation, []):
         targets.append(target)
         previous.append(network.argmax(axis=1))
     targets, previous = np.concatenate(targets), np.concatenate(previous)
