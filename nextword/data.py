@@ -178,6 +178,19 @@ class Windows:
         self.seed = seed
         self.block = block
 
+    def training_counts(self, vocab_size: int, chunk: int = 1 << 24) -> np.ndarray:
+        """How often each id occurs in the text, less the held-out windows' targets (the
+        training text's word frequencies; read in chunks, as ids may be a memory map)."""
+        counts = np.zeros(vocab_size, dtype=np.int64)
+        for begin in range(0, len(self.ids), chunk):
+            counts += np.bincount(np.asarray(self.ids[begin:begin + chunk]),
+                                  minlength=vocab_size)[:vocab_size]
+        held_out = self.validation[:, None] * self.sequence_length + np.arange(
+            1, self.sequence_length + 1)
+        counts -= np.bincount(np.asarray(self.ids[held_out.ravel()]),
+                              minlength=vocab_size)[:vocab_size]
+        return counts
+
     def batches(self, starts: np.ndarray, batch_size: int, rng: np.random.Generator | None):
         """Yield (inputs, labels) int32 arrays of shape (batch, L); shuffled when rng is given."""
         if rng is not None:

@@ -202,6 +202,10 @@ def fit(config: Config, vocab_size: int, windows: Windows, paths: RunPaths, back
             base_model, _ = storage.load(base.path)
             transfer_weights(core, base_model.get_layer(CORE_NAME))
             del base_model
+        else:  # a fresh network starts at the unigram (a resumed one then loads its backup)
+            from .model import set_output_prior
+
+            set_output_prior(core, windows.training_counts(vocab_size))
         first_epoch = backup.restore(trainer)
     # A resumed run's time limit and annealed rate count the time its backup had spent.
     spent, fit_spent = backup.spent()  # zeros when nothing was restored

@@ -137,3 +137,39 @@ def test_model_ngram_counts_the_held_out_text_too(trained, corpus_file, tmp_path
     assert np.array_equal(stored.grams, every.grams)
     assert np.array_equal(stored.counts, every.counts)
     assert result.ngram_entries == every.table(len(vocabulary)).entries
+
+
+@pytest.mark.parametrize("tie", [True, False])
+def test_a_fresh_network_starts_at_the_training_texts_unigram(tie):
+    """set_output_prior: the output biases are the log word frequencies of the training text
+    (the held-out targets left out), so the untrained network predicts about the unigram
+    rather than the uniform distribution (two stacked layers under the full softmax otherwise
+    sit at a plateau for a thousand steps before they learn it)."""
+    from nextword._tf import quiet_tensorflow
+
+    quiet_tensorflow()
+    from nextword.config import Config
+    from nextword.data import Windows
+    from nextword.mixing import kept_positions
+    from nextword.model import build_model, set_output_prior
+
+    vocab = 40
+    rng = np.random.default_rng(0)
+    weights = 1 / np.arange(1, vocab - 2)
+    ids = rng.choice(np.arange(3, vocab), 5000, p=weights / weights.sum()).astype(np.int32)
+    windows = Windows(ids, 8, 0.2, seed=1, block=4)
+    counts = windows.training_counts(vocab)
+    np.testing.assert_array_equal(counts, np.bincount(ids[kept_positions(windows)],
+                                                      minlength=vocab))
+    core = build_model(Config(units=16, embedding_dim=16, layers=2, tie_weights=tie), vocab)
+    unigram = (counts + 1) / (counts + 1).sum()
+
+    def distance():  # total variation of the mean prediction from the unigram
+        predicted = np.asarray(core(ids[None, :64])).reshape(-1, vocab)
+        predicted = np.exp(predicted - predicted.max(axis=1, keepdims=True))
+        predicted = (predicted / predicted.sum(axis=1, keepdims=True)).mean(axis=0)
+        return 0.5 * np.abs(predicted - unigram).sum()
+
+    assert distance() > 0.3  # zero biases: about uniform
+    set_output_prior(core, counts)
+    assert distance() < 0.05
