@@ -43,10 +43,12 @@ def test_mirrored_over_two_cpu_devices_matches_one_device(corpus_file, tmp_path)
 
     single = run_mirrored(corpus_file, str(tmp_path / "single.keras"), "none")
     mirrored = run_mirrored(corpus_file, str(tmp_path / "mirrored.keras"), "mirrored")
-    # Same global batches split over two replicas: equal up to float summation order. After
-    # one epoch the two agree to 0.1% (measured: 3.8138 and 3.8132); the tiny model's high
-    # learning rate amplifies the rounding later (measured after 3 epochs: 0.6% apart).
-    assert mirrored[0] == pytest.approx(single[0], rel=1e-3), (single, mirrored)
+    # Same global batches split over two replicas: equal up to float summation order, which
+    # the tiny model's high learning rate amplifies. Measured after one epoch: 3.8138 and
+    # 3.8132 from zero output biases; 3.5527 and 3.5487 (0.11%) since they start at the log
+    # word frequencies, which both replicas hold (checked), the network learning faster;
+    # after 3 epochs 0.6% apart.
+    assert mirrored[0] == pytest.approx(single[0], rel=5e-3), (single, mirrored)
     assert mirrored[-1] == pytest.approx(single[-1], rel=0.03), (single, mirrored)
     assert nextword.load(str(tmp_path / "mirrored.keras")).predict("and god")
 
