@@ -185,11 +185,14 @@ class Windows:
         for begin in range(0, len(self.ids), chunk):
             counts += np.bincount(np.asarray(self.ids[begin:begin + chunk]),
                                   minlength=vocab_size)[:vocab_size]
-        held_out = self.validation[:, None] * self.sequence_length + np.arange(
-            1, self.sequence_length + 1)
-        counts -= np.bincount(np.asarray(self.ids[held_out.ravel()]),
+        counts -= np.bincount(np.asarray(self.ids[self.held_out_targets()]),
                               minlength=vocab_size)[:vocab_size]
         return counts
+
+    def held_out_targets(self) -> np.ndarray:
+        """Positions in ids of the held-out windows' targets (text no model may count)."""
+        length = self.sequence_length
+        return (self.validation[:, None] * length + np.arange(1, length + 1)).ravel()
 
     def batches(self, starts: np.ndarray, batch_size: int, rng: np.random.Generator | None):
         """Yield (inputs, labels) int32 arrays of shape (batch, L); shuffled when rng is given."""

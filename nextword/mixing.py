@@ -58,9 +58,7 @@ def held_out_runs(windows: Windows, chosen: np.ndarray) -> list:
 def kept_positions(windows: Windows) -> np.ndarray:
     """True at every position of the id stream that is not a held-out target."""
     keep = np.ones(len(windows.ids), dtype=bool)
-    length = windows.sequence_length
-    targets = windows.validation[:, None] * length + np.arange(1, length + 1)
-    keep[targets.ravel()] = False
+    keep[windows.held_out_targets()] = False
     return keep
 
 
@@ -146,7 +144,7 @@ def fit_ngram(core, windows: Windows, vocab_size: int, order: int, max_entries: 
             order = min(base_counts.order, counts.order)  # the base's may be of another order
             counts = lower_order(base_counts, order).merged(lower_order(counts, order),
                                                             base_weight)
-        orders = range(min(max(lowest, 2), order) if lowest else order, order + 1)
+        orders = range(max(2, min(lowest, order)) if lowest else order, order + 1)
         tables = [lower_order(counts, n).table(vocab_size, max_entries) for n in orders]
     network_nll = network_hits = count = 0.0
     parts = []
