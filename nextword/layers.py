@@ -73,7 +73,8 @@ class NGramMixture(keras.layers.Layer):
 
     Called on [token_ids (batch, time), probabilities (batch, time, vocab)], it returns the
     mixture at every position: w[b] * network + (1 - w[b]) * n-gram, where the bucket b says
-    how long a context the n-gram model has seen there and how often. The counts live in
+    how long a context the n-gram model has seen there and how often, corrected by per-bucket
+    exponents where the layer has them (loglinear.py; files since December 2026). The counts live in
     non-trainable variables, so the .keras file carries them and loads them in safe mode. The
     same arithmetic runs in numpy for prediction (ngram.py); tests hold the two equal.
 
@@ -84,10 +85,13 @@ class NGramMixture(keras.layers.Layer):
         key_layout: how contexts are keyed: "chained" (ngram.py: the row of the context one word
             shorter and the oldest id), or "packed" (every id in one number), which files
             written before December 2026 hold and which their config therefore lacks.
+        exponents: the mixture variable holds [w, a, c, d, u] per bucket instead of w.
     """
 
-    def __init__(self, vocab_size, sizes, count_buckets=6, key_layout="packed", **kwargs):
+    def __init__(self, vocab_size, sizes, count_buckets=6, key_layout="packed", exponents=False,
+                 **kwargs):
         super().__init__(**kwargs)
+        self.exponents = bool(exponents)
         self.vocab_size = int(vocab_size)
         self.sizes = [[int(contexts), int(entries)] for contexts, entries in sizes]
         self.count_buckets = int(count_buckets)
@@ -109,7 +113,8 @@ class NGramMixture(keras.layers.Layer):
                                 weight(f"gammas_{n}", (contexts,), "float32"),
                                 weight(f"words_{n}", (entries,), "int32"),
                                 weight(f"alphas_{n}", (entries,), "float32")])
-        self.mixture = weight("mixture", (1 + len(self.sizes) * self.count_buckets,), "float32")
+        buckets = 1 + len(self.sizes) * self.count_buckets
+        self.mixture = weight("mixture", (buckets, 5) if self.exponents else (buckets,), "float32")
 
     def table_variables(self):
         """unigram, then keys, starts, classes, gammas, words, alphas of each order."""
@@ -159,8 +164,19 @@ class NGramMixture(keras.layers.Layer):
             ngram = tf.tensor_scatter_nd_add(ngram, indices, tf.gather(alphas, entry))
             buckets = tf.where(found, 1 + index * self.count_buckets
                                + tf.cast(tf.gather(classes, where), tf.int32), buckets)
-        weight = tf.gather(tf.convert_to_tensor(self.mixture), buckets)[:, None]
+        mixture = tf.gather(tf.convert_to_tensor(self.mixture), buckets)
+        weight = mixture[:, :1] if self.exponents else mixture[:, None]
         mixed = weight * network + (1.0 - weight) * ngram
+        if self.exponents:  # loglinear.apply
+            def log(x):
+                return tf.math.log(tf.maximum(x, 1e-30))
+
+            unigram = tf.convert_to_tensor(self.unigram)  # loglinear.unigram_logs
+            rarest = tf.reduce_min(tf.where(unigram > 0, unigram, 1.0))
+            unigram = tf.math.log(tf.maximum(unigram, rarest))[None]
+            mixed = tf.nn.softmax(mixture[:, 1:2] * log(network) + mixture[:, 2:3] * log(ngram)
+                                  + mixture[:, 3:4] * log(mixed) + mixture[:, 4:5] * unigram,
+                                  axis=-1)
         return tf.reshape(mixed, tf.shape(probabilities))
 
     def compute_output_shape(self, input_shape):
@@ -172,5 +188,6 @@ class NGramMixture(keras.layers.Layer):
     def get_config(self):
         config = super().get_config()
         config.update(vocab_size=self.vocab_size, sizes=self.sizes,
-                      count_buckets=self.count_buckets, key_layout=self.key_layout)
+                      count_buckets=self.count_buckets, key_layout=self.key_layout,
+                      exponents=self.exponents)
         return config

@@ -21,6 +21,7 @@ import math
 
 import numpy as np
 
+from . import loglinear
 from .counts import NGramCounts
 from .data import Windows
 from .ngram import NGramTable, fit_mixture, histories, mix
@@ -31,6 +32,9 @@ MAX_WINDOWS = 2000  # held-out windows used (evenly spread), bounding the time o
 # fit_ngram's choice of order keeps the lowest within this share of the best held-out perplexity
 # (KJV: 23.71 / 23.61 / 23.57 / 23.57 for orders 5-8 keeps 7).
 CLOSE = 0.001
+# Network and n-gram probabilities held while the exponents are fitted: 2 x 4 bytes each
+# (KJV: 16,248 positions of 8,261 words, about 1 GB in all, and 25 s).
+FIT_VALUES = 1 << 27
 
 
 def held_out_windows(windows: Windows, max_windows: int = MAX_WINDOWS) -> np.ndarray:
@@ -121,7 +125,7 @@ def lower_order(counts: NGramCounts, order: int) -> NGramCounts:
 
 def fit_ngram(core, windows: Windows, vocab_size: int, order: int, max_entries: int,
               max_tokens: int = 0, log=print, base_counts: NGramCounts | None = None,
-              base_weight: float = 1.0, lowest: int = 0):
+              base_weight: float = 1.0, lowest: int = 0, exponents: bool = True):
     """Count the n-gram model, fit the mixture weights, and measure on held-out windows.
 
     base_counts: counts of an earlier corpus (train --from) added, times base_weight, to
@@ -130,6 +134,7 @@ def fit_ngram(core, windows: Windows, vocab_size: int, order: int, max_entries: 
     lowest whose mixture's held-out perplexity is within CLOSE of the best is kept (choose_order):
     a higher order helps repetitive text (KJV: -0.2 perplexity from 5 to 7) and costs
     about 20 bytes an entry, and pruned to --ngram-max-entries it can do worse than a lower one.
+    exponents: correct the linear mixture by per-bucket exponents (loglinear.py; fit_exponents).
     Returns (table, mixture weights, results, counts): results hold the network's held-out
     perplexity and accuracy and, with an n-gram model, the mixture's (which predictions use);
     counts are what the table was estimated from, kept in the model file.
@@ -177,9 +182,13 @@ def fit_ngram(core, windows: Windows, vocab_size: int, order: int, max_entries: 
             + f": order {tables[best].order}, the lowest within {CLOSE:.1%} of the best")
     table, (mixture, mixed_nll, ngram_p) = tables[best], fitted[best]
     counts = lower_order(counts, orders[best])  # what the kept table was estimated from
-    mixed_hits = 0
+    if exponents:
+        mixture = fit_exponents(forward, windows, table, mixture, len(chosen))
+    mixed_hits, mixed_nll = 0, 0.0
     for network, ngrams, targets in held_out_batches(forward, windows, chosen, [table]):
-        mixed_hits += _hits(mix(network, *ngrams[0], mixture), targets)
+        mixed = mix(network, *ngrams[0], mixture, table.unigram)
+        mixed_hits += _hits(mixed, targets)
+        mixed_nll -= float(np.log(np.maximum(_target(mixed, targets), 1e-30)).sum())
     results.update(validation_perplexity=math.exp(mixed_nll / count),
                    validation_accuracy=mixed_hits / count, ngram_order=table.order,
                    ngram_entries=table.entries,
@@ -198,6 +207,24 @@ def fit_ngram(core, windows: Windows, vocab_size: int, order: int, max_entries: 
         log(f"n-gram model with the held-out text's n-grams added, for the model file: "
             f"{table.entries:,} entries")
     return table, mixture, results, counts
+
+
+def fit_exponents(forward, windows: Windows, table: NGramTable, weights: np.ndarray,
+                  windows_used: int) -> np.ndarray:
+    """The (buckets, 5) mixture [w, a, c, d, u]: the linear weights and log-linear exponents
+    fitted (loglinear.fit) on up to FIT_VALUES / vocabulary held-out positions, whole runs
+    evenly spread, whose network and n-gram distributions are held in memory while it fits."""
+    rows = max(1, FIT_VALUES // table.vocab_size)
+    chosen = held_out_windows(windows, max(1, min(windows_used, rows // windows.sequence_length)))
+    parts = list(held_out_batches(forward, windows, chosen, [table]))
+    network = np.concatenate([network for network, _, _ in parts])
+    ngram = np.concatenate([ngrams[0][0] for _, ngrams, _ in parts])
+    buckets = np.concatenate([ngrams[0][1] for _, ngrams, _ in parts])
+    targets = np.concatenate([targets for _, _, targets in parts])
+    del parts
+    exponents = loglinear.fit(network, ngram.astype(np.float32, copy=False), table.unigram,
+                              weights, buckets, targets)
+    return np.concatenate([np.asarray(weights, np.float32)[:, None], exponents], axis=1)
 
 
 def choose_order(cross_entropies: list) -> int:

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import loglinear
 from .errors import NextwordError
 
 COUNT_BUCKETS = 6  # context counts 1, 2-3, 4-7, 8-15, 16-31, 32+
@@ -388,14 +389,16 @@ class NGramTable:
 
     def mix_rows(self, network: np.ndarray, history: np.ndarray, weights: np.ndarray,
                  sparse: bool) -> np.ndarray:
-        """w * network + (1 - w) * n-gram for each row of (rows, vocab) probabilities.
+        """The mixture (mix) for each row of (rows, vocab) probabilities.
 
         history as for history_distributions. sparse: row by row with mix_into (a few rows:
-        predicting, a beam), else with whole (rows, vocab) arrays (scoring).
+        predicting, a beam), else with whole (rows, vocab) arrays (scoring, and any mixture
+        with log-linear exponents, which needs every word's n-gram probability anyway).
         """
-        if not sparse:
+        if not sparse or np.ndim(weights) == 2:
             ngram, buckets = self.history_distributions(history)
-            return mix(network, ngram, buckets, weights).astype(np.float32, copy=False)
+            return mix(network, ngram, buckets, weights, self.unigram).astype(np.float32,
+                                                                              copy=False)
         keep = self.order - 1
         rows = [self.mix_into(row, [word for word in h[len(h) - keep:].tolist() if word >= 0],
                               weights) for row, h in zip(network, history)]
@@ -528,7 +531,14 @@ def fit_mixture(network: np.ndarray, ngram: np.ndarray, buckets: np.ndarray, buc
     return np.clip(weights, 0.0, 1.0).astype(np.float32)
 
 
-def mix(network: np.ndarray, ngram: np.ndarray, buckets: np.ndarray, weights: np.ndarray):
-    """The mixture's probabilities: w[bucket] * network + (1 - w[bucket]) * ngram, per row."""
+def mix(network: np.ndarray, ngram: np.ndarray, buckets: np.ndarray, weights: np.ndarray,
+        unigram: np.ndarray | None = None):
+    """The mixture's probabilities: w[bucket] * network + (1 - w[bucket]) * ngram, per row.
+
+    weights: (buckets,) network weights, or (buckets, 5) rows [w, a, c, d, u] whose exponents
+    then correct the linear mixture (loglinear.py), with the n-gram model's unigram."""
+    if np.ndim(weights) == 2:
+        linear = mix(network, ngram, buckets, weights[:, 0])
+        return loglinear.apply(network, ngram, linear, unigram, weights[buckets, 1:])
     w = weights[buckets][:, None]
     return w * network + (1.0 - w) * ngram

@@ -13,8 +13,9 @@ from nextword.vocab import SPECIALS, Vocabulary
 WORDS = ["the", "lord", "said", "and", "god", ",", ".", "lords", "lordship", "land"]
 
 
-def save_model(path, ngram_order=0, words=WORDS, **options):
-    """A small random-weight model written as nextword writes models; returns its path."""
+def save_model(path, ngram_order=0, words=WORDS, exponents=False, **options):
+    """A small random-weight model written as nextword writes models; returns its path.
+    exponents: the mixture corrected by log-linear exponents (loglinear.py), random ones."""
     from nextword._tf import quiet_tensorflow
 
     quiet_tensorflow()
@@ -37,6 +38,9 @@ def save_model(path, ngram_order=0, words=WORDS, **options):
         ids = np.random.default_rng(0).integers(2, len(vocabulary), 400)
         table = NGramTable.build(ids, len(vocabulary), ngram_order)
         mixture = np.linspace(0.2, 0.8, table.bucket_count()).astype(np.float32)
+        if exponents:
+            mixture = np.column_stack([mixture, np.random.default_rng(1).uniform(
+                -0.5, 1.0, (len(mixture), 4))]).astype(np.float32)
     model = build_predictor_model(core, vocabulary, table, mixture)
     storage.save(model, {"config": config.to_dict()}, str(path))
     return str(path)
@@ -58,17 +62,18 @@ TOKENS = ["<eol>", "and", "god", "said", ",", "the", "lord", "."]
 
 
 @pytest.mark.parametrize("cell", ["simplernn", "lstm", "gru"])
-@pytest.mark.parametrize("layers, tie, ngram_order",
-                         [(1, True, 0), (2, False, 0), (1, False, 3), (2, True, 3)])
+@pytest.mark.parametrize("layers, tie, ngram_order, exponents",
+                         [(1, True, 0, False), (2, False, 0, False), (1, False, 3, False),
+                          (2, True, 3, True)])
 def test_numpy_loaded_predictor_equals_keras_load_model(tmp_path, cell, layers, tie,
-                                                        ngram_order):
+                                                        ngram_order, exponents):
     """The file read without TensorFlow = the file loaded by Keras, at every position."""
     import keras
 
     import nextword
 
-    path = save_model(tmp_path / "m.keras", ngram_order, cell=cell, layers=layers,
-                      tie_weights=tie)
+    path = save_model(tmp_path / "m.keras", ngram_order, exponents=exponents, cell=cell,
+                      layers=layers, tie_weights=tie)
     predictor = nextword.load(path)
     assert (predictor.ngram is not None) == bool(ngram_order)
     full = keras.saving.load_model(path)(np.array([TOKENS], dtype=object)).numpy()[0]
@@ -87,11 +92,13 @@ def test_numpy_loaded_predictor_equals_keras_load_model(tmp_path, cell, layers, 
         "language_model").count_params()
 
 
-def test_sparse_ngram_mixing_equals_dense(small_model, tmp_path):
+@pytest.mark.parametrize("exponents", [False, True])
+def test_sparse_ngram_mixing_equals_dense(small_model, tmp_path, exponents):
     """One row mixes sparsely (predict, generate); many rows densely (beams, evaluate)."""
     import nextword
 
-    predictor = nextword.load(save_model(tmp_path / "n.keras", 4))
+    predictor = nextword.load(save_model(tmp_path / "n.keras", 4, exponents=exponents))
+    assert predictor.mixture.ndim == (2 if exponents else 1)
     ids = np.array([predictor.vocabulary.encode(TOKENS)] * 20, dtype=np.int32)
     many, _ = predictor.advance(ids)  # 20 rows: over SPARSE_ROWS, the dense path
     one, _ = predictor.advance(ids[:1])

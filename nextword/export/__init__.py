@@ -19,6 +19,8 @@ import json
 import os
 import tempfile
 
+import numpy as np
+
 from .. import __version__, archive
 from ..errors import NextwordError
 from ..text import ASCII_PATTERN, TOKEN_PATTERN
@@ -172,9 +174,13 @@ def sidecar(arrays: archive.ModelArrays, format: str, path: str, words: str,
         order = (len(arrays.ngram_arrays) - 1) // 6 + 1
         meta["ngram"] = {
             "order": order,
-            "mixture": [float(w) for w in arrays.mixture],
-            "mixing": "p = w[b] * network + (1 - w[b]) * ngram, where b = 0 when no context "
+            "mixture": np.asarray(arrays.mixture, dtype=np.float64).tolist(),
+            "mixing": "m = w[b] * network + (1 - w[b]) * ngram, where b = 0 when no context "
                       "of the n-gram model was seen, else 1 + (n - 2) * 6 + min(floor(log2("
-                      "count of that context)), 5) for the longest context seen, of order n",
+                      "count of that context)), 5) for the longest context seen, of order n"
+                      + ("; mixture[b] = [w, a, c, d, u] and p = network^a[b] * ngram^c[b] * "
+                         "m^d[b] * unigram^u[b] (the n-gram model's unigram), normalised over "
+                         "the vocabulary" if np.ndim(arrays.mixture) == 2
+                         else "; mixture[b] = w and p = m"),
         }
     return meta

@@ -1,0 +1,94 @@
+"""The log-linear correction of the mixture: its arithmetic, its fit, and how it is stored."""
+
+import numpy as np
+
+from nextword import loglinear
+from nextword.ngram import mix
+
+
+def normalised(x):
+    return x / x.sum(axis=1, keepdims=True)
+
+
+def sample(rng, rows, vocab=30):
+    """Held-out rows where the truth is peaked, the network too flat (its logits halved),
+    and the n-gram model a noisy copy of the truth: the linear mixture cannot sharpen."""
+    logits = rng.normal(0, 2.5, (rows, vocab))
+    truth = normalised(np.exp(logits))
+    targets = np.array([rng.choice(vocab, p=p) for p in truth])
+    network = normalised(np.exp(logits / 2)).astype(np.float32)
+    ngram = normalised(truth * rng.uniform(0.3, 1.7, truth.shape) + 0.01).astype(np.float32)
+    return network, ngram, targets
+
+
+UNIGRAM = normalised(np.arange(1, 31, dtype=np.float64)[None])[0].astype(np.float32)
+
+
+def nll(probabilities, targets):
+    return -np.log(probabilities[np.arange(len(targets)), targets]).mean()
+
+
+def test_identity_exponents_are_the_linear_mixture():
+    rng = np.random.default_rng(0)
+    network, ngram, _ = sample(rng, 50)
+    buckets = rng.integers(0, 3, 50)
+    weights = np.array([0.2, 0.5, 0.9], np.float32)
+    linear = mix(network, ngram, buckets, weights)
+    exponents = np.tile(loglinear.IDENTITY, (3, 1))
+    np.testing.assert_allclose(
+        loglinear.apply(network, ngram, linear, UNIGRAM, exponents[buckets]), linear, rtol=1e-5)
+    # The (buckets, 5) mixture [w, a, c, d, u] is the same thing through mix().
+    stored = np.column_stack([weights, exponents]).astype(np.float32)
+    np.testing.assert_allclose(mix(network, ngram, buckets, stored, UNIGRAM), linear, rtol=1e-5)
+    # and each exponent weighs its own factor
+    stored[:, 1:] = [0.5, 0.25, 0.5, -0.5]
+    expected = normalised(network ** 0.5 * ngram ** 0.25 * linear ** 0.5 * UNIGRAM ** -0.5)
+    np.testing.assert_allclose(mix(network, ngram, buckets, stored, UNIGRAM), expected,
+                               rtol=1e-4)
+
+
+def test_a_word_the_unigram_never_gives_stays_at_the_bottom():
+    """Padding has unigram 0: a negative unigram exponent must not lift it to the top."""
+    unigram = np.array([0.0, 0.5, 0.3, 0.2], np.float32)
+    network = np.array([[1e-9, 0.5, 0.3, 0.2]], np.float32)
+    ngram = np.array([[0.0, 0.6, 0.2, 0.2]], np.float32)
+    linear = mix(network, ngram, np.zeros(1, int), np.array([0.5]))
+    corrected = loglinear.apply(network, ngram, linear, unigram, np.array([[0, 0, 1, -1.0]]))
+    assert corrected[0].argmin() == 0 and corrected[0, 0] < 1e-6
+
+
+def test_fitted_exponents_beat_the_linear_mixture_on_new_rows():
+    rng = np.random.default_rng(1)
+    network, ngram, targets = sample(rng, 3000)
+    buckets = np.where(np.arange(3000) < 2900, 1, 2)  # bucket 2: too few rows; 0: none
+    weights = np.array([0.5, 0.5, 0.5], np.float32)
+    exponents = loglinear.fit(network, ngram, UNIGRAM, weights, buckets, targets)
+    assert exponents.shape == (3, 4) and exponents.dtype == np.float32
+    np.testing.assert_array_equal(exponents[[0, 2]], [loglinear.IDENTITY] * 2)
+    assert exponents[1, 0] > 0.3  # the flat network is sharpened
+    # Better on the rows it was fitted on, and on rows it has not seen.
+    for rows in (sample(rng, 1000) + (np.ones(1000, int),),
+                 (network, ngram, targets, buckets)):
+        net, ng, tg, b = rows
+        linear = mix(net, ng, b, weights)
+        corrected = loglinear.apply(net, ng, linear, UNIGRAM, exponents[b])
+        np.testing.assert_allclose(corrected.sum(axis=1), 1, rtol=1e-5)
+        assert nll(corrected, tg) < nll(linear, tg) - 0.05
+
+
+def test_a_bucket_the_steps_would_make_worse_keeps_the_linear_mixture():
+    """Where the linear mixture is already right (the network is the truth), fitting can only
+    find exponents about as good: never worse on the fitting rows."""
+    rng = np.random.default_rng(2)
+    logits = rng.normal(0, 2, (600, 20))
+    network = normalised(np.exp(logits)).astype(np.float32)
+    targets = np.array([rng.choice(20, p=p) for p in network.astype(np.float64) /
+                        network.astype(np.float64).sum(axis=1, keepdims=True)])
+    ngram = np.full_like(network, 1 / 20)
+    weights = np.array([0.999], np.float32)
+    buckets = np.zeros(600, int)
+    unigram = np.full(20, 1 / 20, np.float32)
+    exponents = loglinear.fit(network, ngram, unigram, weights, buckets, targets)
+    linear = mix(network, ngram, buckets, weights)
+    assert nll(loglinear.apply(network, ngram, linear, unigram, exponents[buckets]), targets) \
+        <= nll(linear, targets) + 1e-6
