@@ -10,6 +10,8 @@ before `keras.saving.load_model`):
 import keras
 from keras import ops
 
+from .loglinear import LOWER_ORDER
+
 
 @keras.saving.register_keras_serializable(package="nextword")
 class TiedEmbedding(keras.layers.Embedding):
@@ -85,7 +87,7 @@ class NGramMixture(keras.layers.Layer):
         key_layout: how contexts are keyed: "chained" (ngram.py: the row of the context one word
             shorter and the oldest id), or "packed" (every id in one number), which files
             written before December 2026 hold and which their config therefore lacks.
-        exponents: the mixture variable holds [w, a, c, d, u] per bucket instead of w.
+        exponents: the mixture variable holds [w, a, c, d, u, l] per bucket instead of w.
     """
 
     def __init__(self, vocab_size, sizes, count_buckets=6, key_layout="packed", exponents=False,
@@ -114,7 +116,7 @@ class NGramMixture(keras.layers.Layer):
                                 weight(f"words_{n}", (entries,), "int32"),
                                 weight(f"alphas_{n}", (entries,), "float32")])
         buckets = 1 + len(self.sizes) * self.count_buckets
-        self.mixture = weight("mixture", (buckets, 5) if self.exponents else (buckets,), "float32")
+        self.mixture = weight("mixture", (buckets, 6) if self.exponents else (buckets,), "float32")
 
     def table_variables(self):
         """unigram, then keys, starts, classes, gammas, words, alphas of each order."""
@@ -131,8 +133,10 @@ class NGramMixture(keras.layers.Layer):
         ngram = tf.tile(tf.convert_to_tensor(self.unigram)[None], tf.stack([rows, 1]))
         buckets = tf.zeros((rows,), tf.int32)
         keys = tf.zeros_like(ids)
-        flat = where = found = None
+        flat = where = found = lower = None
         for index, (table, (contexts, _)) in enumerate(zip(self.tables, self.sizes)):
+            if index == LOWER_ORDER - 1:  # orders up to LOWER_ORDER applied: loglinear's l
+                lower = ngram
             shift = index  # order n = index + 2 adds the id n - 2 places back
             shifted = tf.pad(ids, [[0, 0], [shift, 0]])[:, :time]
             if self.key_layout == "packed":
@@ -174,9 +178,10 @@ class NGramMixture(keras.layers.Layer):
             unigram = tf.convert_to_tensor(self.unigram)  # loglinear.unigram_logs
             rarest = tf.reduce_min(tf.where(unigram > 0, unigram, 1.0))
             unigram = tf.math.log(tf.maximum(unigram, rarest))[None]
+            lower = ngram if lower is None else lower
             mixed = tf.nn.softmax(mixture[:, 1:2] * log(network) + mixture[:, 2:3] * log(ngram)
-                                  + mixture[:, 3:4] * log(mixed) + mixture[:, 4:5] * unigram,
-                                  axis=-1)
+                                  + mixture[:, 3:4] * log(mixed) + mixture[:, 4:5] * unigram
+                                  + mixture[:, 5:6] * log(lower), axis=-1)
         return tf.reshape(mixed, tf.shape(probabilities))
 
     def compute_output_shape(self, input_shape):

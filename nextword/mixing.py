@@ -32,9 +32,10 @@ MAX_WINDOWS = 2000  # held-out windows used (evenly spread), bounding the time o
 # fit_ngram's choice of order keeps the lowest within this share of the best held-out perplexity
 # (KJV: 23.71 / 23.61 / 23.57 / 23.57 for orders 5-8 keeps 7).
 CLOSE = 0.001
-# Network and n-gram probabilities held while the exponents are fitted: 2 x 4 bytes each
-# (KJV: 16,248 positions of 8,261 words, about 1 GB in all, and 25 s).
-FIT_VALUES = 1 << 27
+# Network, n-gram and lower-order probabilities held while the exponents are fitted, 4 bytes
+# each (KJV: about 32,000 positions of 8,261 words, about 3 GB in all; fit_ngram 166 s
+# against 100 s with 2 ** 27, and 21.91 against 22.03 perplexity on kjv.valid.txt).
+FIT_VALUES = 1 << 28
 
 
 def held_out_windows(windows: Windows, max_windows: int = MAX_WINDOWS) -> np.ndarray:
@@ -185,8 +186,10 @@ def fit_ngram(core, windows: Windows, vocab_size: int, order: int, max_entries: 
     if exponents:
         mixture = fit_exponents(forward, windows, table, mixture, len(chosen))
     mixed_hits, mixed_nll = 0, 0.0
-    for network, ngrams, targets in held_out_batches(forward, windows, chosen, [table]):
-        mixed = mix(network, *ngrams[0], mixture, table.unigram)
+    for network, ngrams, targets in held_out_batches(forward, windows, chosen,
+                                                     _with_lower(table, mixture)):
+        lower = ngrams[1][0] if len(ngrams) > 1 else None
+        mixed = mix(network, *ngrams[0], mixture, table.unigram, lower)
         mixed_hits += _hits(mixed, targets)
         mixed_nll -= float(np.log(np.maximum(_target(mixed, targets), 1e-30)).sum())
     results.update(validation_perplexity=math.exp(mixed_nll / count),
@@ -211,20 +214,40 @@ def fit_ngram(core, windows: Windows, vocab_size: int, order: int, max_entries: 
 
 def fit_exponents(forward, windows: Windows, table: NGramTable, weights: np.ndarray,
                   windows_used: int) -> np.ndarray:
-    """The (buckets, 5) mixture [w, a, c, d, u]: the linear weights and log-linear exponents
+    """The (buckets, 6) mixture [w, a, c, d, u, l]: the linear weights and log-linear exponents
     fitted (loglinear.fit) on up to FIT_VALUES / vocabulary held-out positions, whole runs
     evenly spread, whose network and n-gram distributions are held in memory while it fits."""
     rows = max(1, FIT_VALUES // table.vocab_size)
     chosen = held_out_windows(windows, max(1, min(windows_used, rows // windows.sequence_length)))
-    parts = list(held_out_batches(forward, windows, chosen, [table]))
+    parts = list(held_out_batches(forward, windows, chosen,
+                                  [table, LowerOrder(table, loglinear.LOWER_ORDER)]))
     network = np.concatenate([network for network, _, _ in parts])
     ngram = np.concatenate([ngrams[0][0] for _, ngrams, _ in parts])
+    lower = np.concatenate([ngrams[1][0] for _, ngrams, _ in parts])
     buckets = np.concatenate([ngrams[0][1] for _, ngrams, _ in parts])
     targets = np.concatenate([targets for _, _, targets in parts])
     del parts
-    exponents = loglinear.fit(network, ngram.astype(np.float32, copy=False), table.unigram,
-                              weights, buckets, targets)
+    exponents = loglinear.fit(network, ngram, table.unigram, lower, weights, buckets, targets)
     return np.concatenate([np.asarray(weights, np.float32)[:, None], exponents], axis=1)
+
+
+class LowerOrder:
+    """A table's order-`order` part, where held_out_batches takes a table: its distributions
+    from the last order - 1 ids (the fifth factor of loglinear.py)."""
+
+    def __init__(self, table: NGramTable, order: int):
+        self.table, self.order = table, min(order, table.order)
+
+    def distributions(self, history: np.ndarray):
+        return self.table.distributions(history[:, history.shape[1] - self.order + 1:])
+
+
+def _with_lower(table: NGramTable, mixture: np.ndarray) -> list:
+    """The tables held_out_batches scores a mixture with: the table, and its lower order
+    where the mixture has log-linear exponents."""
+    if np.ndim(mixture) == 2:
+        return [table, LowerOrder(table, loglinear.LOWER_ORDER)]
+    return [table]
 
 
 def choose_order(cross_entropies: list) -> int:

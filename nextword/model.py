@@ -127,7 +127,7 @@ def build_predictor_model(core: keras.Model, vocabulary: Vocabulary, ngram=None,
     The vocabulary lives in a built-in StringLookup layer inside the model file; unknown
     strings map to the unknown token. With an NGramTable (and its mixture weights) the
     network's probabilities are mixed with the n-gram model's in an NGramMixture layer;
-    mixture: (buckets,) weights, or (buckets, 5) with log-linear exponents (loglinear.py).
+    mixture: (buckets,) weights, or (buckets, 6) with log-linear exponents (loglinear.py).
     """
     import numpy as np
 

@@ -387,6 +387,12 @@ class NGramTable:
         history = history[:, history.shape[1] - keep:] if keep else history[:, :0]
         return self.distributions(np.maximum(history, 0), (history >= 0).sum(axis=1))
 
+    def lower_distributions(self, history: np.ndarray, order: int) -> np.ndarray:
+        """The order-`order` part of the model (rows, vocab): distributions from the last
+        order - 1 ids of each right-aligned history alone (-1 where there is none)."""
+        history = np.asarray(history)[:, max(0, np.shape(history)[1] - order + 1):]
+        return self.distributions(np.maximum(history, 0), (history >= 0).sum(axis=1))[0]
+
     def mix_rows(self, network: np.ndarray, history: np.ndarray, weights: np.ndarray,
                  sparse: bool) -> np.ndarray:
         """The mixture (mix) for each row of (rows, vocab) probabilities.
@@ -397,8 +403,10 @@ class NGramTable:
         """
         if not sparse or np.ndim(weights) == 2:
             ngram, buckets = self.history_distributions(history)
-            return mix(network, ngram, buckets, weights, self.unigram).astype(np.float32,
-                                                                              copy=False)
+            lower = self.lower_distributions(history, loglinear.LOWER_ORDER) \
+                if np.ndim(weights) == 2 else None
+            return mix(network, ngram, buckets, weights, self.unigram, lower).astype(
+                np.float32, copy=False)
         keep = self.order - 1
         rows = [self.mix_into(row, [word for word in h[len(h) - keep:].tolist() if word >= 0],
                               weights) for row, h in zip(network, history)]
@@ -532,13 +540,14 @@ def fit_mixture(network: np.ndarray, ngram: np.ndarray, buckets: np.ndarray, buc
 
 
 def mix(network: np.ndarray, ngram: np.ndarray, buckets: np.ndarray, weights: np.ndarray,
-        unigram: np.ndarray | None = None):
+        unigram: np.ndarray | None = None, lower: np.ndarray | None = None):
     """The mixture's probabilities: w[bucket] * network + (1 - w[bucket]) * ngram, per row.
 
-    weights: (buckets,) network weights, or (buckets, 5) rows [w, a, c, d, u] whose exponents
-    then correct the linear mixture (loglinear.py), with the n-gram model's unigram."""
+    weights: (buckets,) network weights, or (buckets, 6) rows [w, a, c, d, u, l] whose
+    exponents then correct the linear mixture (loglinear.py), with the n-gram model's unigram
+    and its lower-order distributions (lower_distributions(history, loglinear.LOWER_ORDER))."""
     if np.ndim(weights) == 2:
         linear = mix(network, ngram, buckets, weights[:, 0])
-        return loglinear.apply(network, ngram, linear, unigram, weights[buckets, 1:])
+        return loglinear.apply(network, ngram, linear, unigram, lower, weights[buckets, 1:])
     w = weights[buckets][:, None]
     return w * network + (1.0 - w) * ngram

@@ -35,15 +35,19 @@ def test_identity_exponents_are_the_linear_mixture():
     weights = np.array([0.2, 0.5, 0.9], np.float32)
     linear = mix(network, ngram, buckets, weights)
     exponents = np.tile(loglinear.IDENTITY, (3, 1))
+    lower = normalised(ngram + 0.1)
     np.testing.assert_allclose(
-        loglinear.apply(network, ngram, linear, UNIGRAM, exponents[buckets]), linear, rtol=1e-5)
-    # The (buckets, 5) mixture [w, a, c, d, u] is the same thing through mix().
+        loglinear.apply(network, ngram, linear, UNIGRAM, lower, exponents[buckets]), linear,
+        rtol=1e-5)
+    # The (buckets, 6) mixture [w, a, c, d, u, l] is the same thing through mix().
     stored = np.column_stack([weights, exponents]).astype(np.float32)
-    np.testing.assert_allclose(mix(network, ngram, buckets, stored, UNIGRAM), linear, rtol=1e-5)
+    np.testing.assert_allclose(mix(network, ngram, buckets, stored, UNIGRAM, lower), linear,
+                               rtol=1e-5)
     # and each exponent weighs its own factor
-    stored[:, 1:] = [0.5, 0.25, 0.5, -0.5]
-    expected = normalised(network ** 0.5 * ngram ** 0.25 * linear ** 0.5 * UNIGRAM ** -0.5)
-    np.testing.assert_allclose(mix(network, ngram, buckets, stored, UNIGRAM), expected,
+    stored[:, 1:] = [0.5, 0.25, 0.5, -0.5, 0.3]
+    expected = normalised(network ** 0.5 * ngram ** 0.25 * linear ** 0.5 * UNIGRAM ** -0.5
+                          * lower ** 0.3)
+    np.testing.assert_allclose(mix(network, ngram, buckets, stored, UNIGRAM, lower), expected,
                                rtol=1e-4)
 
 
@@ -53,17 +57,19 @@ def test_a_word_the_unigram_never_gives_stays_at_the_bottom():
     network = np.array([[1e-9, 0.5, 0.3, 0.2]], np.float32)
     ngram = np.array([[0.0, 0.6, 0.2, 0.2]], np.float32)
     linear = mix(network, ngram, np.zeros(1, int), np.array([0.5]))
-    corrected = loglinear.apply(network, ngram, linear, unigram, np.array([[0, 0, 1, -1.0]]))
+    corrected = loglinear.apply(network, ngram, linear, unigram, ngram,
+                                np.array([[0, 0, 1, -1.0, 0]]))
     assert corrected[0].argmin() == 0 and corrected[0, 0] < 1e-6
 
 
 def test_fitted_exponents_beat_the_linear_mixture_on_new_rows():
     rng = np.random.default_rng(1)
     network, ngram, targets = sample(rng, 3000)
-    buckets = np.where(np.arange(3000) < 2900, 1, 2)  # bucket 2: too few rows; 0: none
+    buckets = np.where(np.arange(3000) < 2950, 1, 2)  # bucket 2: too few rows; 0: none
     weights = np.array([0.5, 0.5, 0.5], np.float32)
-    exponents = loglinear.fit(network, ngram, UNIGRAM, weights, buckets, targets)
-    assert exponents.shape == (3, 4) and exponents.dtype == np.float32
+    exponents = loglinear.fit(network, ngram, UNIGRAM, normalised(ngram + 0.1), weights,
+                              buckets, targets)
+    assert exponents.shape == (3, 5) and exponents.dtype == np.float32
     np.testing.assert_array_equal(exponents[[0, 2]], [loglinear.IDENTITY] * 2)
     assert exponents[1, 0] > 0.3  # the flat network is sharpened
     # Better on the rows it was fitted on, and on rows it has not seen.
@@ -71,7 +77,8 @@ def test_fitted_exponents_beat_the_linear_mixture_on_new_rows():
                  (network, ngram, targets, buckets)):
         net, ng, tg, b = rows
         linear = mix(net, ng, b, weights)
-        corrected = loglinear.apply(net, ng, linear, UNIGRAM, exponents[b])
+        corrected = loglinear.apply(net, ng, linear, UNIGRAM, normalised(ng + 0.1),
+                                    exponents[b])
         np.testing.assert_allclose(corrected.sum(axis=1), 1, rtol=1e-5)
         assert nll(corrected, tg) < nll(linear, tg) - 0.05
 
@@ -88,7 +95,8 @@ def test_a_bucket_the_steps_would_make_worse_keeps_the_linear_mixture():
     weights = np.array([0.999], np.float32)
     buckets = np.zeros(600, int)
     unigram = np.full(20, 1 / 20, np.float32)
-    exponents = loglinear.fit(network, ngram, unigram, weights, buckets, targets)
+    exponents = loglinear.fit(network, ngram, unigram, ngram, weights, buckets, targets)
     linear = mix(network, ngram, buckets, weights)
-    assert nll(loglinear.apply(network, ngram, linear, unigram, exponents[buckets]), targets) \
+    assert nll(loglinear.apply(network, ngram, linear, unigram, ngram, exponents[buckets]),
+               targets) \
         <= nll(linear, targets) + 1e-6

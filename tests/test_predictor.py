@@ -40,7 +40,7 @@ def save_model(path, ngram_order=0, words=WORDS, exponents=False, **options):
         mixture = np.linspace(0.2, 0.8, table.bucket_count()).astype(np.float32)
         if exponents:
             mixture = np.column_stack([mixture, np.random.default_rng(1).uniform(
-                -0.5, 1.0, (len(mixture), 4))]).astype(np.float32)
+                -0.5, 1.0, (len(mixture), 5))]).astype(np.float32)
     model = build_predictor_model(core, vocabulary, table, mixture)
     storage.save(model, {"config": config.to_dict()}, str(path))
     return str(path)
@@ -64,7 +64,7 @@ TOKENS = ["<eol>", "and", "god", "said", ",", "the", "lord", "."]
 @pytest.mark.parametrize("cell", ["simplernn", "lstm", "gru"])
 @pytest.mark.parametrize("layers, tie, ngram_order, exponents",
                          [(1, True, 0, False), (2, False, 0, False), (1, False, 3, False),
-                          (2, True, 3, True)])
+                          (2, True, 4, True)])
 def test_numpy_loaded_predictor_equals_keras_load_model(tmp_path, cell, layers, tie,
                                                         ngram_order, exponents):
     """The file read without TensorFlow = the file loaded by Keras, at every position."""

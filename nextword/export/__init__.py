@@ -23,6 +23,7 @@ import numpy as np
 
 from .. import __version__, archive
 from ..errors import NextwordError
+from ..loglinear import LOWER_ORDER
 from ..text import ASCII_PATTERN, TOKEN_PATTERN
 from ..vocab import EOL, EOL_ID, PAD, PAD_ID, UNK, UNK_ID
 
@@ -178,9 +179,11 @@ def sidecar(arrays: archive.ModelArrays, format: str, path: str, words: str,
             "mixing": "m = w[b] * network + (1 - w[b]) * ngram, where b = 0 when no context "
                       "of the n-gram model was seen, else 1 + (n - 2) * 6 + min(floor(log2("
                       "count of that context)), 5) for the longest context seen, of order n"
-                      + ("; mixture[b] = [w, a, c, d, u] and p = network^a[b] * ngram^c[b] * "
-                         "m^d[b] * unigram^u[b] (the n-gram model's unigram), normalised over "
-                         "the vocabulary" if np.ndim(arrays.mixture) == 2
+                      + ("; mixture[b] = [w, a, c, d, u, l] and p = network^a[b] * "
+                         "ngram^c[b] * m^d[b] * unigram^u[b] * lower^l[b], normalised over the "
+                         "vocabulary, where unigram is the n-gram model's unigram and lower its "
+                         f"distribution from the last {LOWER_ORDER - 1} words alone (order "
+                         f"{LOWER_ORDER})" if np.ndim(arrays.mixture) == 2
                          else "; mixture[b] = w and p = m"),
         }
     return meta
