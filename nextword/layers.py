@@ -76,9 +76,10 @@ class NGramMixture(keras.layers.Layer):
     Called on [token_ids (batch, time), probabilities (batch, time, vocab)], it returns the
     mixture at every position: w[b] * network + (1 - w[b]) * n-gram, where the bucket b says
     how long a context the n-gram model has seen there and how often, corrected by per-bucket
-    exponents where the layer has them (loglinear.py; files since December 2026). The counts live in
-    non-trainable variables, so the .keras file carries them and loads them in safe mode. The
-    same arithmetic runs in numpy for prediction (ngram.py); tests hold the two equal.
+    exponents where the layer has them (loglinear.py; files since December 2026). The counts
+    live in non-trainable variables, so the .keras file carries them and loads them in safe
+    mode. The same arithmetic runs in numpy for prediction (ngram.py, loglinear.py); tests hold
+    the two equal.
 
     Args:
         vocab_size: ids are 0 .. vocab_size - 1.

@@ -117,7 +117,8 @@ def fit(network: np.ndarray, ngram: np.ndarray, unigram: np.ndarray, lower: np.n
     network, ngram: each model's next-id probabilities (rows, vocab) at held-out positions;
     unigram: the n-gram model's (vocab,) unigram distribution; lower: its distributions of
     order LOWER_ORDER at the same positions (rows, vocab); weights: the linear mixture's
-    (bucket_count,) network weights (ngram.fit_mixture); buckets, targets: (rows,). Never worse than the linear mixture on these rows, bucket by bucket.
+    (bucket_count,) network weights (ngram.fit_mixture); buckets, targets: (rows,). Never
+    worse than the linear mixture on these rows, bucket by bucket.
     """
     bucket_count = len(weights)
     weights = np.asarray(weights, dtype=np.float64)

@@ -7,7 +7,8 @@ n-gram model kept in the file counts every position: 5% more text for the counts
 is refitted on all its data once its settings are chosen (on KJV: 23.14 perplexity against
 23.29 with the same network and weights, top-1 37.37% against 37.31%; benchmarks/README.md).
 The held-out figures in the results stay those of the first n-gram model, whose text they did
-not see.
+not see. After the linear weights, per-bucket exponents correct the mixture (loglinear.py,
+fit_exponents), fitted on up to FIT_VALUES / vocabulary of the same held-out positions.
 
 Each held-out window is scored after up to `context` ids of the text before it, as evaluation
 and prediction see a word after its whole history rather than at the start of a cut window. A
