@@ -187,8 +187,8 @@ def fit_ngram(core, windows: Windows, vocab_size: int, order: int, max_entries: 
     if exponents:
         mixture = fit_exponents(forward, windows, table, mixture, len(chosen))
     mixed_hits, mixed_nll = 0, 0.0
-    for network, ngrams, targets in held_out_batches(forward, windows, chosen,
-                                                     _with_lower(table, mixture)):
+    for network, ngrams, targets in held_out_batches(
+            forward, windows, chosen, _scoring_tables(table, np.ndim(mixture) == 2)):
         lower = ngrams[1][0] if len(ngrams) > 1 else None
         mixed = mix(network, *ngrams[0], mixture, table.unigram, lower)
         mixed_hits += _hits(mixed, targets)
@@ -220,8 +220,7 @@ def fit_exponents(forward, windows: Windows, table: NGramTable, weights: np.ndar
     evenly spread, whose network and n-gram distributions are held in memory while it fits."""
     rows = max(1, FIT_VALUES // table.vocab_size)
     chosen = held_out_windows(windows, max(1, min(windows_used, rows // windows.sequence_length)))
-    parts = list(held_out_batches(forward, windows, chosen,
-                                  [table, LowerOrder(table, loglinear.LOWER_ORDER)]))
+    parts = list(held_out_batches(forward, windows, chosen, _scoring_tables(table, True)))
     network = np.concatenate([network for network, _, _ in parts])
     ngram = np.concatenate([ngrams[0][0] for _, ngrams, _ in parts])
     lower = np.concatenate([ngrams[1][0] for _, ngrams, _ in parts])
@@ -243,12 +242,10 @@ class LowerOrder:
         return self.table.distributions(history[:, history.shape[1] - self.order + 1:])
 
 
-def _with_lower(table: NGramTable, mixture: np.ndarray) -> list:
+def _scoring_tables(table: NGramTable, exponents: bool) -> list:
     """The tables held_out_batches scores a mixture with: the table, and its lower order
     where the mixture has log-linear exponents."""
-    if np.ndim(mixture) == 2:
-        return [table, LowerOrder(table, loglinear.LOWER_ORDER)]
-    return [table]
+    return [table, LowerOrder(table, loglinear.LOWER_ORDER)] if exponents else [table]
 
 
 def choose_order(cross_entropies: list) -> int:

@@ -380,18 +380,13 @@ class NGramTable:
                    casting="unsafe")
         return mixed
 
-    def history_distributions(self, history: np.ndarray):
+    def history_distributions(self, history: np.ndarray, order: int | None = None):
         """distributions() of right-aligned histories (rows, >= order - 1), -1 where a row
-        has no id yet (the start of a text); extra older columns are ignored."""
-        keep = self.order - 1
+        has no id yet (the start of a text); extra older columns are ignored. order: a lower
+        order to read the model at (its distributions from the last order - 1 ids alone)."""
+        keep = min(order or self.order, self.order) - 1
         history = history[:, history.shape[1] - keep:] if keep else history[:, :0]
         return self.distributions(np.maximum(history, 0), (history >= 0).sum(axis=1))
-
-    def lower_distributions(self, history: np.ndarray, order: int) -> np.ndarray:
-        """The order-`order` part of the model (rows, vocab): distributions from the last
-        order - 1 ids of each right-aligned history alone (-1 where there is none)."""
-        history = np.asarray(history)[:, max(0, np.shape(history)[1] - order + 1):]
-        return self.distributions(np.maximum(history, 0), (history >= 0).sum(axis=1))[0]
 
     def mix_rows(self, network: np.ndarray, history: np.ndarray, weights: np.ndarray,
                  sparse: bool) -> np.ndarray:
@@ -403,7 +398,7 @@ class NGramTable:
         """
         if not sparse or np.ndim(weights) == 2:
             ngram, buckets = self.history_distributions(history)
-            lower = self.lower_distributions(history, loglinear.LOWER_ORDER) \
+            lower = self.history_distributions(history, loglinear.LOWER_ORDER)[0] \
                 if np.ndim(weights) == 2 else None
             return mix(network, ngram, buckets, weights, self.unigram, lower).astype(
                 np.float32, copy=False)
@@ -545,7 +540,7 @@ def mix(network: np.ndarray, ngram: np.ndarray, buckets: np.ndarray, weights: np
 
     weights: (buckets,) network weights, or (buckets, 6) rows [w, a, c, d, u, l] whose
     exponents then correct the linear mixture (loglinear.py), with the n-gram model's unigram
-    and its lower-order distributions (lower_distributions(history, loglinear.LOWER_ORDER))."""
+    and its lower-order distributions (history_distributions(history, loglinear.LOWER_ORDER))."""
     if np.ndim(weights) == 2:
         linear = mix(network, ngram, buckets, weights[:, 0])
         return loglinear.apply(network, ngram, linear, unigram, lower, weights[buckets, 1:])
