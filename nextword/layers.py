@@ -10,7 +10,6 @@ before `keras.saving.load_model`):
 import keras
 from keras import ops
 
-from .loglinear import LOWER_ORDER
 
 
 @keras.saving.register_keras_serializable(package="nextword")
@@ -88,13 +87,16 @@ class NGramMixture(keras.layers.Layer):
         key_layout: how contexts are keyed: "chained" (ngram.py: the row of the context one word
             shorter and the oldest id), or "packed" (every id in one number), which files
             written before December 2026 hold and which their config therefore lacks.
-        exponents: the mixture variable holds [w, a, c, d, u, l] per bucket instead of w.
+        exponents: the mixture variable holds [w, a, c, d, u, l...] per bucket instead of w.
+        lower_orders: the orders whose distributions the l exponents weigh (loglinear.py);
+            files written with exponents before the list was saved have one, order 3.
     """
 
     def __init__(self, vocab_size, sizes, count_buckets=6, key_layout="packed", exponents=False,
-                 **kwargs):
+                 lower_orders=(3,), **kwargs):
         super().__init__(**kwargs)
         self.exponents = bool(exponents)
+        self.lower_orders = [int(n) for n in lower_orders] if self.exponents else []
         self.vocab_size = int(vocab_size)
         self.sizes = [[int(contexts), int(entries)] for contexts, entries in sizes]
         self.count_buckets = int(count_buckets)
@@ -117,7 +119,8 @@ class NGramMixture(keras.layers.Layer):
                                 weight(f"words_{n}", (entries,), "int32"),
                                 weight(f"alphas_{n}", (entries,), "float32")])
         buckets = 1 + len(self.sizes) * self.count_buckets
-        self.mixture = weight("mixture", (buckets, 6) if self.exponents else (buckets,), "float32")
+        self.mixture = weight("mixture", (buckets, 5 + len(self.lower_orders))
+                              if self.exponents else (buckets,), "float32")
 
     def table_variables(self):
         """unigram, then keys, starts, classes, gammas, words, alphas of each order."""
@@ -134,10 +137,12 @@ class NGramMixture(keras.layers.Layer):
         ngram = tf.tile(tf.convert_to_tensor(self.unigram)[None], tf.stack([rows, 1]))
         buckets = tf.zeros((rows,), tf.int32)
         keys = tf.zeros_like(ids)
-        flat = where = found = lower = None
+        flat = where = found = None
+        lowers = {}  # order -> the distribution once the orders up to it are applied
         for index, (table, (contexts, _)) in enumerate(zip(self.tables, self.sizes)):
-            if index == LOWER_ORDER - 1:  # orders up to LOWER_ORDER applied: loglinear's l
-                lower = ngram
+            for order in self.lower_orders:
+                if index == order - 1:  # orders up to `order` applied: loglinear's l
+                    lowers[order] = ngram
             shift = index  # order n = index + 2 adds the id n - 2 places back
             shifted = tf.pad(ids, [[0, 0], [shift, 0]])[:, :time]
             if self.key_layout == "packed":
@@ -179,10 +184,12 @@ class NGramMixture(keras.layers.Layer):
             unigram = tf.convert_to_tensor(self.unigram)  # loglinear.unigram_logs
             rarest = tf.reduce_min(tf.where(unigram > 0, unigram, 1.0))
             unigram = tf.math.log(tf.maximum(unigram, rarest))[None]
-            lower = ngram if lower is None else lower
-            mixed = tf.nn.softmax(mixture[:, 1:2] * log(network) + mixture[:, 2:3] * log(ngram)
-                                  + mixture[:, 3:4] * log(mixed) + mixture[:, 4:5] * unigram
-                                  + mixture[:, 5:6] * log(lower), axis=-1)
+            scores = (mixture[:, 1:2] * log(network) + mixture[:, 2:3] * log(ngram)
+                      + mixture[:, 3:4] * log(mixed) + mixture[:, 4:5] * unigram)
+            for k, order in enumerate(self.lower_orders, start=5):
+                # An order the table does not reach (or whose contexts end early): the whole.
+                scores += mixture[:, k:k + 1] * log(lowers.get(order, ngram))
+            mixed = tf.nn.softmax(scores, axis=-1)
         return tf.reshape(mixed, tf.shape(probabilities))
 
     def compute_output_shape(self, input_shape):
@@ -195,5 +202,5 @@ class NGramMixture(keras.layers.Layer):
         config = super().get_config()
         config.update(vocab_size=self.vocab_size, sizes=self.sizes,
                       count_buckets=self.count_buckets, key_layout=self.key_layout,
-                      exponents=self.exponents)
+                      exponents=self.exponents, lower_orders=self.lower_orders)
         return config

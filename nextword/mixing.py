@@ -188,9 +188,8 @@ def fit_ngram(core, windows: Windows, vocab_size: int, order: int, max_entries: 
         mixture = fit_exponents(forward, windows, table, mixture, len(chosen))
     mixed_hits, mixed_nll = 0, 0.0
     for network, ngrams, targets in held_out_batches(
-            forward, windows, chosen, _scoring_tables(table, np.ndim(mixture) == 2)):
-        lower = ngrams[1][0] if len(ngrams) > 1 else None
-        mixed = mix(network, *ngrams[0], mixture, table.unigram, lower)
+            forward, windows, chosen, _scoring_tables(table, loglinear.lower_orders(mixture))):
+        mixed = mix(network, *ngrams[0], mixture, table.unigram, [q for q, _ in ngrams[1:]])
         mixed_hits += _hits(mixed, targets)
         mixed_nll -= float(np.log(np.maximum(_target(mixed, targets), 1e-30)).sum())
     results.update(validation_perplexity=math.exp(mixed_nll / count),
@@ -215,25 +214,27 @@ def fit_ngram(core, windows: Windows, vocab_size: int, order: int, max_entries: 
 
 def fit_exponents(forward, windows: Windows, table: NGramTable, weights: np.ndarray,
                   windows_used: int) -> np.ndarray:
-    """The (buckets, 6) mixture [w, a, c, d, u, l]: the linear weights and log-linear exponents
-    fitted (loglinear.fit) on up to FIT_VALUES / vocabulary held-out positions, whole runs
-    evenly spread, whose network and n-gram distributions are held in memory while it fits."""
+    """The (buckets, 1 + loglinear.FACTORS) mixture [w, a, c, d, u, l...]: the linear weights
+    and log-linear exponents fitted (loglinear.fit) on up to FIT_VALUES / vocabulary held-out
+    positions, whole runs evenly spread, whose network and n-gram distributions (at the
+    table's order and each of loglinear.LOWER_ORDERS) are held in memory while it fits."""
+    orders = loglinear.LOWER_ORDERS
     rows = max(1, FIT_VALUES // table.vocab_size)
     chosen = held_out_windows(windows, max(1, min(windows_used, rows // windows.sequence_length)))
-    parts = list(held_out_batches(forward, windows, chosen, _scoring_tables(table, True)))
+    parts = list(held_out_batches(forward, windows, chosen, _scoring_tables(table, orders)))
     network = np.concatenate([network for network, _, _ in parts])
-    ngram = np.concatenate([ngrams[0][0] for _, ngrams, _ in parts])
-    lower = np.concatenate([ngrams[1][0] for _, ngrams, _ in parts])
+    ngram, *lowers = [np.concatenate([ngrams[k][0] for _, ngrams, _ in parts])
+                      for k in range(1 + len(orders))]
     buckets = np.concatenate([ngrams[0][1] for _, ngrams, _ in parts])
     targets = np.concatenate([targets for _, _, targets in parts])
     del parts
-    exponents = loglinear.fit(network, ngram, table.unigram, lower, weights, buckets, targets)
+    exponents = loglinear.fit(network, ngram, table.unigram, lowers, weights, buckets, targets)
     return np.concatenate([np.asarray(weights, np.float32)[:, None], exponents], axis=1)
 
 
 class LowerOrder:
     """A table's order-`order` part, where held_out_batches takes a table: its distributions
-    from the last order - 1 ids (the fifth factor of loglinear.py)."""
+    from the last order - 1 ids (loglinear.py's lower-order factors)."""
 
     def __init__(self, table: NGramTable, order: int):
         self.table, self.order = table, min(order, table.order)
@@ -242,10 +243,10 @@ class LowerOrder:
         return self.table.distributions(history[:, history.shape[1] - self.order + 1:])
 
 
-def _scoring_tables(table: NGramTable, exponents: bool) -> list:
-    """The tables held_out_batches scores a mixture with: the table, and its lower order
-    where the mixture has log-linear exponents."""
-    return [table, LowerOrder(table, loglinear.LOWER_ORDER)] if exponents else [table]
+def _scoring_tables(table: NGramTable, lower_orders: tuple) -> list:
+    """The tables held_out_batches scores a mixture with: the table, and its parts at the
+    lower orders whose distributions the mixture's log-linear exponents weigh."""
+    return [table] + [LowerOrder(table, order) for order in lower_orders]
 
 
 def choose_order(cross_entropies: list) -> int:

@@ -127,9 +127,12 @@ def build_predictor_model(core: keras.Model, vocabulary: Vocabulary, ngram=None,
     The vocabulary lives in a built-in StringLookup layer inside the model file; unknown
     strings map to the unknown token. With an NGramTable (and its mixture weights) the
     network's probabilities are mixed with the n-gram model's in an NGramMixture layer;
-    mixture: (buckets,) weights, or (buckets, 6) with log-linear exponents (loglinear.py).
+    mixture: (buckets,) weights, or (buckets, 1 + factors) with log-linear exponents
+    (loglinear.py).
     """
     import numpy as np
+
+    from .loglinear import lower_orders
 
     tokens = keras.Input(shape=(None,), dtype="string", name="tokens")
     lookup = layers.StringLookup(vocabulary=vocabulary.tokens[len(SPECIALS) - 1:],
@@ -140,7 +143,7 @@ def build_predictor_model(core: keras.Model, vocabulary: Vocabulary, ngram=None,
     if ngram is not None:
         mixer = NGramMixture(len(vocabulary), [[len(o.keys), len(o.words)] for o in ngram.orders],
                              key_layout="chained", exponents=np.ndim(mixture) == 2,
-                             name=NGRAM_NAME)
+                             lower_orders=lower_orders(mixture), name=NGRAM_NAME)
         probabilities = mixer([ids, probabilities])
         for variable, values in zip(mixer.table_variables(), ngram.arrays()):
             variable.assign(values)

@@ -139,6 +139,7 @@ class NGramTable:
         self.unigram = unigram.astype(np.float32)
         self.orders = orders  # orders[i] is order i + 2
         self._entry_key_cache = {}  # _entry_keys: built on first use (scoring only)
+        self._unigram_log_cache = None  # _unigram_logs: built on first use
 
     @property
     def order(self) -> int:
@@ -249,31 +250,47 @@ class NGramTable:
         rows, oldest = np.divmod(keys, self.vocab_size)
         return np.column_stack([oldest, self.context_ids(n - 1)[rows]])
 
-    def distributions(self, history: np.ndarray, lengths: np.ndarray | None = None):
+    def distributions(self, history: np.ndarray, lengths: np.ndarray | None = None,
+                      lower: tuple = ()):
         """Next-id probabilities (rows, vocab) and mixing buckets (rows,) for each history row.
 
         history: int (rows, N-1), the last N-1 ids of each row, right-aligned; `lengths` says
             how many of them are real (rows at the start of a text have fewer).
         The bucket of a row says how much the n-gram model knows there: the longest context it
         has seen and how often (see bucket_count).
+        lower: orders to read the table at as well; then (probabilities, buckets, [the
+            probabilities at each order in `lower`]), from one search of the contexts
+            (history_distributions with each order gives the same, searching again).
         """
         seen, buckets = self._contexts(history, lengths)
         # Longest context first, as lookup: each order's entries are scaled by the back-off
         # weights of the orders above it, and the unigram by all of them, so the (rows, vocab)
         # array is written once rather than rescaled once per order.
-        scale = np.ones(len(buckets))
-        parts = []
-        for table, alive, where in reversed(seen):
+        orders = (self.order,) + tuple(lower)
+        scales = [np.ones(len(buckets)) for _ in orders]
+        parts = [[] for _ in orders]
+        for n, (table, alive, where) in reversed(list(enumerate(seen, start=2))):
             begin, end = table.starts[where], table.starts[where + 1]
             sizes = end - begin
             row_of = np.repeat(alive, sizes)
             entry = _ranges(begin, sizes)
-            parts.append((row_of, table.words[entry], table.alphas[entry] * scale[row_of]))
-            scale[alive] *= table.gammas[where]
+            words, alphas, gammas = table.words[entry], table.alphas[entry], table.gammas[where]
+            for order, scale, order_parts in zip(orders, scales, parts):
+                if n <= order:
+                    order_parts.append((row_of, words, alphas * scale[row_of]))
+                    scale[alive] *= gammas
+        probabilities = [self._scatter(scale, order_parts)
+                         for scale, order_parts in zip(scales, parts)]
+        if len(orders) > 1:
+            return probabilities[0], buckets, probabilities[1:]
+        return probabilities[0], buckets
+
+    def _scatter(self, scale: np.ndarray, parts: list) -> np.ndarray:
+        """(rows, vocab): the unigram times each row's scale, plus each part's entries."""
         probabilities = scale.astype(np.float32)[:, None] * self.unigram
         for row_of, words, values in parts:  # a (row, word) pair once per order
             probabilities[row_of, words] += values
-        return probabilities, buckets
+        return probabilities
 
     def probabilities_of(self, history: np.ndarray, targets: np.ndarray,
                          lengths: np.ndarray | None = None):
@@ -380,13 +397,21 @@ class NGramTable:
                    casting="unsafe")
         return mixed
 
-    def history_distributions(self, history: np.ndarray, order: int | None = None):
+    def history_distributions(self, history: np.ndarray, order: int | None = None,
+                              lower: tuple = ()):
         """distributions() of right-aligned histories (rows, >= order - 1), -1 where a row
         has no id yet (the start of a text); extra older columns are ignored. order: a lower
-        order to read the model at (its distributions from the last order - 1 ids alone)."""
+        order to read the model at (its distributions from the last order - 1 ids alone);
+        lower: as distributions'."""
         keep = min(order or self.order, self.order) - 1
-        history = history[:, history.shape[1] - keep:] if keep else history[:, :0]
-        return self.distributions(np.maximum(history, 0), (history >= 0).sum(axis=1))
+        history = history[:, max(history.shape[1] - keep, 0):] if keep else history[:, :0]
+        return self.distributions(np.maximum(history, 0), (history >= 0).sum(axis=1), lower)
+
+    def _unigram_logs(self) -> np.ndarray:
+        """loglinear.unigram_logs of the unigram, computed once."""
+        if self._unigram_log_cache is None:
+            self._unigram_log_cache = loglinear.unigram_logs(self.unigram)
+        return self._unigram_log_cache
 
     def mix_rows(self, network: np.ndarray, history: np.ndarray, weights: np.ndarray,
                  sparse: bool) -> np.ndarray:
@@ -396,12 +421,14 @@ class NGramTable:
         predicting, a beam), else with whole (rows, vocab) arrays (scoring, and any mixture
         with log-linear exponents, which needs every word's n-gram probability anyway).
         """
-        if not sparse or np.ndim(weights) == 2:
+        if np.ndim(weights) == 2:
+            ngram, buckets, lowers = self.history_distributions(
+                history, lower=loglinear.lower_orders(weights))
+            return mix(network, ngram, buckets, weights, self.unigram, lowers,
+                       self._unigram_logs()).astype(np.float32, copy=False)
+        if not sparse:
             ngram, buckets = self.history_distributions(history)
-            lower = self.history_distributions(history, loglinear.LOWER_ORDER)[0] \
-                if np.ndim(weights) == 2 else None
-            return mix(network, ngram, buckets, weights, self.unigram, lower).astype(
-                np.float32, copy=False)
+            return mix(network, ngram, buckets, weights).astype(np.float32, copy=False)
         keep = self.order - 1
         rows = [self.mix_into(row, [word for word in h[len(h) - keep:].tolist() if word >= 0],
                               weights) for row, h in zip(network, history)]
@@ -535,14 +562,17 @@ def fit_mixture(network: np.ndarray, ngram: np.ndarray, buckets: np.ndarray, buc
 
 
 def mix(network: np.ndarray, ngram: np.ndarray, buckets: np.ndarray, weights: np.ndarray,
-        unigram: np.ndarray | None = None, lower: np.ndarray | None = None):
+        unigram: np.ndarray | None = None, lowers: list = (),
+        unigram_logs: np.ndarray | None = None):
     """The mixture's probabilities: w[bucket] * network + (1 - w[bucket]) * ngram, per row.
 
-    weights: (buckets,) network weights, or (buckets, 6) rows [w, a, c, d, u, l] whose
-    exponents then correct the linear mixture (loglinear.py), with the n-gram model's unigram
-    and its lower-order distributions (history_distributions(history, loglinear.LOWER_ORDER))."""
+    weights: (buckets,) network weights, or (buckets, 1 + factors) rows [w, a, c, d, u, l...]
+    whose exponents then correct the linear mixture (loglinear.py), with the n-gram model's
+    unigram and its distributions at loglinear.lower_orders(weights) (history_distributions'
+    lower); unigram_logs: loglinear.unigram_logs(unigram) where the caller keeps it."""
     if np.ndim(weights) == 2:
         linear = mix(network, ngram, buckets, weights[:, 0])
-        return loglinear.apply(network, ngram, linear, unigram, lower, weights[buckets, 1:])
+        return loglinear.apply(network, ngram, linear, unigram, list(lowers),
+                               weights[buckets, 1:], unigram_logs)
     w = weights[buckets][:, None]
     return w * network + (1.0 - w) * ngram

@@ -34,21 +34,29 @@ def test_identity_exponents_are_the_linear_mixture():
     buckets = rng.integers(0, 3, 50)
     weights = np.array([0.2, 0.5, 0.9], np.float32)
     linear = mix(network, ngram, buckets, weights)
-    exponents = np.tile(loglinear.IDENTITY, (3, 1))
-    lower = normalised(ngram + 0.1)
+    exponents = np.tile(loglinear.identity(6), (3, 1))
+    lowers = [normalised(ngram + 0.1), normalised(ngram + 0.3)]
     np.testing.assert_allclose(
-        loglinear.apply(network, ngram, linear, UNIGRAM, lower, exponents[buckets]), linear,
+        loglinear.apply(network, ngram, linear, UNIGRAM, lowers, exponents[buckets]), linear,
         rtol=1e-5)
-    # The (buckets, 6) mixture [w, a, c, d, u, l] is the same thing through mix().
+    # The (buckets, 7) mixture [w, a, c, d, u, l3, l2] is the same thing through mix().
     stored = np.column_stack([weights, exponents]).astype(np.float32)
-    np.testing.assert_allclose(mix(network, ngram, buckets, stored, UNIGRAM, lower), linear,
+    assert loglinear.lower_orders(stored) == (3, 2)
+    np.testing.assert_allclose(mix(network, ngram, buckets, stored, UNIGRAM, lowers), linear,
                                rtol=1e-5)
     # and each exponent weighs its own factor
-    stored[:, 1:] = [0.5, 0.25, 0.5, -0.5, 0.3]
+    stored[:, 1:] = [0.5, 0.25, 0.5, -0.5, 0.3, -0.2]
     expected = normalised(network ** 0.5 * ngram ** 0.25 * linear ** 0.5 * UNIGRAM ** -0.5
-                          * lower ** 0.3)
-    np.testing.assert_allclose(mix(network, ngram, buckets, stored, UNIGRAM, lower), expected,
+                          * lowers[0] ** 0.3 * lowers[1] ** -0.2)
+    np.testing.assert_allclose(mix(network, ngram, buckets, stored, UNIGRAM, lowers), expected,
                                rtol=1e-4)
+    # A (buckets, 6) mixture of the thirteenth session's files weighs the order-3 one alone.
+    older = stored[:, :6]
+    assert loglinear.lower_orders(older) == (3,)
+    expected = normalised(network ** 0.5 * ngram ** 0.25 * linear ** 0.5 * UNIGRAM ** -0.5
+                          * lowers[0] ** 0.3)
+    np.testing.assert_allclose(mix(network, ngram, buckets, older, UNIGRAM, lowers[:1]),
+                               expected, rtol=1e-4)
 
 
 def test_a_word_the_unigram_never_gives_stays_at_the_bottom():
@@ -57,7 +65,7 @@ def test_a_word_the_unigram_never_gives_stays_at_the_bottom():
     network = np.array([[1e-9, 0.5, 0.3, 0.2]], np.float32)
     ngram = np.array([[0.0, 0.6, 0.2, 0.2]], np.float32)
     linear = mix(network, ngram, np.zeros(1, int), np.array([0.5]))
-    corrected = loglinear.apply(network, ngram, linear, unigram, ngram,
+    corrected = loglinear.apply(network, ngram, linear, unigram, [ngram],
                                 np.array([[0, 0, 1, -1.0, 0]]))
     assert corrected[0].argmin() == 0 and corrected[0, 0] < 1e-6
 
@@ -67,17 +75,17 @@ def test_fitted_exponents_beat_the_linear_mixture_on_new_rows():
     network, ngram, targets = sample(rng, 3000)
     buckets = np.where(np.arange(3000) < 2950, 1, 2)  # bucket 2: too few rows; 0: none
     weights = np.array([0.5, 0.5, 0.5], np.float32)
-    exponents = loglinear.fit(network, ngram, UNIGRAM, normalised(ngram + 0.1), weights,
+    exponents = loglinear.fit(network, ngram, UNIGRAM, [normalised(ngram + 0.1)], weights,
                               buckets, targets)
     assert exponents.shape == (3, 5) and exponents.dtype == np.float32
-    np.testing.assert_array_equal(exponents[[0, 2]], [loglinear.IDENTITY] * 2)
+    np.testing.assert_array_equal(exponents[[0, 2]], [loglinear.identity(5)] * 2)
     assert exponents[1, 0] > 0.3  # the flat network is sharpened
     # Better on the rows it was fitted on, and on rows it has not seen.
     for rows in (sample(rng, 1000) + (np.ones(1000, int),),
                  (network, ngram, targets, buckets)):
         net, ng, tg, b = rows
         linear = mix(net, ng, b, weights)
-        corrected = loglinear.apply(net, ng, linear, UNIGRAM, normalised(ng + 0.1),
+        corrected = loglinear.apply(net, ng, linear, UNIGRAM, [normalised(ng + 0.1)],
                                     exponents[b])
         np.testing.assert_allclose(corrected.sum(axis=1), 1, rtol=1e-5)
         assert nll(corrected, tg) < nll(linear, tg) - 0.05
@@ -95,8 +103,11 @@ def test_a_bucket_the_steps_would_make_worse_keeps_the_linear_mixture():
     weights = np.array([0.999], np.float32)
     buckets = np.zeros(600, int)
     unigram = np.full(20, 1 / 20, np.float32)
-    exponents = loglinear.fit(network, ngram, unigram, ngram, weights, buckets, targets)
+    exponents = loglinear.fit(network, ngram, unigram, [ngram, ngram], weights, buckets,
+                              targets)
+    assert exponents.shape == (1, 6)
     linear = mix(network, ngram, buckets, weights)
-    assert nll(loglinear.apply(network, ngram, linear, unigram, ngram, exponents[buckets]),
+    assert nll(loglinear.apply(network, ngram, linear, unigram, [ngram, ngram],
+                               exponents[buckets]),
                targets) \
         <= nll(linear, targets) + 1e-6

@@ -96,6 +96,27 @@ def test_short_histories_back_off_to_lower_orders():
     assert buckets[0] <= COUNT_BUCKETS < buckets[1] <= 2 * COUNT_BUCKETS
 
 
+@pytest.mark.parametrize("lower", [2, 3, 5])
+def test_one_search_gives_the_lower_order_distributions_too(lower):
+    vocab_size = 25
+    ids = zipf_ids(4000, vocab_size)
+    table = NGramTable.build(ids, vocab_size, 4)
+    rng = np.random.default_rng(2)
+    history = np.array([ids[s:s + 3] for s in rng.integers(0, len(ids) - 3, 30)])
+    history[:5, 0] = -1  # the start of a text: fewer ids
+    history[:2, 1] = -1
+    full, buckets, lows = table.history_distributions(history, lower=(lower, 3))
+    alone, alone_buckets = table.history_distributions(history)
+    np.testing.assert_array_equal(buckets, alone_buckets)
+    np.testing.assert_allclose(full, alone, atol=1e-7)
+    for order, low in zip((lower, 3), lows):
+        np.testing.assert_allclose(low, table.history_distributions(history, order=order)[0],
+                                   atol=1e-7)
+    # A history shorter than the table's order reads the columns it has.
+    np.testing.assert_allclose(table.history_distributions(history[:, 1:])[0],
+                               table.history_distributions(history, order=3)[0], atol=1e-7)
+
+
 @pytest.mark.parametrize("max_entries", [0, 700])
 def test_target_probabilities_equal_the_distributions(max_entries):
     """probabilities_of (scoring, the mixture's fitting) gives each row's entry of

@@ -15,7 +15,8 @@ WORDS = ["the", "lord", "said", "and", "god", ",", ".", "lords", "lordship", "la
 
 def save_model(path, ngram_order=0, words=WORDS, exponents=False, **options):
     """A small random-weight model written as nextword writes models; returns its path.
-    exponents: the mixture corrected by log-linear exponents (loglinear.py), random ones."""
+    exponents: the mixture corrected by log-linear exponents (loglinear.py), random ones;
+    an int: that many factors (5: the thirteenth session's files, one lower order)."""
     from nextword._tf import quiet_tensorflow
 
     quiet_tensorflow()
@@ -33,6 +34,7 @@ def save_model(path, ngram_order=0, words=WORDS, exponents=False, **options):
             0, 0.5, weight.shape).astype("float32"))
     table = mixture = None
     if ngram_order:
+        from nextword import loglinear
         from nextword.ngram import NGramTable
 
         ids = np.random.default_rng(0).integers(2, len(vocabulary), 400)
@@ -40,7 +42,8 @@ def save_model(path, ngram_order=0, words=WORDS, exponents=False, **options):
         mixture = np.linspace(0.2, 0.8, table.bucket_count()).astype(np.float32)
         if exponents:
             mixture = np.column_stack([mixture, np.random.default_rng(1).uniform(
-                -0.5, 1.0, (len(mixture), 5))]).astype(np.float32)
+                -0.5, 1.0, (len(mixture), loglinear.FACTORS if exponents is True
+                            else exponents))]).astype(np.float32)
     model = build_predictor_model(core, vocabulary, table, mixture)
     storage.save(model, {"config": config.to_dict()}, str(path))
     return str(path)
@@ -64,7 +67,7 @@ TOKENS = ["<eol>", "and", "god", "said", ",", "the", "lord", "."]
 @pytest.mark.parametrize("cell", ["simplernn", "lstm", "gru"])
 @pytest.mark.parametrize("layers, tie, ngram_order, exponents",
                          [(1, True, 0, False), (2, False, 0, False), (1, False, 3, False),
-                          (2, True, 4, True)])
+                          (2, True, 4, True), (1, True, 4, 5)])
 def test_numpy_loaded_predictor_equals_keras_load_model(tmp_path, cell, layers, tie,
                                                         ngram_order, exponents):
     """The file read without TensorFlow = the file loaded by Keras, at every position."""

@@ -23,7 +23,7 @@ import numpy as np
 
 from .. import __version__, archive
 from ..errors import NextwordError
-from ..loglinear import LOWER_ORDER
+from ..loglinear import lower_orders
 from ..text import ASCII_PATTERN, TOKEN_PATTERN
 from ..vocab import EOL, EOL_ID, PAD, PAD_ID, UNK, UNK_ID
 
@@ -179,11 +179,18 @@ def sidecar(arrays: archive.ModelArrays, format: str, path: str, words: str,
             "mixing": "m = w[b] * network + (1 - w[b]) * ngram, where b = 0 when no context "
                       "of the n-gram model was seen, else 1 + (n - 2) * 6 + min(floor(log2("
                       "count of that context)), 5) for the longest context seen, of order n"
-                      + ("; mixture[b] = [w, a, c, d, u, l] and p = network^a[b] * "
-                         "ngram^c[b] * m^d[b] * unigram^u[b] * lower^l[b], normalised over the "
-                         "vocabulary, where unigram is the n-gram model's unigram and lower its "
-                         f"distribution from the last {LOWER_ORDER - 1} words alone (order "
-                         f"{LOWER_ORDER})" if np.ndim(arrays.mixture) == 2
-                         else "; mixture[b] = w and p = m"),
+                      + (_exponents_text(lower_orders(arrays.mixture))
+                         if np.ndim(arrays.mixture) == 2 else "; mixture[b] = w and p = m"),
         }
     return meta
+
+
+def _exponents_text(orders: tuple) -> str:
+    """The sidecar's words for a mixture with log-linear exponents at these lower orders."""
+    names = [f"lower{n}" for n in orders]
+    letters = [f"l{n}" for n in orders]
+    return (f"; mixture[b] = [w, a, c, d, u, {', '.join(letters)}] and p = network^a[b] * "
+            "ngram^c[b] * m^d[b] * unigram^u[b] * "
+            + " * ".join(f"{name}^{letter}[b]" for name, letter in zip(names, letters))
+            + ", normalised over the vocabulary, where unigram is the n-gram model's unigram "
+            "and lowerN its distribution from the last N - 1 words alone (order N)")
