@@ -61,20 +61,6 @@ def lower_orders(mixture: np.ndarray) -> tuple:
     return LOWER_ORDERS[:np.shape(mixture)[1] - 1 - BASE_FACTORS]
 
 
-def features(network: np.ndarray, ngram: np.ndarray, mixed: np.ndarray, unigram: np.ndarray,
-             lowers: list, unigram_log: np.ndarray | None = None):
-    """log network, log n-gram, log mixture (rows, vocab), log unigram (1, vocab) and the log
-    lower-order n-gram distributions (rows, vocab) each: the factors the exponents weigh.
-    unigram_log: unigram_logs(unigram), where the caller keeps it."""
-    logs = []
-    for x in (network, ngram, mixed, *lowers):
-        x = np.maximum(np.asarray(x, dtype=np.float32), FLOOR)
-        logs.append(np.log(x, out=x))
-    if unigram_log is None:
-        unigram_log = unigram_logs(unigram)
-    return logs[:3] + [unigram_log[None]] + logs[3:]
-
-
 def unigram_logs(unigram: np.ndarray) -> np.ndarray:
     """log unigram, floored at the rarest word's: a word the unigram never gives (padding)
     must not rise to the top where u is negative; the other factors keep it at the bottom."""
@@ -82,46 +68,70 @@ def unigram_logs(unigram: np.ndarray) -> np.ndarray:
     return np.log(np.maximum(unigram, unigram[unigram > 0].min(initial=1.0)))
 
 
-def apply(network: np.ndarray, ngram: np.ndarray, mixed: np.ndarray, unigram: np.ndarray,
-          lowers: list, exponents: np.ndarray, unigram_log: np.ndarray | None = None):
-    """The corrected distribution (rows, vocab): exponents (rows, factors) per row, rows
-    summing to 1; unigram: the n-gram model's (vocab,) unigram distribution; lowers: its
-    distributions (rows, vocab) at each of lower_orders (from the last order - 1 words
-    only), as many as the exponents weigh; unigram_log: unigram_logs(unigram) where the
-    caller keeps it."""
-    exponents = np.asarray(exponents, dtype=np.float32)
-    logs = features(network, ngram, mixed, unigram, lowers, unigram_log)
-    scores = exponents[:, 0, None] * logs[0]
-    for k in range(1, exponents.shape[1]):
-        scores += exponents[:, k, None] * logs[k]
+def apply(network: np.ndarray, ngram: np.ndarray, lowers: list, mixture: np.ndarray,
+          buckets: np.ndarray, unigram_log: np.ndarray) -> np.ndarray:
+    """The corrected distribution (rows, vocab), rows summing to 1.
+
+    network, ngram: (rows, vocab) probabilities; lowers: the n-gram model's distributions
+    (rows, vocab) at each of lower_orders(mixture) (from the last order - 1 words only);
+    mixture: (buckets, 1 + factors) [w, a, c, d, u, l...]; buckets: (rows,);
+    unigram_log: unigram_logs of the n-gram model's unigram. The same arithmetic as fitting's
+    (log_features, _scores)."""
+    mixture = np.asarray(mixture, dtype=np.float32)
+    buckets = np.asarray(buckets, dtype=np.int64)
+    logs = log_features(network, ngram, lowers, mixture[:, 0], buckets)
+    scores = _scores(logs, unigram_log, mixture[buckets, 1:])
     scores -= scores.max(axis=1, keepdims=True)
     np.exp(scores, out=scores)
     scores /= scores.sum(axis=1, keepdims=True)
     return scores
 
 
-def _pass(network, ngram, unigram, lowers, weights, buckets, targets, exponents, bucket_count):
+def _scores(logs: np.ndarray, unigram_log: np.ndarray, exponents: np.ndarray) -> np.ndarray:
+    """The corrected mixture's unnormalised log-probabilities (rows, vocab): log_features rows
+    weighed by each row's exponents (rows, factors), the unigram's being factor 3."""
+    exponents = np.asarray(exponents, dtype=np.float32)
+    varying = [k for k in range(exponents.shape[1]) if k != 3]  # logs' factors, in order
+    return np.matmul(exponents[:, None, varying], logs)[:, 0] \
+        + exponents[:, 3, None] * unigram_log
+
+
+def log_features(network: np.ndarray, ngram: np.ndarray, lowers: list, weights: np.ndarray,
+                 buckets: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """The factors that vary by row, as fitting reads them: (rows, 3 + len(lowers), vocab)
+    [log network, log n-gram, log linear mixture, log lower...] (the unigram, the same for
+    every row, is kept apart). weights: the linear mixture's per bucket; out: where to write."""
+    rows, vocab = np.shape(network)
+    if out is None:
+        out = np.empty((rows, 3 + len(lowers), vocab), dtype=np.float32)
+    w = np.asarray(weights, dtype=np.float32)[buckets][:, None]
+    out[:, 0], out[:, 1] = network, ngram
+    out[:, 2] = w * out[:, 0] + (1 - w) * out[:, 1]
+    for k, lower in enumerate(lowers, start=3):
+        out[:, k] = lower
+    np.maximum(out, FLOOR, out=out)
+    return np.log(out, out=out)
+
+
+def _pass(logs, unigram_log, buckets, targets, exponents, bucket_count):
     """Per-bucket negative log-likelihood (bucket_count,), gradient (bucket_count, factors)
-    and Hessian (bucket_count, factors, factors) of the corrected mixture over held-out rows."""
+    and Hessian (bucket_count, factors, factors) of the corrected mixture over held-out rows.
+
+    logs: log_features (rows, factors - 1, vocab); unigram_log: (vocab,), factor 3."""
     factors = exponents.shape[1]
     nll = np.zeros(bucket_count)
     gradient = np.zeros((bucket_count, factors))
     hessian = np.zeros((bucket_count, factors, factors))
-    step = max(1, CHUNK_VALUES // network.shape[1])
+    varying = np.array([k for k in range(factors) if k != 3])  # logs' factors, in order
+    step = max(1, CHUNK_VALUES // logs.shape[2])
     for begin in range(0, len(targets), step):
         rows = slice(begin, begin + step)
-        b, t = buckets[rows], targets[rows]
-        w = weights[b][:, None].astype(np.float32)
-        logs = features(network[rows], ngram[rows], w * network[rows] + (1 - w) * ngram[rows],
-                        unigram, [lower[rows] for lower in lowers])
-        logs[3] = np.broadcast_to(logs[3], logs[0].shape)
-        e = exponents[b].astype(np.float32)
-        scores = e[:, 0, None] * logs[0]
-        for k in range(1, factors):
-            scores += e[:, k, None] * logs[k]
+        chunk, b, t = logs[rows], buckets[rows], targets[rows]
+        scores = _scores(chunk, unigram_log, exponents[b])
         top = scores.max(axis=1, keepdims=True)
         at = np.arange(len(t))
-        picked = np.stack([f[at, t] for f in logs], axis=1).astype(np.float64)
+        picked = np.empty((len(t), factors))
+        picked[:, varying], picked[:, 3] = chunk[at, :, t], unigram_log[t]
         target_scores = scores[at, t].astype(np.float64)
         scores -= top
         p = np.exp(scores, out=scores)
@@ -129,21 +139,30 @@ def _pass(network, ngram, unigram, lowers, weights, buckets, targets, exponents,
         nll += np.bincount(b, weights=top[:, 0] + np.log(z) - target_scores,
                            minlength=bucket_count)
         p /= z[:, None].astype(np.float32)
-        # Per row: the factors' means and second moments under p, one batched product
+        # Per row: the factors' means and second moments under p, as batched products
         # (rows, factors, vocab) x (rows, vocab, factors) rather than a pass per pair.
-        stacked = np.stack(logs, axis=1)  # (rows, factors, vocab)
-        means = np.matmul(stacked, p[:, :, None])[:, :, 0].astype(np.float64)
-        moments = np.matmul(stacked * p[:, None, :], stacked.transpose(0, 2, 1)) \
-            .astype(np.float64)
+        weighted = chunk * p[:, None, :]
+        means = np.empty((len(t), factors))
+        means[:, varying] = np.matmul(chunk, p[:, :, None])[:, :, 0]
+        means[:, 3] = p @ unigram_log
+        moments = np.empty((len(t), factors, factors))
+        moments[:, varying[:, None], varying[None, :]] = np.matmul(weighted,
+                                                                   chunk.transpose(0, 2, 1))
+        cross = weighted @ unigram_log  # (rows, factors - 1)
+        moments[:, varying, 3] = moments[:, 3, varying] = cross
+        moments[:, 3, 3] = p @ (unigram_log * unigram_log)
         covariance = moments - means[:, :, None] * means[:, None, :]
-        for i in range(factors):
-            gradient[:, i] += np.bincount(b, weights=means[:, i] - picked[:, i],
-                                          minlength=bucket_count)
-            for j in range(i, factors):
-                hessian[:, i, j] += np.bincount(b, weights=covariance[:, i, j],
-                                                minlength=bucket_count)
-                hessian[:, j, i] = hessian[:, i, j]
+        gradient += _by_bucket(b, means - picked, bucket_count)
+        hessian += _by_bucket(b, covariance.reshape(len(t), -1), bucket_count).reshape(
+            bucket_count, factors, factors)
     return nll, gradient, hessian
+
+
+def _by_bucket(buckets: np.ndarray, values: np.ndarray, bucket_count: int) -> np.ndarray:
+    """Sums of the rows of values (rows, k) per bucket: (bucket_count, k)."""
+    sums = np.zeros((bucket_count, values.shape[1]))
+    np.add.at(sums, buckets, values)
+    return sums
 
 
 def fit(network: np.ndarray, ngram: np.ndarray, unigram: np.ndarray, lowers: list,
@@ -158,9 +177,18 @@ def fit(network: np.ndarray, ngram: np.ndarray, unigram: np.ndarray, lowers: lis
     the linear mixture's (bucket_count,) network weights (ngram.fit_mixture); buckets,
     targets: (rows,). Never worse than the linear mixture on these rows, bucket by bucket.
     """
-    bucket_count = len(weights)
-    factors = BASE_FACTORS + len(lowers)
-    weights = np.asarray(weights, dtype=np.float64)
+    buckets = np.asarray(buckets, dtype=np.int64)
+    logs = log_features(network, ngram, lowers, weights, buckets)
+    return fit_logs(logs, unigram_logs(unigram), len(weights), buckets, targets, iterations,
+                    min_rows)
+
+
+def fit_logs(logs: np.ndarray, unigram_log: np.ndarray, bucket_count: int, buckets: np.ndarray,
+             targets: np.ndarray, iterations: int = 6, min_rows: int = MIN_ROWS) -> np.ndarray:
+    """fit() from log_features (rows, factors - 1, vocab), computed once for every Newton
+    pass (fit_exponents fills them as the held-out batches come, never holding the
+    probabilities themselves), and unigram_logs (vocab,)."""
+    factors = logs.shape[1] + 1
     buckets = np.asarray(buckets, dtype=np.int64)
     targets = np.asarray(targets, dtype=np.int64)
     sizes = np.bincount(buckets, minlength=bucket_count)
@@ -168,8 +196,8 @@ def fit(network: np.ndarray, ngram: np.ndarray, unigram: np.ndarray, lowers: lis
     exponents = np.tile(identity(factors), (bucket_count, 1))
     best, best_nll = exponents.copy(), None
     for _ in range(iterations + 1):
-        nll, gradient, hessian = _pass(network, ngram, unigram, lowers, weights, buckets,
-                                       targets, exponents, bucket_count)
+        nll, gradient, hessian = _pass(logs, unigram_log, buckets, targets, exponents,
+                                       bucket_count)
         if best_nll is None:
             best_nll = nll
         better = nll <= best_nll
@@ -180,3 +208,21 @@ def fit(network: np.ndarray, ngram: np.ndarray, unigram: np.ndarray, lowers: lis
             damped = hessian[k] + DAMPING * sizes[k] * np.eye(factors)
             exponents[k] = exponents[k] - np.linalg.solve(damped, gradient[k])
     return best.astype(np.float32)
+
+
+def score_logs(logs: np.ndarray, unigram_log: np.ndarray, buckets: np.ndarray,
+               targets: np.ndarray, exponents: np.ndarray) -> tuple[float, int]:
+    """(negative log-likelihood summed, targets ranked first) of the corrected mixture over
+    log_features rows: the held-out figures of the rows just fitted, without scoring them again."""
+    step = max(1, CHUNK_VALUES // logs.shape[2])
+    nll, hits = 0.0, 0
+    for begin in range(0, len(targets), step):
+        rows = slice(begin, begin + step)
+        t = np.asarray(targets[rows])
+        scores = _scores(logs[rows], unigram_log, exponents[buckets[rows]])
+        top = scores.max(axis=1)
+        at = np.arange(len(t))
+        log_z = top + np.log(np.exp(scores - top[:, None]).sum(axis=1, dtype=np.float64))
+        nll += float((log_z - scores[at, t]).sum())
+        hits += int((scores.argmax(axis=1) == t).sum())
+    return nll, hits

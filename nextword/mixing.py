@@ -33,9 +33,10 @@ MAX_WINDOWS = 2000  # held-out windows used (evenly spread), bounding the time o
 # fit_ngram's choice of order keeps the lowest within this share of the best held-out perplexity
 # (KJV: 23.71 / 23.61 / 23.57 / 23.57 for orders 5-8 keeps 7).
 CLOSE = 0.001
-# Network, n-gram and lower-order probabilities held while the exponents are fitted, 4 bytes
-# each (KJV: about 32,000 positions of 8,261 words, about 3 GB in all; fit_ngram 166 s
-# against 100 s with 2 ** 27, and 21.91 against 22.03 perplexity on kjv.valid.txt).
+# Positions x vocabulary the exponents are fitted on; their five log factors are held while it
+# fits, 4 bytes each (KJV: about 32,000 positions of 8,261 words, 5.4 GB; with 2 ** 27, half
+# the positions, fit_ngram took 100 s against 166 and scored 22.03 against 21.91 on
+# kjv.valid.txt, thirteenth session).
 FIT_VALUES = 1 << 28
 
 
@@ -184,11 +185,14 @@ def fit_ngram(core, windows: Windows, vocab_size: int, order: int, max_entries: 
             + f": order {tables[best].order}, the lowest within {CLOSE:.1%} of the best")
     table, (mixture, mixed_nll, ngram_p) = tables[best], fitted[best]
     counts = lower_order(counts, orders[best])  # what the kept table was estimated from
+    mixed_hits, mixed_nll, scored = 0, 0.0, chosen
     if exponents:
-        mixture = fit_exponents(forward, windows, table, mixture, len(chosen))
-    mixed_hits, mixed_nll = 0, 0.0
+        # The windows it fits on come back scored: only the others are scored below.
+        mixture, fitted_windows, mixed_nll, mixed_hits = fit_exponents(
+            forward, windows, table, mixture, len(chosen))
+        scored = np.setdiff1d(chosen, fitted_windows)
     for network, ngrams, targets in held_out_batches(
-            forward, windows, chosen, _scoring_tables(table, loglinear.lower_orders(mixture))):
+            forward, windows, scored, _scoring_tables(table, loglinear.lower_orders(mixture))):
         mixed = mix(network, *ngrams[0], mixture, table.unigram, [q for q, _ in ngrams[1:]])
         mixed_hits += _hits(mixed, targets)
         mixed_nll -= float(np.log(np.maximum(_target(mixed, targets), 1e-30)).sum())
@@ -215,21 +219,34 @@ def fit_ngram(core, windows: Windows, vocab_size: int, order: int, max_entries: 
 def fit_exponents(forward, windows: Windows, table: NGramTable, weights: np.ndarray,
                   windows_used: int) -> np.ndarray:
     """The (buckets, 1 + loglinear.FACTORS) mixture [w, a, c, d, u, l...]: the linear weights
-    and log-linear exponents fitted (loglinear.fit) on up to FIT_VALUES / vocabulary held-out
-    positions, whole runs evenly spread, whose network and n-gram distributions (at the
-    table's order and each of loglinear.LOWER_ORDERS) are held in memory while it fits."""
+    and log-linear exponents fitted (loglinear.fit_logs) on up to FIT_VALUES / vocabulary
+    held-out positions, whole runs evenly spread, whose log factors (the network's, the
+    n-gram's at the table's order and at each of loglinear.LOWER_ORDERS, the linear
+    mixture's) are held in memory while it fits. Returns (mixture, the held-out windows it
+    fitted on, the corrected mixture's negative log-likelihood summed over their positions,
+    and how many of their targets it ranks first)."""
     orders = loglinear.LOWER_ORDERS
     rows = max(1, FIT_VALUES // table.vocab_size)
     chosen = held_out_windows(windows, max(1, min(windows_used, rows // windows.sequence_length)))
-    parts = list(held_out_batches(forward, windows, chosen, _scoring_tables(table, orders)))
-    network = np.concatenate([network for network, _, _ in parts])
-    ngram, *lowers = [np.concatenate([ngrams[k][0] for _, ngrams, _ in parts])
-                      for k in range(1 + len(orders))]
-    buckets = np.concatenate([ngrams[0][1] for _, ngrams, _ in parts])
-    targets = np.concatenate([targets for _, _, targets in parts])
-    del parts
-    exponents = loglinear.fit(network, ngram, table.unigram, lowers, weights, buckets, targets)
-    return np.concatenate([np.asarray(weights, np.float32)[:, None], exponents], axis=1)
+    # The log factors of every row, written batch by batch: the (rows, vocab) probabilities
+    # themselves are never all held (loglinear.fit_logs).
+    logs = np.empty((len(chosen) * windows.sequence_length, 3 + len(orders), table.vocab_size),
+                    dtype=np.float32)
+    buckets, targets, filled = [], [], 0
+    for network, ngrams, batch_targets in held_out_batches(forward, windows, chosen,
+                                                           _scoring_tables(table, orders)):
+        rows = len(batch_targets)
+        loglinear.log_features(network, ngrams[0][0], [q for q, _ in ngrams[1:]], weights,
+                               ngrams[0][1], out=logs[filled:filled + rows])
+        buckets.append(ngrams[0][1])
+        targets.append(batch_targets)
+        filled += rows
+    unigram_log, buckets, targets = (loglinear.unigram_logs(table.unigram),
+                                     np.concatenate(buckets), np.concatenate(targets))
+    exponents = loglinear.fit_logs(logs[:filled], unigram_log, len(weights), buckets, targets)
+    nll, hits = loglinear.score_logs(logs[:filled], unigram_log, buckets, targets, exponents)
+    mixture = np.concatenate([np.asarray(weights, np.float32)[:, None], exponents], axis=1)
+    return mixture, chosen, nll, hits
 
 
 class LowerOrder:

@@ -571,8 +571,8 @@ def mix(network: np.ndarray, ngram: np.ndarray, buckets: np.ndarray, weights: np
     unigram and its distributions at loglinear.lower_orders(weights) (history_distributions'
     lower); unigram_logs: loglinear.unigram_logs(unigram) where the caller keeps it."""
     if np.ndim(weights) == 2:
-        linear = mix(network, ngram, buckets, weights[:, 0])
-        return loglinear.apply(network, ngram, linear, unigram, list(lowers),
-                               weights[buckets, 1:], unigram_logs)
+        if unigram_logs is None:
+            unigram_logs = loglinear.unigram_logs(unigram)
+        return loglinear.apply(network, ngram, list(lowers), weights, buckets, unigram_logs)
     w = weights[buckets][:, None]
     return w * network + (1.0 - w) * ngram

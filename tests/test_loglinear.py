@@ -1,6 +1,7 @@
 """The log-linear correction of the mixture: its arithmetic, its fit, and how it is stored."""
 
 import numpy as np
+import pytest
 
 from nextword import loglinear
 from nextword.ngram import mix
@@ -22,6 +23,7 @@ def sample(rng, rows, vocab=30):
 
 
 UNIGRAM = normalised(np.arange(1, 31, dtype=np.float64)[None])[0].astype(np.float32)
+LOG_UNIGRAM = loglinear.unigram_logs(UNIGRAM)
 
 
 def nll(probabilities, targets):
@@ -36,11 +38,11 @@ def test_identity_exponents_are_the_linear_mixture():
     linear = mix(network, ngram, buckets, weights)
     exponents = np.tile(loglinear.identity(6), (3, 1))
     lowers = [normalised(ngram + 0.1), normalised(ngram + 0.3)]
-    np.testing.assert_allclose(
-        loglinear.apply(network, ngram, linear, UNIGRAM, lowers, exponents[buckets]), linear,
-        rtol=1e-5)
-    # The (buckets, 7) mixture [w, a, c, d, u, l3, l2] is the same thing through mix().
+    # The (buckets, 7) mixture [w, a, c, d, u, l3, l2], through apply() and mix().
     stored = np.column_stack([weights, exponents]).astype(np.float32)
+    np.testing.assert_allclose(
+        loglinear.apply(network, ngram, lowers, stored, buckets, LOG_UNIGRAM), linear,
+        rtol=1e-5)
     assert loglinear.lower_orders(stored) == (3, 2)
     np.testing.assert_allclose(mix(network, ngram, buckets, stored, UNIGRAM, lowers), linear,
                                rtol=1e-5)
@@ -64,9 +66,8 @@ def test_a_word_the_unigram_never_gives_stays_at_the_bottom():
     unigram = np.array([0.0, 0.5, 0.3, 0.2], np.float32)
     network = np.array([[1e-9, 0.5, 0.3, 0.2]], np.float32)
     ngram = np.array([[0.0, 0.6, 0.2, 0.2]], np.float32)
-    linear = mix(network, ngram, np.zeros(1, int), np.array([0.5]))
-    corrected = loglinear.apply(network, ngram, linear, unigram, [ngram],
-                                np.array([[0, 0, 1, -1.0, 0]]))
+    corrected = loglinear.apply(network, ngram, [ngram], np.array([[0.5, 0, 0, 1, -1.0, 0]]),
+                                np.zeros(1, int), loglinear.unigram_logs(unigram))
     assert corrected[0].argmin() == 0 and corrected[0, 0] < 1e-6
 
 
@@ -85,8 +86,8 @@ def test_fitted_exponents_beat_the_linear_mixture_on_new_rows():
                  (network, ngram, targets, buckets)):
         net, ng, tg, b = rows
         linear = mix(net, ng, b, weights)
-        corrected = loglinear.apply(net, ng, linear, UNIGRAM, [normalised(ng + 0.1)],
-                                    exponents[b])
+        corrected = loglinear.apply(net, ng, [normalised(ng + 0.1)],
+                                    np.column_stack([weights, exponents]), b, LOG_UNIGRAM)
         np.testing.assert_allclose(corrected.sum(axis=1), 1, rtol=1e-5)
         assert nll(corrected, tg) < nll(linear, tg) - 0.05
 
@@ -107,7 +108,23 @@ def test_a_bucket_the_steps_would_make_worse_keeps_the_linear_mixture():
                               targets)
     assert exponents.shape == (1, 6)
     linear = mix(network, ngram, buckets, weights)
-    assert nll(loglinear.apply(network, ngram, linear, unigram, [ngram, ngram],
-                               exponents[buckets]),
+    assert nll(loglinear.apply(network, ngram, [ngram, ngram],
+                               np.column_stack([weights, exponents]), buckets,
+                               loglinear.unigram_logs(unigram)),
                targets) \
         <= nll(linear, targets) + 1e-6
+
+
+def test_scoring_the_fitted_rows_from_their_logs_equals_mixing_them():
+    """fit_ngram takes the fitted rows' held-out figures from their log factors (score_logs)
+    rather than scoring them again: the same figures as mix()."""
+    rng = np.random.default_rng(3)
+    network, ngram, targets = sample(rng, 700)
+    buckets = rng.integers(0, 2, 700)
+    lowers = [normalised(ngram + 0.2), normalised(ngram + 0.5)]
+    mixture = np.column_stack([[0.4, 0.6], rng.uniform(-0.5, 1.0, (2, 6))]).astype(np.float32)
+    logs = loglinear.log_features(network, ngram, lowers, mixture[:, 0], buckets)
+    total, hits = loglinear.score_logs(logs, LOG_UNIGRAM, buckets, targets, mixture[:, 1:])
+    mixed = mix(network, ngram, buckets, mixture, UNIGRAM, lowers)
+    assert total / 700 == pytest.approx(nll(mixed, targets), rel=1e-5)
+    assert hits == int((mixed.argmax(axis=1) == targets).sum())
