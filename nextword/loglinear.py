@@ -91,9 +91,13 @@ def _scores(logs: np.ndarray, unigram_log: np.ndarray, exponents: np.ndarray) ->
     """The corrected mixture's unnormalised log-probabilities (rows, vocab): log_features rows
     weighed by each row's exponents (rows, factors), the unigram's being factor 3."""
     exponents = np.asarray(exponents, dtype=np.float32)
-    varying = [k for k in range(exponents.shape[1]) if k != 3]  # logs' factors, in order
-    return np.matmul(exponents[:, None, varying], logs)[:, 0] \
+    return np.matmul(exponents[:, None, _varying(exponents.shape[1])], logs)[:, 0] \
         + exponents[:, 3, None] * unigram_log
+
+
+def _varying(factors: int) -> np.ndarray:
+    """The factors log_features holds, in its order: all but the unigram (factor 3)."""
+    return np.array([k for k in range(factors) if k != 3])
 
 
 def log_features(network: np.ndarray, ngram: np.ndarray, lowers: list, weights: np.ndarray,
@@ -122,7 +126,7 @@ def _pass(logs, unigram_log, buckets, targets, exponents, bucket_count):
     nll = np.zeros(bucket_count)
     gradient = np.zeros((bucket_count, factors))
     hessian = np.zeros((bucket_count, factors, factors))
-    varying = np.array([k for k in range(factors) if k != 3])  # logs' factors, in order
+    varying = _varying(factors)
     step = max(1, CHUNK_VALUES // logs.shape[2])
     for begin in range(0, len(targets), step):
         rows = slice(begin, begin + step)

@@ -183,7 +183,7 @@ def fit_ngram(core, windows: Windows, vocab_size: int, order: int, max_entries: 
         log(f"n-gram orders {tables[0].order}-{tables[-1].order} on held-out text, mixed "
             f"perplexity " + " / ".join(f"{math.exp(nll / count):.2f}" for _, nll, _ in fitted)
             + f": order {tables[best].order}, the lowest within {CLOSE:.1%} of the best")
-    table, (mixture, mixed_nll, ngram_p) = tables[best], fitted[best]
+    table, (mixture, _, ngram_p) = tables[best], fitted[best]
     counts = lower_order(counts, orders[best])  # what the kept table was estimated from
     mixed_hits, mixed_nll, scored = 0, 0.0, chosen
     if exponents:
