@@ -30,21 +30,30 @@ def test_the_largest_network_that_gets_enough_epochs_is_chosen():
 
     speeds = {128: 40.0, 256: 20.0, 384: 10.0, 512: 5.0}  # steps per second
 
+    probed = []
+
     def measure(config, vocab_size, windows, sampled, dtype):
+        probed.append((config.layers, config.units))
         return speeds[config.units] / config.layers
 
     lines = []
     config = choose(Config(batch_size=32, lr_schedule="plateau"), 600, 10000, FakeWindows(), True,
                     ("float32",), elapsed=0.0, log=lines.append, measure=measure)
     # 540 s of training: 384 units fit 54 epochs... at 10 steps/s: 5400 steps = 54 epochs;
-    # 512 units 27; 2x512 13.5: all >= MIN_EPOCHS, so the largest.
+    # 512 units 27; 2x512 13.5: all >= MIN_EPOCHS, so the largest, found without probing
+    # the sizes between.
     assert (config.layers, config.units, config.embedding_dim) == (2, 512, 512)
+    assert probed == [(1, 128), (2, 512)]
+    probed.clear()
     assert config.epochs == 13 and config.max_minutes == pytest.approx(10 * (1 - RESERVE))
     config = choose(Config(batch_size=32, lr_schedule="plateau"), 120, 10000, FakeWindows(), True,
                     ("float32",), elapsed=15.0, log=lines.append, measure=measure)
     # about 95 s: 256 units 19 epochs, 384 units 9.5, 512 units 4.7 < MIN_EPOCHS
     left = 120 * (1 - RESERVE) - 15.0
     assert (config.layers, config.units) == (1, 384) and config.epochs == 9
+    # The largest does not fit: the others smallest first, up to the first that does not.
+    assert probed == [(1, 128), (2, 512), (1, 256), (1, 384), (1, 512)]
+    probed.clear()
     assert f"1x512 would fit {left * 5 / 100:.1f}" in lines[-1]
     assert f"the {MIN_EPOCHS} a network needs" in lines[-1]
     assert lines[-1].startswith("budget 2 min: gru 1x384, embedding 384, dropout 0.3, up to 9 "
@@ -52,6 +61,7 @@ def test_the_largest_network_that_gets_enough_epochs_is_chosen():
     config = choose(Config(batch_size=32, lr_schedule="plateau"), 60, 10000, FakeWindows(), True,
                     ("float32",), elapsed=50.0, log=lines.append, measure=measure)
     assert (config.layers, config.units, config.epochs) == (1, 128, 1)  # the smallest
+    assert probed == [(1, 128)]  # it does not fit: no larger one could
     config = choose(Config(batch_size=32, lr_schedule="anneal"), 120, 10000, FakeWindows(),
                     True, ("float32",), elapsed=10.0, log=lines.append, measure=measure)
     # 9.8 fit; annealed, the time limit ends the run, so the cap leaves room for a faster
