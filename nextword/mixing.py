@@ -99,14 +99,58 @@ def held_out_batches(forward, windows: Windows, chosen: np.ndarray, tables: list
             # Before the first token the text "starts a line", as a prefix does.
             ids = np.where(where >= 0, np.asarray(windows.ids[np.maximum(where, 0)]), EOL_ID)
             inputs, targets = ids[:, :-1], ids[:, context + 1:]
-            network = forward(inputs.astype(np.int32)).numpy()[:, context:]
-            network = network.reshape(-1, network.shape[-1])
+            if isinstance(forward, HeldOutNetwork):
+                network = forward.rows(inputs, (firsts[begin:begin + rows, None]
+                                                + np.arange(size)).ravel(), context)
+            else:
+                network = _forward(forward, inputs, context)
             history = histories(inputs, context, length, keep) if tables else None
             targets = targets.ravel()
             yield network, [table.probabilities_of(history[:, keep - table.order + 1:], targets)
                             if targets_only else
                             table.distributions(history[:, keep - table.order + 1:])
                             for table in tables], targets
+
+
+def _forward(forward, inputs, context):
+    """The network's probabilities (rows, vocab) after each input but the context's."""
+    network = forward(inputs.astype(np.int32)).numpy()[:, context:]
+    return network.reshape(-1, network.shape[-1])
+
+
+class HeldOutNetwork:
+    """network_probabilities at held-out windows, those named in `keep` computed only once.
+
+    fit_ngram reads the held-out windows up to three times: for the linear weights, for the
+    exponents' fit, and to score the windows that fit did not use. The network's forward
+    pass is the dearest part of each (on KJV about 40% of fit_ngram's time): the fit's
+    windows are kept from the first, len(keep) x window x vocabulary float32 (fit_windows
+    bounds them by FIT_VALUES, 1 GB)."""
+
+    def __init__(self, forward, keep: np.ndarray, window: int, vocab_size: int):
+        self.forward = forward
+        self.slots = {int(w): i for i, w in enumerate(keep)}
+        self.held = np.empty((len(keep), window, vocab_size), dtype=np.float32)
+        self.filled = np.zeros(len(keep), dtype=bool)
+
+    def rows(self, inputs: np.ndarray, window_ids: np.ndarray, context: int) -> np.ndarray:
+        """The probabilities of held_out_batches' batch: inputs (runs, context + time) whose
+        scored positions are those of window_ids, run by run."""
+        slots = np.array([self.slots.get(int(w), -1) for w in window_ids])
+        if (slots >= 0).all() and self.filled[slots].all():
+            return self.held[slots].reshape(-1, self.held.shape[2])
+        network = _forward(self.forward, inputs, context)
+        kept = slots >= 0
+        self.held[slots[kept]] = network.reshape(len(slots), -1, network.shape[1])[kept]
+        self.filled[slots[kept]] = True
+        return network
+
+
+def fit_windows(windows: Windows, vocab_size: int, windows_used: int) -> np.ndarray:
+    """The held-out windows fit_exponents fits on: up to FIT_VALUES / vocabulary positions,
+    whole runs evenly spread."""
+    rows = max(1, FIT_VALUES // vocab_size)
+    return held_out_windows(windows, max(1, min(windows_used, rows // windows.sequence_length)))
 
 
 def _target(probabilities, targets):
@@ -144,6 +188,9 @@ def fit_ngram(core, windows: Windows, vocab_size: int, order: int, max_entries: 
     """
     chosen = held_out_windows(windows)
     forward = network_probabilities(core)
+    if exponents and order >= 2:  # the windows the exponents fit on, read once
+        forward = HeldOutNetwork(forward, fit_windows(windows, vocab_size, len(chosen)),
+                                 windows.sequence_length, vocab_size)
     keep = kept_positions(windows)
     counts, tables = None, []
     if order >= 2:
@@ -226,8 +273,7 @@ def fit_exponents(forward, windows: Windows, table: NGramTable, weights: np.ndar
     fitted on, the corrected mixture's negative log-likelihood summed over their positions,
     and how many of their targets it ranks first)."""
     orders = loglinear.LOWER_ORDERS
-    rows = max(1, FIT_VALUES // table.vocab_size)
-    chosen = held_out_windows(windows, max(1, min(windows_used, rows // windows.sequence_length)))
+    chosen = fit_windows(windows, table.vocab_size, windows_used)
     # The log factors of every row, written batch by batch: the (rows, vocab) probabilities
     # themselves are never all held (loglinear.fit_logs).
     logs = np.empty((len(chosen) * windows.sequence_length, 3 + len(orders), table.vocab_size),

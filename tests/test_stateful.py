@@ -137,3 +137,35 @@ def test_mixture_fitting_reads_each_held_out_run_as_one_text():
     assert sorted(targets.tolist()) == sorted(ids[held].tolist())
     assert np.array_equal(previous, (targets - 7) % vocab)  # each after the token before it
     assert max(lengths) == CONTEXT + 4 * 8  # a run of 4 windows read in one pass
+
+
+def test_held_out_windows_read_again_come_from_memory():
+    """fit_ngram reads the exponents' windows a second time: HeldOutNetwork hands back what
+    the first read computed, the same rows in the new batches' order, without the network."""
+    from nextword.data import Windows
+    from nextword.mixing import HeldOutNetwork, fit_windows, held_out_batches
+
+    vocab = 50
+    ids = (np.arange(3000) * 7 % vocab).astype(np.int32)
+    windows = Windows(ids, 8, 0.2, seed=1, block=4)
+    calls = []
+
+    def forward(x):  # a different distribution for each input id, context included
+        calls.append(len(x))
+
+        class Out:
+            def numpy(self):
+                return np.eye(vocab, dtype=np.float32)[(x + x[:, :1]) % vocab]
+        return Out()
+
+    keep = fit_windows(windows, vocab, 8)
+    assert 0 < len(keep) < len(windows.validation)
+    remembered = HeldOutNetwork(forward, keep, 8, vocab)
+    first = [(n, t) for n, _, t in held_out_batches(remembered, windows, windows.validation, [])]
+    reads = len(calls)
+    again = [(n, t) for n, _, t in held_out_batches(remembered, windows, keep, [])]
+    plain = [(n, t) for n, _, t in held_out_batches(forward, windows, keep, [])]
+    assert len(calls) == reads + len(plain)  # the second read called nothing
+    for (n, t), (m, u) in zip(again, plain):
+        assert np.array_equal(t, u) and np.array_equal(n, m)
+    assert len(np.concatenate([t for _, t in first])) == 8 * len(windows.validation)
