@@ -43,6 +43,9 @@ FACTORS = BASE_FACTORS + len(LOWER_ORDERS)
 FLOOR = 1e-30  # probabilities are floored here before their logarithm
 MIN_ROWS = 100  # held-out positions a bucket needs for its own exponents
 DAMPING = 1e-3  # Newton's Hessian + DAMPING * rows * I: small steps where a bucket is flat
+# Newton steps: on KJV (32,000 held-out positions) the likelihood after 3 was within 0.1 nats
+# in all (3e-6 a position) of where 6 ended, and each pass costs 6 s there.
+ITERATIONS = 3
 CHUNK_VALUES = 1 << 22  # rows x vocabulary values per step of the passes (memory)
 
 
@@ -170,8 +173,8 @@ def _by_bucket(buckets: np.ndarray, values: np.ndarray, bucket_count: int) -> np
 
 
 def fit(network: np.ndarray, ngram: np.ndarray, unigram: np.ndarray, lowers: list,
-        weights: np.ndarray, buckets: np.ndarray, targets: np.ndarray, iterations: int = 6,
-        min_rows: int = MIN_ROWS) -> np.ndarray:
+        weights: np.ndarray, buckets: np.ndarray, targets: np.ndarray,
+        iterations: int = ITERATIONS, min_rows: int = MIN_ROWS) -> np.ndarray:
     """Exponents (bucket_count, BASE_FACTORS + len(lowers)) that maximise the corrected
     mixture's likelihood of the targets.
 
@@ -188,7 +191,8 @@ def fit(network: np.ndarray, ngram: np.ndarray, unigram: np.ndarray, lowers: lis
 
 
 def fit_logs(logs: np.ndarray, unigram_log: np.ndarray, bucket_count: int, buckets: np.ndarray,
-             targets: np.ndarray, iterations: int = 6, min_rows: int = MIN_ROWS) -> np.ndarray:
+             targets: np.ndarray, iterations: int = ITERATIONS,
+             min_rows: int = MIN_ROWS) -> np.ndarray:
     """fit() from log_features (rows, factors - 1, vocab), computed once for every Newton
     pass (fit_exponents fills them as the held-out batches come, never holding the
     probabilities themselves), and unigram_logs (vocab,)."""
