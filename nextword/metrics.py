@@ -81,6 +81,7 @@ def score_ids(predictor, ids: np.ndarray, streams: int = 32, chunk: int = 128,
     warm = length if warm is None else min(warm, length)
     if streams > 1 and warm > 0:
         before = np.stack([read[k * length - warm:k * length] for k in range(1, streams)])
+        before = np.where(before < 0, 0, before)  # a piece wholly past the end (no targets)
         warmed = predictor.initial_state(streams - 1)
         for begin in range(0, warm, 4 * chunk):  # bounded memory on a long text
             _, warmed = predictor.advance(before[:, begin:begin + 4 * chunk].astype(np.int32),
