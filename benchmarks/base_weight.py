@@ -25,17 +25,17 @@ def main():
     parser.add_argument("--weights", type=float, nargs="+", default=[0, 0.1, 0.3, 1, 3])
     parser.add_argument("--no-keystrokes", action="store_true")
     args = parser.parse_args()
-    from nextword._tf import quiet_tensorflow
+    from nextword.network._tf import quiet_tensorflow
 
     quiet_tensorflow()
     import nextword
     from nextword import storage
-    from nextword.continuing import Base
-    from nextword.data import Windows, encode_scan, scan_corpus
-    from nextword.keystrokes import simulate
-    from nextword.metrics import evaluate
-    from nextword.mixing import fit_ngram
-    from nextword.model import CORE_NAME, build_predictor_model
+    from nextword.training.continuing import Base
+    from nextword.text.scan import Windows, encode_scan, scan_corpus
+    from nextword.engine.keystrokes import simulate
+    from nextword.engine.evaluation import evaluate
+    from nextword.training.mixing import fit_ngram
+    from nextword.network.model import CORE_NAME, build_predictor_model
 
     keras_model, meta = storage.load(args.model)
     core = keras_model.get_layer(CORE_NAME)

@@ -48,7 +48,7 @@ def main():
     args = parser.parse_args()
     train, valid = os.path.join(DATA, "zh.train.txt"), os.path.join(DATA, "zh.valid.txt")
     import nextword
-    from nextword.metrics import evaluate
+    from nextword.engine.evaluation import evaluate
 
     started = time.time()
     if not args.reuse:

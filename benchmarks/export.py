@@ -74,7 +74,7 @@ def network_distributions(step, state_size):
 
 def mixed_distributions(network, predictor):
     """The network's distributions mixed with the model's n-gram model as nextword mixes."""
-    from nextword.ngram import mix
+    from nextword.ngram.kneser_ney import mix
 
     table = predictor.ngram
     keep = table.order - 1
@@ -101,8 +101,8 @@ def kenlm_difference(predictor, arpa, text):
     model, every token of every line scored from the start of its line; and the tokens."""
     import kenlm
 
-    from nextword.keystrokes import read_lines
-    from nextword.vocab import EOL_ID
+    from nextword.engine.keystrokes import read_lines
+    from nextword.text.vocab import EOL_ID
 
     model, table = kenlm.Model(arpa), predictor.ngram
     worst = tokens = 0
@@ -131,7 +131,7 @@ def main():
     args = parser.parse_args()
     import nextword
     from nextword.export import export
-    from nextword.keystrokes import simulate
+    from nextword.engine.keystrokes import simulate
 
     folder = tempfile.mkdtemp(prefix="nextword-export-bench-")
     files = {"litert float32": ("litert", "m.tflite", None),

@@ -18,8 +18,8 @@ import time
 import numpy as np
 
 from nextword import Config
-from nextword._tf import quiet_tensorflow
-from nextword.vocab import SPECIALS, Vocabulary
+from nextword.network._tf import quiet_tensorflow
+from nextword.text.vocab import SPECIALS, Vocabulary
 
 
 def build(vocab_size: int, folder: str):
@@ -29,7 +29,7 @@ def build(vocab_size: int, folder: str):
 
     import nextword
     from nextword import storage
-    from nextword.model import build_model, build_predictor_model
+    from nextword.network.model import build_model, build_predictor_model
 
     config = Config(layers=2, units=256, embedding_dim=256, tie_weights=False, seed=0)
     vocabulary = Vocabulary(list(SPECIALS) + [f"w{i}" for i in range(vocab_size - 3)])

@@ -32,7 +32,7 @@ def main():
     parser.add_argument("--suggestions", type=int, nargs="+", default=[1, 3, 5])
     args = parser.parse_args()
     import nextword
-    from nextword.keystrokes import simulate
+    from nextword.engine.keystrokes import simulate
 
     model = nextword.load(args.model)
     keyboards = [("nextword model (network + n-gram)", model, None),

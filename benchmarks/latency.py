@@ -28,12 +28,12 @@ TYPED = PREFIX + " sa"  # "said" being typed
 
 def random_model(path):
     from nextword import Config
-    from nextword._tf import quiet_tensorflow
-    from nextword.vocab import SPECIALS, Vocabulary
+    from nextword.network._tf import quiet_tensorflow
+    from nextword.text.vocab import SPECIALS, Vocabulary
 
     quiet_tensorflow()
     from nextword import storage
-    from nextword.model import build_model, build_predictor_model
+    from nextword.network.model import build_model, build_predictor_model
 
     config = Config()
     words = sorted(set(PREFIX.split()) | {"said"}) + [f"w{i}" for i in range(10000)]

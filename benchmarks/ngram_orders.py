@@ -20,7 +20,7 @@ def main():
     if len(sys.argv) < 4:
         sys.exit(__doc__)
     path, text, specs = sys.argv[1], sys.argv[2], sys.argv[3:]
-    from nextword._tf import quiet_tensorflow
+    from nextword.network._tf import quiet_tensorflow
 
     quiet_tensorflow()
     import keras
@@ -28,8 +28,8 @@ def main():
     import nextword  # noqa: F401  registers nextword's layers
     from nextword import storage, training
     from nextword.config import Config
-    from nextword.mixing import fit_ngram
-    from nextword.model import build_predictor_model
+    from nextword.training.mixing import fit_ngram
+    from nextword.network.model import build_predictor_model
 
     meta = storage.read_meta(path)
     config = Config.from_dict(meta["config"])

@@ -86,10 +86,10 @@ def main():
 
     import nextword
     from nextword import Config
-    from nextword.budget import parse
-    from nextword.keystrokes import simulate
-    from nextword.metrics import evaluate
-    from nextword.training import train
+    from nextword.training.budget import parse
+    from nextword.engine.keystrokes import simulate
+    from nextword.engine.evaluation import evaluate
+    from nextword.training.pipeline import train
 
     budget = parse(args.budget) if args.budget else None
     limit = f"budget {args.budget}" if budget else f"{args.minutes:g} min"

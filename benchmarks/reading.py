@@ -14,9 +14,9 @@ import numpy as np
 
 def each_line(predictor, path):
     """(tokens, perplexity, top-1) with every line scored from a fresh state."""
-    from nextword.keystrokes import read_lines
-    from nextword.metrics import tally
-    from nextword.vocab import EOL_ID
+    from nextword.engine.keystrokes import read_lines
+    from nextword.engine.evaluation import tally
+    from nextword.text.vocab import EOL_ID
 
     config = predictor.config
     lines = [predictor.vocabulary.encode(tokens) + [EOL_ID]
@@ -38,7 +38,7 @@ def each_line(predictor, path):
 
 def main():
     import nextword
-    from nextword.metrics import evaluate
+    from nextword.engine.evaluation import evaluate
 
     path, models = sys.argv[1], sys.argv[2:]
     print("| model | whole file carried | each line from a zero state |")

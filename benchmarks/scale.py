@@ -37,7 +37,7 @@ def write_corpus(folder, tokens_wanted, seed=0):
 
 
 def child_scan(path):
-    from nextword.data import scan_corpus
+    from nextword.text.scan import scan_corpus
 
     started = time.perf_counter()
     scan = scan_corpus([path])
@@ -49,7 +49,7 @@ def child_scan(path):
 
 def child_train(path, steps):
     from nextword import Config
-    from nextword.training import train
+    from nextword.training.pipeline import train
 
     config = Config(epochs=1, max_minutes=0, validation_split=0.001)
     # A few hundred steps: train on the corpus, stopping after `steps` batches.

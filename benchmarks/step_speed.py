@@ -43,9 +43,9 @@ def main():
                         help="alternating timings of each with --against-keras")
     args = parser.parse_args()
 
-    from nextword import budget, training
+    from nextword.training import budget, pipeline as training
     from nextword.config import Config
-    from nextword.data import Windows
+    from nextword.text.scan import Windows
 
     ids = np.random.default_rng(0).integers(0, args.vocab, 900_000).astype(np.int32)
     windows_of = {length: Windows(ids, length, 0.05, 1337, block=1 if args.windows else 16)

@@ -32,8 +32,8 @@ def lines_of(path, count):
 def vocabulary_for(lines):
     from collections import Counter
 
-    from nextword.text import tokenize
-    from nextword.vocab import Vocabulary
+    from nextword.text.tokenize import tokenize
+    from nextword.text.vocab import Vocabulary
 
     counts = Counter(token for line in lines for token in tokenize(line) + ["<eol>"])
     return Vocabulary.build(counts, max_vocab=10**9, min_count=1)
@@ -47,13 +47,13 @@ def flops_per_target(vocab_size, embedding=EMBEDDING, units=UNITS):
 
 
 def textbook(lines, steps):
-    from nextword._tf import quiet_tensorflow
+    from nextword.network._tf import quiet_tensorflow
 
     quiet_tensorflow()
     import keras
     from keras import layers
 
-    from nextword.text import tokenize
+    from nextword.text.tokenize import tokenize
 
     vocabulary = vocabulary_for(lines)
     sequences = [vocabulary.encode(tokenize(line)) for line in lines]
@@ -80,13 +80,13 @@ def textbook(lines, steps):
 def nextword_pipeline(lines, steps, sampled):
     import tempfile
 
-    from nextword._tf import quiet_tensorflow
+    from nextword.network._tf import quiet_tensorflow
 
     quiet_tensorflow()
     from nextword import Config
-    from nextword.data import Windows, encode_scan, scan_corpus
-    from nextword.training import build_trainer
-    from nextword.vocab import Vocabulary
+    from nextword.text.scan import Windows, encode_scan, scan_corpus
+    from nextword.training.pipeline import build_trainer
+    from nextword.text.vocab import Vocabulary
 
     with tempfile.TemporaryDirectory() as scratch:
         path = os.path.join(scratch, "corpus.txt")

@@ -8,14 +8,14 @@ __version__ = "0.1.0"
 
 from .config import Config  # noqa: E402
 from .errors import NextwordError  # noqa: E402
-from ._register import register_when_keras_loads  # noqa: E402
+from .network.register import register_when_keras_loads  # noqa: E402
 
 register_when_keras_loads()
 
 
 def __getattr__(name):
     if name == "GenerationConfig":  # imported on first use: it brings numpy
-        from .generation import GenerationConfig
+        from .engine.generation import GenerationConfig
 
         return GenerationConfig
     raise AttributeError(f"module 'nextword' has no attribute {name!r}")
@@ -29,7 +29,7 @@ def load(path: str, ngram: bool = True, cache_size: int = 256, recent_weight: fl
     of a text costs one step. recent_weight: the weight of the short-range cache of recent
     words in suggestions (None: the default; 0: off). TensorFlow is not imported.
     """
-    from .predictor import RECENT_WEIGHT, Predictor
+    from .engine.predictor import RECENT_WEIGHT, Predictor
 
     return Predictor.load(path, ngram=ngram, cache_size=cache_size,
                           recent_weight=RECENT_WEIGHT if recent_weight is None else recent_weight)
@@ -38,11 +38,11 @@ def load(path: str, ngram: bool = True, cache_size: int = 256, recent_weight: fl
 def train(corpus, output: str = "models/nextword.keras", config: Config | None = None, **options):
     """Train on corpus (paths, folders, globs) and write output; options are Config fields.
 
-    Returns a nextword.training.TrainingResult (validation perplexity, epochs, history, ...).
+    Returns a nextword.training.pipeline.TrainingResult (validation perplexity, epochs, history, ...).
     """
     import dataclasses
 
-    from .training import train as run_training
+    from .training.pipeline import train as run_training
 
     config = config or Config()
     for name in options:

@@ -12,7 +12,7 @@ import dataclasses
 from dataclasses import dataclass, field
 
 from .errors import NextwordError
-from .segment import TOKENIZERS
+from .text.segment import TOKENIZERS
 
 CELLS = ("simplernn", "lstm", "gru")
 

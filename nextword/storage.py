@@ -70,7 +70,7 @@ def _remove_stale_temporaries(folder: str) -> None:
     Each names its writer, `.nextword-HOST-PID-*.keras`; only those of this host whose
     process has ended are removed, never another save in progress.
     """
-    from .scratch import owner_ended
+    from .training.scratch import owner_ended
 
     for name in os.listdir(folder):
         if not (name.startswith(TEMPORARY) and name.endswith(".keras")):
@@ -170,7 +170,7 @@ def load(path: str):
     meta = read_meta(path)
     import keras
 
-    from . import layers  # noqa: F401  registers TiedEmbedding and NGramMixture for loading
+    from .network import layers  # noqa: F401  registers TiedEmbedding and NGramMixture for loading
 
     try:
         model = keras.saving.load_model(path, compile=False, safe_mode=True)

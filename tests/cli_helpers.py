@@ -3,7 +3,7 @@ editing model files."""
 
 from click.testing import CliRunner
 
-from nextword.cli import main
+from nextword.cli.main import main
 
 
 def run(*args, input=None, env=None):

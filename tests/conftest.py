@@ -46,7 +46,7 @@ def corpus_file(tmp_path_factory):
 def trained(tmp_path_factory, corpus_file):
     """(model path, training result) of a tiny tied LSTM trained for two epochs."""
     from nextword import Config
-    from nextword.training import train
+    from nextword.training.pipeline import train
 
     output = str(tmp_path_factory.mktemp("models") / "tiny.keras")
     result = train([corpus_file], Config(**TINY), output, verbose=0, log=lambda line: None)

@@ -11,7 +11,7 @@ from nextword.errors import NextwordError
 
 
 def test_budget_durations():
-    from nextword.budget import parse
+    from nextword.training.budget import parse
 
     assert parse("30m") == 1800 and parse("1h30m") == 5400 and parse("90s") == 90
     assert parse("2h") == 7200 and parse("5") == 300 and parse("1.5h") == 5400
@@ -26,7 +26,7 @@ class FakeWindows:
 
 
 def test_the_largest_network_that_gets_enough_epochs_is_chosen():
-    from nextword.budget import MIN_EPOCHS, RESERVE, choose
+    from nextword.training.budget import MIN_EPOCHS, RESERVE, choose
 
     speeds = {128: 40.0, 256: 20.0, 384: 10.0, 512: 5.0}  # steps per second
 
@@ -71,7 +71,7 @@ def test_the_largest_network_that_gets_enough_epochs_is_chosen():
 
 
 def test_the_probe_chooses_the_faster_compute_type_unless_one_is_given():
-    from nextword.budget import choose
+    from nextword.training.budget import choose
 
     def measure(config, vocab_size, windows, sampled, dtype):  # bf16 pays off for large ones
         return (40.0 if dtype == "float32" or config.units < 512 else 60.0) / config.layers
@@ -105,7 +105,7 @@ def test_the_probe_chooses_the_faster_compute_type_unless_one_is_given():
 
 
 def test_dropout_grows_with_the_network_against_the_corpus():
-    from nextword.budget import dropout_for
+    from nextword.training.budget import dropout_for
 
     kjv = 25_297 * 32  # KJV's training tokens, vocabulary 8,261
     assert dropout_for(2, 512, 8261, kjv) == 0.3  # measured: overfits at 0.2, 0.3 beat 0.4
@@ -116,7 +116,7 @@ def test_dropout_grows_with_the_network_against_the_corpus():
 
 
 def test_anneal_share_grows_with_the_network_against_the_corpus():
-    from nextword.budget import anneal_share_for
+    from nextword.training.budget import anneal_share_for
 
     kjv = 25_297 * 32
     assert anneal_share_for(2, 512, 8261, kjv) == 0.6  # measured: 60% beat 30% at 30 minutes
@@ -127,7 +127,7 @@ def test_anneal_share_grows_with_the_network_against_the_corpus():
 
 
 def test_the_budget_line_says_the_annealed_share(tmp_path):
-    from nextword.budget import RESERVE, choose
+    from nextword.training.budget import RESERVE, choose
 
     lines = []
     config = choose(Config(batch_size=32), 120, 10000, FakeWindows(), True, ("float32",),
@@ -155,8 +155,8 @@ def test_budget_conflicts_are_one_line_errors(corpus_file, trained, tmp_path):
 @pytest.mark.slow
 def test_budget_trains_a_tiny_corpus_and_says_what_it_chose(corpus_file, tmp_path):
     import nextword
-    from nextword.budget import RESERVE
-    from nextword.training import train
+    from nextword.training.budget import RESERVE
+    from nextword.training.pipeline import train
 
     lines = []
     # As `train --budget` without --ngram-order: the n-gram order is fitted from 5 to 8.
@@ -183,7 +183,7 @@ def test_budget_trains_a_tiny_corpus_and_says_what_it_chose(corpus_file, tmp_pat
 def test_the_lowest_ngram_order_near_the_best_is_kept():
     import math
 
-    from nextword.mixing import CLOSE, choose_order
+    from nextword.training.mixing import CLOSE, choose_order
 
     assert choose_order([math.log(p) for p in (23.71, 23.61, 23.57, 23.57)]) == 2
     assert choose_order([math.log(p) for p in (23.71, 23.61, 23.58, 23.57)]) == 2  # within
@@ -194,7 +194,7 @@ def test_the_lowest_ngram_order_near_the_best_is_kept():
 
 def test_budget_fits_the_ngram_order_unless_it_is_given(corpus_file, tmp_path, monkeypatch):
     """The command passes orders 5-8 to training only where --ngram-order is not given."""
-    from nextword import training
+    from nextword.training import pipeline as training
 
     asked = []
 
@@ -214,7 +214,7 @@ def test_an_interrupted_budget_run_resumes_with_what_it_chose(corpus_file, tmp_p
     """Rerun after Ctrl-C: the backup's network, dropout and share, not a new probe."""
     import nextword
     from conftest import interrupt_after
-    from nextword.training import train
+    from nextword.training.pipeline import train
 
     output = str(tmp_path / "b.keras")
     config = dict(TINY, max_minutes=9.0, patience=50, mixed_precision=None)  # probe's choice

@@ -8,9 +8,9 @@ import pytest
 import regex
 
 from cli_helpers import assert_one_line_error, run
-from nextword.segment import choose
-from nextword.text import detokenize, tokenize
-from nextword.vocab import UNK, Vocabulary
+from nextword.text.segment import choose
+from nextword.text.tokenize import detokenize, tokenize
+from nextword.text.vocab import UNK, Vocabulary
 
 ARTICLE = "我们将使用Python的Keras库来构建一个简单的RNN模型，用于预测自然语言文本中的下一个词。"
 CORPUS = """我们将使用Python的Keras库来构建一个简单的RNN模型，用于预测自然语言文本中的下一个词。
@@ -84,7 +84,7 @@ def test_unknown_chinese_words_are_spelled_as_characters():
 @pytest.fixture(scope="module")
 def chinese_model(tmp_path_factory):
     from nextword import Config
-    from nextword.training import train
+    from nextword.training.pipeline import train
 
     folder = tmp_path_factory.mktemp("zh")
     corpus = folder / "zh.txt"
@@ -125,7 +125,7 @@ def test_evaluate_reports_bits_per_character(chinese_model, tmp_path):
 
 
 def test_chinese_vocabularies_reserve_the_gb2312_characters():
-    from nextword.segment import reserved_characters
+    from nextword.text.segment import reserved_characters
 
     characters = reserved_characters("chinese")
     assert len(characters) == 6763 and "蚌" in characters and "龘" not in characters

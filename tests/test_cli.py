@@ -170,13 +170,13 @@ def test_installed_console_script_prints_clean_output(trained):
 
 
 def test_train_writes_where_NEXTWORD_MODEL_points(corpus_file, tmp_path, monkeypatch):
-    import nextword.training
+    import nextword.training.pipeline
     from nextword.errors import NextwordError
 
     def report_output(corpus, config, output, **kwargs):
         raise NextwordError(f"would write {output}")
 
-    monkeypatch.setattr(nextword.training, "train", report_output)
+    monkeypatch.setattr(nextword.training.pipeline, "train", report_output)
     target = str(tmp_path / "from-env.keras")
     assert_one_line_error(run("train", corpus_file, env={"NEXTWORD_MODEL": target}),
                           f"would write {target}")
@@ -225,7 +225,7 @@ def readme_training_options():
 
 
 def test_readme_training_options_table_matches_config():
-    from nextword.cli import train
+    from nextword.cli.main import train
     from nextword.config import Config
 
     table = readme_training_options()

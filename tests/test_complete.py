@@ -90,7 +90,7 @@ def brute_force_keystrokes(predictor, lines, suggestions):
 def test_keystroke_simulation_equals_a_typist_asking_complete(tmp_path, ngram_order,
                                                               recent_weight):
     import nextword
-    from nextword.keystrokes import simulate
+    from nextword.engine.keystrokes import simulate
 
     predictor = nextword.load(save_model(tmp_path / "m.keras", ngram_order),
                               recent_weight=recent_weight)
@@ -120,7 +120,7 @@ def test_evaluate_keystrokes_json_and_text(trained, corpus_file):
 
 def test_recent_words_are_suggested_sooner(tmp_path):
     import nextword
-    from nextword.recent import RecentWords
+    from nextword.engine.recent import RecentWords
 
     cache = RecentWords(0.5, size=4, half_life=1.0)
     cache.add([5, 6, 7, 8, 9])  # 5 falls out: four remembered

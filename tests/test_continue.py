@@ -13,9 +13,9 @@ import nextword
 from cli_helpers import assert_one_line_error, run
 from conftest import TINY, interrupt_after
 from nextword import Config, storage
-from nextword.continuing import Base, config_for, grow_vocabulary
-from nextword.counts import NGramCounts
-from nextword.vocab import SPECIALS, Vocabulary
+from nextword.training.continuing import Base, config_for, grow_vocabulary
+from nextword.ngram.counts import NGramCounts
+from nextword.text.vocab import SPECIALS, Vocabulary
 
 NEW = """the quokka jumped over the wombat .
 and god saw the quokka , that it was good .
@@ -37,7 +37,7 @@ def continued_config(base, **changes):
 
 
 def continue_training(base, new_file, output, base_weight=BASE_WEIGHT, **changes):
-    from nextword.training import train
+    from nextword.training.pipeline import train
 
     lines = []
     config = continued_config(base, patience=10, **changes)
@@ -146,7 +146,7 @@ def test_new_word_is_predicted_in_its_context(continued):
 
 
 def test_ngram_counts_are_the_base_weighted_plus_new(continued, new_file):
-    from nextword.data import encode_scan, scan_corpus
+    from nextword.text.scan import encode_scan, scan_corpus
 
     base, output, _, _ = continued
     base_counts = NGramCounts.from_bytes(storage.read_entry(base, storage.COUNTS_ENTRY))
@@ -201,7 +201,7 @@ def base_without_counts(trained, tmp_path_factory):
 @pytest.mark.slow
 def test_base_weights_are_the_start_point_and_a_base_without_counts_works(
         base_without_counts, new_file, tmp_path):
-    from nextword import archive
+    from nextword.engine import archive
 
     # One epoch at a learning rate too small to move anything: the network that comes out
     # is the one continued training starts from. From scratch it would be random weights.
@@ -228,7 +228,7 @@ def test_base_weights_are_the_start_point_and_a_base_without_counts_works(
 def test_transfer_weights_for_an_untied_output_layer():
     import keras
 
-    from nextword.model import build_model, transfer_weights
+    from nextword.network.model import build_model, transfer_weights
 
     config = Config(**dict(TINY, tie_weights=False, cell="lstm", layers=2))
     keras.utils.set_random_seed(1)
@@ -250,7 +250,7 @@ def test_transfer_weights_for_an_untied_output_layer():
 @pytest.mark.slow
 def test_interrupted_continued_run_resumes_and_matches(continued, new_file, tmp_path):
     from nextword.errors import NextwordError
-    from nextword.training import train
+    from nextword.training.pipeline import train
 
     base, straight, _, _ = continued
     output = tmp_path / "out.keras"

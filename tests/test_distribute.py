@@ -22,7 +22,7 @@ import tensorflow as tf
 cpu = tf.config.list_physical_devices("CPU")[0]
 tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
 from nextword import Config
-from nextword.training import train
+from nextword.training.pipeline import train
 config = Config(**json.loads(sys.argv[3]))
 result = train([sys.argv[1]], config, sys.argv[2], verbose=0, log=lambda line: None,
                plot=False, distribute=sys.argv[4])

@@ -14,9 +14,9 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from nextword.cli import main
-from nextword.ngram import NGramTable
-from nextword.stepper import CellWeights, NetworkWeights, NumpyStepper
+from nextword.cli.main import main
+from nextword.ngram.kneser_ney import NGramTable
+from nextword.engine.stepper import CellWeights, NetworkWeights, NumpyStepper
 
 from test_predictor import WORDS, save_model
 
@@ -255,7 +255,7 @@ def test_export_arpa_and_onnx_through_the_command(tmp_path, ngram_model):
     result = runner.invoke(main, ["export", "-m", ngram_model, "--format", "onnx",
                                   "-o", str(tmp_path / "m.onnx")])
     assert result.exit_code == 0, result.output
-    from nextword import archive
+    from nextword.engine import archive
 
     network = archive.read(ngram_model).network
     session = ort.InferenceSession(str(tmp_path / "m.onnx"))

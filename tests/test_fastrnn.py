@@ -6,7 +6,7 @@ import pytest
 
 def _pair(cell, layers, **build):
     from nextword import Config
-    from nextword.model import build_model
+    from nextword.network.model import build_model
 
     config = Config(cell=cell, layers=layers, units=8, embedding_dim=6, dropout=0.0,
                     tie_weights=layers == 1)
@@ -22,7 +22,7 @@ def test_same_outputs_and_gradients_as_keras(cell, layers, steps, monkeypatch):
     import keras
     import tensorflow as tf
 
-    from nextword.fastrnn import UNROLL
+    from nextword.network.fastrnn import UNROLL
 
     fast, plain = _pair(cell, layers)
     rng = np.random.default_rng(0)
@@ -47,7 +47,7 @@ def test_same_outputs_and_gradients_as_keras(cell, layers, steps, monkeypatch):
 @pytest.mark.parametrize("cell", ["gru", "lstm"])
 def test_stateful_fast_layers_carry_the_state(cell):
     """Windows fed one after another to the fast stateful network = the plain one on them all."""
-    from nextword.model import reset_states
+    from nextword.network.model import reset_states
 
     fast, plain = _pair(cell, 2, stateful_batch=2)
     ids = np.random.default_rng(1).integers(1, 30, (2, 12)).astype("int32")
@@ -62,7 +62,7 @@ def test_stateful_fast_layers_carry_the_state(cell):
 def test_dropout_inside_the_cell_falls_back_to_keras():
     from keras import ops
 
-    from nextword.fastrnn import FastGRU
+    from nextword.network.fastrnn import FastGRU
 
     layer = FastGRU(4, dropout=0.5, return_sequences=True)
     x = np.ones((2, 3, 5), "float32")
@@ -84,8 +84,8 @@ def test_weights_files_are_interchangeable_with_keras_layers(tmp_path, stateful_
 @pytest.mark.parametrize("stateful", [False, True], ids=["windows", "stateful"])
 def test_training_in_bfloat16_uses_the_fast_layers(stateful):
     from nextword import Config
-    from nextword.fastrnn import FastGRU
-    from nextword.training import build_trainer
+    from nextword.network.fastrnn import FastGRU
+    from nextword.training.pipeline import build_trainer
 
     config = Config(units=8, embedding_dim=6, layers=2, batch_size=2, sequence_length=5,
                     stateful=stateful, sampled_softmax=8)

@@ -31,7 +31,7 @@ def test_forgotten_word_is_never_suggested(model, tmp_path):
     assert top not in predictor.generate_tokens("the", words=8, strategy="beam", beams=8)
     text = tmp_path / "typed.txt"
     text.write_text(f"and the {top} said .\n")
-    from nextword.keystrokes import simulate
+    from nextword.engine.keystrokes import simulate
 
     assert simulate(predictor, [str(text)], [100])[100].keystrokes >= len(top) + 1
 

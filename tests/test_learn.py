@@ -202,7 +202,7 @@ def test_online_learner_saves_within_its_interval_and_on_close(model, tmp_path):
     import shutil
 
     import nextword
-    from nextword.online import OnlineLearner
+    from nextword.engine.online import OnlineLearner
 
     path = str(tmp_path / "saver.keras")
     shutil.copy(model, path)
@@ -253,7 +253,7 @@ def test_user_layers_of_older_files_with_packed_keys_load_equal():
     """A user layer saved before December 2026 holds its table with packed context keys."""
     import io
 
-    from nextword.userlayer import UserLayer
+    from nextword.engine.userlayer import UserLayer
     from test_ngram import packed
 
     layer = UserLayer.new(12, 5)

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from nextword import loglinear
-from nextword.ngram import mix
+from nextword.ngram import loglinear
+from nextword.ngram.kneser_ney import mix
 
 
 def normalised(x):

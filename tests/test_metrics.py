@@ -3,7 +3,7 @@ import math
 import numpy as np
 import pytest
 
-from nextword.metrics import score_ids
+from nextword.engine.evaluation import score_ids
 
 
 class FixedModel:

@@ -5,7 +5,7 @@ from collections import Counter, defaultdict
 import numpy as np
 import pytest
 
-from nextword.ngram import COUNT_BUCKETS, NGramTable, fit_mixture, mix
+from nextword.ngram.kneser_ney import COUNT_BUCKETS, NGramTable, fit_mixture, mix
 from nextword.errors import NextwordError
 
 
@@ -202,7 +202,7 @@ def test_high_orders_over_a_large_vocabulary_equal_the_reference():
 def packed(table):
     """The arrays of a table as files written before December 2026 kept them: each context
     keyed by its ids packed into one number, oldest most significant."""
-    from nextword.ngram import _rekeyed
+    from nextword.ngram.kneser_ney import _rekeyed
 
     arrays = [table.unigram]
     for n, order in enumerate(table.orders, start=2):
@@ -252,7 +252,7 @@ def test_a_budget_below_the_bigrams_keeps_just_the_bigrams():
 
 
 def test_counting_in_chunks_equals_counting_at_once(monkeypatch):
-    import nextword.ngram as ngram
+    import nextword.ngram.kneser_ney as ngram
 
     ids = zipf_ids(5000, 25)
     keep = np.random.default_rng(2).random(5000) > 0.1
@@ -267,7 +267,7 @@ def test_counting_in_chunks_equals_counting_at_once(monkeypatch):
 
 
 def test_counts_give_the_same_table_and_grow_with_the_vocabulary():
-    from nextword.counts import NGramCounts
+    from nextword.ngram.counts import NGramCounts
 
     ids = zipf_ids(5000, 25)
     counts = NGramCounts.count(ids, 4)
@@ -287,7 +287,7 @@ def test_counts_give_the_same_table_and_grow_with_the_vocabulary():
 
 
 def test_damaged_counts_are_a_one_line_error():
-    from nextword.counts import NGramCounts
+    from nextword.ngram.counts import NGramCounts
 
     with pytest.raises(NextwordError, match="damaged"):
         NGramCounts.from_bytes(b"not an npz")
@@ -296,7 +296,7 @@ def test_damaged_counts_are_a_one_line_error():
 def test_weighted_counts_never_give_a_word_probability_zero():
     """Counts of counts as tripled base counts plus a little new text make them: many
     n-grams seen 3 times, few twice. D2 must not be estimated as 0."""
-    from nextword.counts import NGramCounts
+    from nextword.ngram.counts import NGramCounts
 
     rng = np.random.default_rng(0)
     pairs = {(int(a), int(b)) for a, b in rng.integers(1, 60, size=(900, 2))}

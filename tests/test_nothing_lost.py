@@ -96,7 +96,7 @@ def test_interrupted_and_resumed_runs_count_and_plot_every_epoch(corpus_file, tm
 
     import nextword
     from nextword import Config
-    from nextword.training import train
+    from nextword.training.pipeline import train
 
     output = str(tmp_path / "model.keras")
     picture = tmp_path / "model.png"
@@ -118,7 +118,7 @@ def test_scratch_folders_of_dead_runs_are_removed(tmp_path, monkeypatch):
     import socket
     import tempfile
 
-    from nextword import scratch
+    from nextword.training import scratch
 
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],

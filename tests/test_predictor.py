@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from nextword import Config
-from nextword.vocab import SPECIALS, Vocabulary
+from nextword.text.vocab import SPECIALS, Vocabulary
 
 WORDS = ["the", "lord", "said", "and", "god", ",", ".", "lords", "lordship", "land"]
 
@@ -17,13 +17,13 @@ def save_model(path, ngram_order=0, words=WORDS, exponents=False, **options):
     """A small random-weight model written as nextword writes models; returns its path.
     exponents: the mixture corrected by log-linear exponents (loglinear.py), random ones;
     an int: that many factors (5: the thirteenth session's files, one lower order)."""
-    from nextword._tf import quiet_tensorflow
+    from nextword.network._tf import quiet_tensorflow
 
     quiet_tensorflow()
     import keras
 
     from nextword import storage
-    from nextword.model import build_model, build_predictor_model
+    from nextword.network.model import build_model, build_predictor_model
 
     config = Config(units=6, embedding_dim=5, dropout=0.1, seed=0, **options)
     vocabulary = Vocabulary(list(SPECIALS) + list(words))
@@ -34,8 +34,8 @@ def save_model(path, ngram_order=0, words=WORDS, exponents=False, **options):
             0, 0.5, weight.shape).astype("float32"))
     table = mixture = None
     if ngram_order:
-        from nextword import loglinear
-        from nextword.ngram import NGramTable
+        from nextword.ngram import loglinear
+        from nextword.ngram.kneser_ney import NGramTable
 
         ids = np.random.default_rng(0).integers(2, len(vocabulary), 400)
         table = NGramTable.build(ids, len(vocabulary), ngram_order)
@@ -240,7 +240,7 @@ def test_complete_on_very_long_text(small):
 
 
 def test_prefix_index_finds_exact_ranges():
-    from nextword.completion import PrefixIndex
+    from nextword.engine.completion import PrefixIndex
 
     index = PrefixIndex(["<pad>", "<unk>", "<eol>", "b", "ab", "abc", "a", "abd", "ba"],
                         excluded=SPECIALS)
@@ -250,7 +250,7 @@ def test_prefix_index_finds_exact_ranges():
 
 
 def test_typed_word_splits_where_the_word_being_typed_starts():
-    from nextword.completion import typed_word
+    from nextword.engine.completion import typed_word
 
     assert typed_word("and the Lo") == (["and", "the"], "lo")
     assert typed_word("and the Lo", lowercase=False) == (["and", "the"], "Lo")
@@ -268,8 +268,8 @@ def test_older_files_with_packed_ngram_keys_predict_as_before(tmp_path):
     import nextword
     from cli_helpers import edit_keras_config
     from nextword import storage
-    from nextword.layers import NGramMixture
-    from nextword.ngram import NGramTable
+    from nextword.network.layers import NGramMixture
+    from nextword.ngram.kneser_ney import NGramTable
     from test_ngram import packed
 
     new = save_model(tmp_path / "new.keras", 4)

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from cli_helpers import assert_one_line_error, run
 from nextword.errors import NextwordError
-from nextword.text import tokenize
+from nextword.text.tokenize import tokenize
 
 
 def says_what_to_do(result) -> bool:
@@ -63,12 +63,12 @@ def in_tmp_path(tmp_path, monkeypatch):
 @pytest.fixture
 def no_training(monkeypatch):
     """Fails the test if `nextword train` gets as far as reading the corpus."""
-    import nextword.training
+    import nextword.training.pipeline
 
     def refuse(*args, **kwargs):
         raise AssertionError("training started; the bad option should have been refused first")
 
-    monkeypatch.setattr(nextword.training, "read_corpus", refuse)
+    monkeypatch.setattr(nextword.training.pipeline, "read_corpus", refuse)
 
 
 def write(path, data):
@@ -252,12 +252,12 @@ def test_tensorboard_without_its_package_fails_before_reading(corpus_file, tmp_p
 def test_os_error_while_training_is_one_line(corpus_file, tmp_path, monkeypatch):
     import errno
 
-    import nextword.training
+    import nextword.training.pipeline
 
     def full_disk(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "out.history.csv"))
 
-    monkeypatch.setattr(nextword.training, "read_corpus", full_disk)
+    monkeypatch.setattr(nextword.training.pipeline, "read_corpus", full_disk)
     result = run("train", corpus_file, "-q", "-o", str(tmp_path / "out.keras"))
     assert_clear_error(result, f"{tmp_path / 'out.history.csv'}: No space left on device; check "
                                "the path, its permissions and the free disk space")

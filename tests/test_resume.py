@@ -71,7 +71,7 @@ def tiny_config(**changes):
 
 
 def test_garbage_backup_is_reported_in_one_line_and_training_starts_over(corpus_file, tmp_path):
-    from nextword.backup import Backup
+    from nextword.training.backup import Backup
 
     # What a kill -9 during a write of Keras's own BackupAndRestore left: the folder of the
     # same command, its weights file cut short.
@@ -97,7 +97,7 @@ def test_garbage_backup_is_reported_in_one_line_and_training_starts_over(corpus_
 
 
 def test_damaged_latest_backup_falls_back_to_the_one_before(corpus_file, tmp_path):
-    from nextword.training import train
+    from nextword.training.pipeline import train
 
     output = str(tmp_path / "model.keras")
     stopped = train([corpus_file], tiny_config(), output, verbose=0, log=lambda line: None,
@@ -123,7 +123,7 @@ def test_damaged_latest_backup_falls_back_to_the_one_before(corpus_file, tmp_pat
 
 
 def test_resumed_run_counts_the_time_its_backup_had_spent(corpus_file, tmp_path):
-    from nextword.training import train
+    from nextword.training.pipeline import train
 
     output = str(tmp_path / "model.keras")
     stopped = train([corpus_file], tiny_config(max_minutes=60.0), output, verbose=0,

@@ -3,9 +3,9 @@ import re
 import numpy as np
 import pytest
 
-from nextword import generation, sampling
+from nextword.engine import generation, sampling
 from nextword.errors import NextwordError
-from nextword.generation import GenerationConfig
+from nextword.engine.generation import GenerationConfig
 
 PROBABILITIES = np.array([0.05, 0.4, 0.3, 0.15, 0.1])
 

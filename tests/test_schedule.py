@@ -18,7 +18,7 @@ class FakeModel:
 
 
 def anneal(epochs, steps, deadline=None, share=0.3, spent=0.0):
-    from nextword.callbacks import Anneal
+    from nextword.training.callbacks import Anneal
 
     callback = Anneal(0.01, epochs, deadline, share=share, spent=spent)
     callback.set_model(FakeModel())
@@ -86,7 +86,7 @@ def test_unknown_schedule_is_refused():
 
 def test_training_with_anneal_logs_the_rate_falling_to_zero(corpus_file, tmp_path):
     import nextword
-    from nextword.training import train
+    from nextword.training.pipeline import train
 
     config = Config(**dict(TINY, epochs=4, lr_schedule="anneal", anneal_share=1.0,
                            patience=10))
@@ -101,7 +101,7 @@ def test_training_with_anneal_logs_the_rate_falling_to_zero(corpus_file, tmp_pat
 
 
 def test_plateau_schedule_halves_the_rate_when_validation_stalls(corpus_file, tmp_path):
-    from nextword.training import train
+    from nextword.training.pipeline import train
 
     config = Config(**dict(TINY, epochs=12, lr_schedule="plateau", patience=12))
     result = train([corpus_file], config, str(tmp_path / "p.keras"), verbose=0,

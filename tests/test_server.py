@@ -20,7 +20,7 @@ fastapi = pytest.importorskip("fastapi")
 from fastapi.testclient import TestClient  # noqa: E402
 
 import nextword  # noqa: E402
-from nextword.server import create_app  # noqa: E402
+from nextword.serve.app import create_app  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -248,7 +248,7 @@ def test_wide_host_warns_and_a_busy_port_is_one_line(model_path):
 
 # ----- learning ---------------------------------------------------------------------------------
 def test_learn_route_learns_lines_only_when_learning_is_on(model_path, tmp_path, client):
-    from nextword.online import OnlineLearner
+    from nextword.engine.online import OnlineLearner
 
     answer = client.post("/v1/learn", json={"text": "the zorblax said"})
     assert answer.status_code == 403 and "--learn" in answer.json()["error"]

@@ -13,7 +13,7 @@ def test_carried_state_gives_the_losses_of_one_long_window(cell, layers):
     import keras
 
     from nextword import Config
-    from nextword.model import build_model, reset_states
+    from nextword.network.model import build_model, reset_states
 
     config = Config(cell=cell, layers=layers, units=8, embedding_dim=6, dropout=0.0,
                     tie_weights=layers == 1)
@@ -34,7 +34,7 @@ def test_carried_state_gives_the_losses_of_one_long_window(cell, layers):
 
 
 def test_streams_continue_window_after_window():
-    from nextword.data import Windows
+    from nextword.text.scan import Windows
 
     ids = np.arange(1, 402)  # 400 targets: 50 windows of 8
     windows = Windows(ids, 8, 0.2, seed=1, block=4)
@@ -53,7 +53,7 @@ def test_streams_continue_window_after_window():
 def test_stateful_training_saves_a_model_like_any_other(corpus_file, tmp_path, sampled):
     import nextword
     from nextword import Config
-    from nextword.training import train
+    from nextword.training.pipeline import train
 
     output = str(tmp_path / "stateful.keras")
     options = dict(TINY, batch_size=2, stateful=True, sampled_softmax=sampled)
@@ -83,7 +83,7 @@ def test_interrupted_stateful_run_resumes_and_matches(corpus_file, tmp_path):
     """The state restarts at each epoch, so a run resumed from its epoch backup is exact."""
     import nextword
     from nextword import Config
-    from nextword.training import train
+    from nextword.training.pipeline import train
 
     from conftest import interrupt_after
 
@@ -109,8 +109,8 @@ def test_interrupted_stateful_run_resumes_and_matches(corpus_file, tmp_path):
 def test_mixture_fitting_reads_each_held_out_run_as_one_text():
     """A stateful model's held-out windows are scored with the state carried along their run:
     each target once, after the whole run so far (not after 64 tokens of context only)."""
-    from nextword.data import Windows
-    from nextword.mixing import CONTEXT, held_out_batches, held_out_runs
+    from nextword.text.scan import Windows
+    from nextword.training.mixing import CONTEXT, held_out_batches, held_out_runs
 
     vocab = 50
     ids = (np.arange(3000) * 7 % vocab).astype(np.int32)  # the id tells its position's class
@@ -142,8 +142,8 @@ def test_mixture_fitting_reads_each_held_out_run_as_one_text():
 def test_held_out_windows_read_again_come_from_memory():
     """fit_ngram reads the exponents' windows a second time: HeldOutNetwork hands back what
     the first read computed, the same rows in the new batches' order, without the network."""
-    from nextword.data import Windows
-    from nextword.mixing import HeldOutNetwork, fit_windows, held_out_batches
+    from nextword.text.scan import Windows
+    from nextword.training.mixing import HeldOutNetwork, fit_windows, held_out_batches
 
     vocab = 50
     ids = (np.arange(3000) * 7 % vocab).astype(np.int32)

@@ -10,7 +10,7 @@ pytestmark = pytest.mark.slow  # 20 MB scans in subprocesses, two trainings
 
 MEASURE = """
 import json, resource, sys
-from nextword.data import scan_corpus
+from nextword.text.scan import scan_corpus
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 scan = scan_corpus([sys.argv[1]], ids_path=sys.argv[2], workers=int(sys.argv[3]))
 after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -51,7 +51,7 @@ def test_folder_of_many_files_is_scanned_in_bounded_memory(tmp_path):
 def test_sampled_softmax_reaches_the_full_softmax_validation_loss(corpus_file, tmp_path):
     """Same tiny model and data: the sampled-softmax path within 10% of the full softmax."""
     from nextword import Config
-    from nextword.training import train
+    from nextword.training.pipeline import train
 
     options = dict(cell="lstm", units=32, embedding_dim=16, sequence_length=8, batch_size=4,
                    epochs=6,

@@ -100,7 +100,7 @@ def test_python_api_trains_twice_in_one_process(corpus_file, tmp_path):
 
 
 def test_training_result_reads_the_training_entry_of_older_files():
-    from nextword.training import TrainingResult
+    from nextword.training.pipeline import TrainingResult
 
     older = {"output": "models/nextword.keras", "vocabulary_size": 10000, "corpus_files": 1,
              "corpus_tokens": 790000, "coverage": 0.99, "network_validation_perplexity": 29.8,
@@ -119,9 +119,9 @@ def test_model_ngram_counts_the_held_out_text_too(trained, corpus_file, tmp_path
     windows; the one kept in the file is then counted from every position of the corpus."""
     import nextword
     from nextword import storage
-    from nextword.counts import NGramCounts
-    from nextword.data import Windows, encode_scan, scan_corpus
-    from nextword.mixing import kept_positions
+    from nextword.ngram.counts import NGramCounts
+    from nextword.text.scan import Windows, encode_scan, scan_corpus
+    from nextword.training.mixing import kept_positions
 
     path, result = trained
     model = nextword.load(path)
@@ -145,13 +145,13 @@ def test_a_fresh_network_starts_at_the_training_texts_unigram(tie):
     (the held-out targets left out), so the untrained network predicts about the unigram
     rather than the uniform distribution (two stacked layers under the full softmax otherwise
     sit at a plateau for a thousand steps before they learn it)."""
-    from nextword._tf import quiet_tensorflow
+    from nextword.network._tf import quiet_tensorflow
 
     quiet_tensorflow()
     from nextword.config import Config
-    from nextword.data import Windows
-    from nextword.mixing import kept_positions
-    from nextword.model import build_model, set_output_prior
+    from nextword.text.scan import Windows
+    from nextword.training.mixing import kept_positions
+    from nextword.network.model import build_model, set_output_prior
 
     vocab = 40
     rng = np.random.default_rng(0)

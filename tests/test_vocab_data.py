@@ -3,9 +3,9 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from nextword.data import Windows, encode_scan, scan_corpus
+from nextword.text.scan import Windows, encode_scan, scan_corpus
 from nextword.errors import NextwordError
-from nextword.vocab import EOL_ID, UNK_ID, Vocabulary
+from nextword.text.vocab import EOL_ID, UNK_ID, Vocabulary
 
 
 def test_vocabulary_order_cut_and_encoding():

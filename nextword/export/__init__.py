@@ -21,11 +21,12 @@ import tempfile
 
 import numpy as np
 
-from .. import __version__, archive
+from .. import __version__
+from ..engine import archive
 from ..errors import NextwordError
-from ..loglinear import lower_orders
-from ..text import ASCII_PATTERN, TOKEN_PATTERN
-from ..vocab import EOL, EOL_ID, PAD, PAD_ID, UNK, UNK_ID
+from ..ngram.loglinear import lower_orders
+from ..text.tokenize import ASCII_PATTERN, TOKEN_PATTERN
+from ..text.vocab import EOL, EOL_ID, PAD, PAD_ID, UNK, UNK_ID
 
 FORMATS = ("litert", "onnx", "arpa", "vocab")
 QUANTIZATIONS = ("dynamic",)
@@ -102,7 +103,7 @@ def export(model_path: str, format: str, path: str, quantize: str | None = None)
 
         _write_atomically(path, lambda temporary: to_onnx(arrays.network, temporary))
     elif format == "arpa":
-        from ..ngram import NGramTable
+        from ..ngram.kneser_ney import NGramTable
         from .arpa import write_arpa
 
         table = NGramTable.from_arrays(len(vocabulary), arrays.ngram_arrays)

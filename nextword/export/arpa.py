@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..ngram import NGramTable
-from ..vocab import EOL_ID, PAD_ID, UNK_ID
+from ..ngram.kneser_ney import NGramTable
+from ..text.vocab import EOL_ID, PAD_ID, UNK_ID
 
 LOG_ZERO = -99.0  # ARPA's log10 of a probability of 0 (<s> is never predicted)
 

@@ -18,7 +18,7 @@ import tempfile
 import numpy as np
 
 from ..errors import NextwordError
-from ..stepper import NetworkWeights
+from ..engine.stepper import NetworkWeights
 
 OPSET = 17  # ONNX opset: LogSoftmax over the last axis, Split with a sizes input
 
@@ -102,7 +102,7 @@ def to_litert(network: NetworkWeights, path: str, quantize: str | None = None) -
 
     quantize="dynamic": int8 weights (dynamic-range quantisation), float32 activations.
     """
-    from .._tf import quiet_tensorflow
+    from ..network._tf import quiet_tensorflow
 
     quiet_tensorflow()
     import tensorflow as tf

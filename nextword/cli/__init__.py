@@ -1,0 +1,1 @@
+"""The `nextword` command line: thin commands over the library."""

@@ -1,0 +1,1 @@
+"""A loaded model in numpy, without TensorFlow: prediction, completion, generation, learning, evaluation."""

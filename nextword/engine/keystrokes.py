@@ -1,0 +1,151 @@
+"""Keystroke savings: how much typing a model's suggestions save, the figure keyboards report.
+
+A simulated typist types each line of a text word by word (every token is a word: its
+characters, then a space). Before each keystroke it sees the top N suggestions for the word
+being typed, exactly what `Predictor.complete` offers given the line so far: the next words
+before the first character, then the vocabulary words that begin with the typed part. As soon
+as the word is offered the typist takes it (one keystroke; the space after it comes free).
+Savings = 1 - keystrokes used / keystrokes without suggestions (presage's simulator, Onboard's
+KSR tool).
+
+The model scores whole batches of lines at once (Predictor.score); the typing then needs only
+each word's rank among the candidates of each typed part, so one pass serves every N.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Iterable, Iterator
+
+import numpy as np
+
+from .completion import WORD_START
+from ..errors import NextwordError
+from .sampling import softmax
+from ..text.tokenize import iter_blocks, tokenize
+from ..text.vocab import EOL_ID, PAD_ID, SPECIALS, UNK_ID
+
+LINES_PER_BATCH = 32
+
+
+@dataclass
+class KeystrokeResult:
+    suggestions: int  # how many suggestions the typist saw
+    words: int  # tokens typed
+    keystrokes: int  # keystrokes used with suggestions
+    keystrokes_without: int  # each word's characters plus one space
+
+    @property
+    def savings(self) -> float:
+        return 1.0 - self.keystrokes / self.keystrokes_without if self.keystrokes_without else 0.0
+
+
+def read_lines(files: Iterable[str], lowercase: bool, encoding: str = "utf-8",
+               on_bytes=None, tokenizer: str = "words") -> Iterator[list[str]]:
+    """The tokens of every non-empty line of the files, cut and folded as the model's."""
+    for path in files:
+        for block in iter_blocks(path, encoding, on_bytes):
+            for line in block.split("\n"):
+                tokens = tokenize(line, lowercase, tokenizer=tokenizer)
+                if tokens:
+                    yield tokens
+
+
+def typed_units(vocabulary, tokens: list[str]) -> tuple[list[str], list[int]]:
+    """What the typist types and the model's id for each: a token, or, for a word the
+    vocabulary spells, its characters one by one (an unknown unit keeps its own text)."""
+    units, ids = [], []
+    for token in tokens:
+        pieces = vocabulary.pieces(token)
+        parts = [token] if len(pieces) == 1 else list(token)
+        units += parts
+        ids += [vocabulary.index[piece] for piece in pieces]
+    return units, ids
+
+
+def model_distributions(predictor) -> Callable[[np.ndarray], np.ndarray]:
+    """(lines, time) input ids, each line from a fresh state -> next-id probabilities."""
+    def distributions(inputs: np.ndarray) -> np.ndarray:
+        logits, _ = predictor.score(inputs, predictor.initial_state(len(inputs)))
+        probabilities = softmax(logits)
+        probabilities[..., list(predictor.blocked)] = 0.0  # never offered
+        return probabilities
+    return distributions
+
+
+def _ranks(row: np.ndarray, target: int, word: str, prefixes, limit: int) -> list[int]:
+    """The target's rank among the suggestions after 0, 1, ... typed characters.
+
+    Stops at the first rank below `limit` (the word is offered there to every typist).
+    Ties go to the lower id, as in Predictor.complete.
+    """
+    ranks = []
+    p = row[target]
+    every_word = np.arange(len(SPECIALS), len(row))  # before the first keystroke: next words
+    # Punctuation is offered only as a next word: complete() does not complete it.
+    typeable = len(word) if WORD_START.match(word) else 1
+    for typed in range(typeable):
+        ids = prefixes.candidates(word[:typed]) if typed else every_word
+        scores = row[ids]
+        above = int((scores > p).sum()) + int(((scores == p) & (ids < target)).sum())
+        ranks.append(above)
+        if above < limit:
+            break
+    return ranks
+
+
+def simulate(predictor, files: Iterable[str], suggestions: Iterable[int] = (3,),
+             on_bytes=None, distributions=None,
+             recent_weight: float | None = None) -> dict[int, KeystrokeResult]:
+    """Type the text of `files` with each number of suggestions; returns {N: result}.
+
+    distributions: (lines, time) ids -> (lines, time, vocab) probabilities, by default the
+        predictor's (benchmarks plug in other keyboards).
+    recent_weight: the short-range cache's weight (default: the predictor's). The cache
+        starts empty and remembers the lines typed so far, as in one typing session.
+    """
+    from .recent import RecentWords
+
+    recent = RecentWords(predictor.recent.weight if recent_weight is None else recent_weight)
+    blocked = predictor.blocked
+    suggestions = sorted(set(int(n) for n in suggestions))
+    if not suggestions or suggestions[0] < 1:
+        raise NextwordError(f"--suggestions must be at least 1, got {suggestions}")
+    distributions = distributions or model_distributions(predictor)
+    prefixes = predictor.prefixes
+    used = {n: 0 for n in suggestions}
+    without = words = 0
+    config = predictor.config
+    lines = read_lines(files, config.lowercase, config.encoding, on_bytes, config.tokenizer)
+    while True:
+        batch = [typed_units(predictor.vocabulary, line)
+                 for _, line in zip(range(LINES_PER_BATCH), lines)]
+        if not batch:
+            break
+        batch, ids = [units for units, _ in batch], [line_ids for _, line_ids in batch]
+        width = max(map(len, ids))
+        inputs = np.full((len(batch), width), PAD_ID, dtype=np.int32)
+        inputs[:, 0] = EOL_ID  # each line starts from a fresh state, after a start of line
+        for row, line_ids in enumerate(ids):
+            inputs[row, 1:len(line_ids)] = line_ids[:-1]
+        probabilities = distributions(inputs)
+        for row, (line, line_ids) in enumerate(zip(batch, ids)):
+            for position, (word, target) in enumerate(zip(line, line_ids)):
+                cost = len(word) + 1
+                without += cost
+                words += 1
+                if target == UNK_ID:  # never offered: typed in full
+                    for n in suggestions:
+                        used[n] += cost
+                    continue
+                before = [i for i in line_ids[:position] if i not in blocked] if blocked \
+                    else line_ids[:position]
+                ranks = _ranks(recent.mix(probabilities[row, position], before),
+                               target, word, prefixes, suggestions[0])
+                for n in suggestions:
+                    offered = next((typed for typed, rank in enumerate(ranks) if rank < n), None)
+                    used[n] += cost if offered is None else offered + 1
+            recent.add([i for i in line_ids if i not in blocked])  # never offered by the cache
+    if not words:
+        raise NextwordError("no words to type in " + ", ".join(files))
+    return {n: KeystrokeResult(n, words, used[n], without) for n in suggestions}

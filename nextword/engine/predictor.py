@@ -1,0 +1,597 @@
+"""A loaded model, in numpy: next-word lists, completions, stepped state, generated text.
+
+`Predictor.load` reads the .keras file without TensorFlow (archive.py) and rebuilds
+tokenisation from the Config saved in it. `advance` runs a prefix through the network and
+returns the last logits with the recurrent state, `step` feeds one token per row and carries
+the state, so generating costs the same per word however long the text grows; `score` runs long
+batches for evaluation. All of it is numpy (stepper.py); the Keras model in the file is loaded
+only if `predictor.model` is asked for.
+
+When the file holds an n-gram model, these return the log of the mixed distribution instead
+of the network's logits (softmax of either gives the probabilities), and the state carries the
+last few ids as the n-gram's history. One row at a time (predicting, generating) the n-gram
+part is mixed sparsely: the seen continuations and the back-off weight of the unigram vector.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter, OrderedDict
+
+import numpy as np
+
+from . import archive, generation, sampling
+from .. import storage
+from .completion import PrefixIndex, typed_word
+from ..errors import NextwordError
+from .generation import GenerationConfig
+from ..ngram.kneser_ney import NGramTable, histories as ngram_histories
+from ..results import TrainingResult
+from .stepper import NumpyStepper
+from .recent import RecentWords
+from .userlayer import UserLayer
+from ..text.tokenize import detokenize, tokenize
+from ..text.vocab import EOL, EOL_ID, PAD_ID, SPECIALS, UNK_ID, Vocabulary
+
+SPARSE_ROWS = 16  # up to this many rows (a prediction, a beam) mix the n-gram model sparsely
+SCORE_ROWS = 1024  # rows mixed densely at a time when scoring: bounds memory
+CACHE_SIZE = 256  # contexts kept by default (about 8 MB for a 8,000-word vocabulary)
+RECENT_WEIGHT = 0.1  # the short-range cache's weight in suggestions (recent.py: measured)
+USER_ORDER = 5  # the user layer's n-gram order when the model has no n-gram model of its own
+MAX_LEARNED_WORDS = 100_000  # new words a user layer takes (each costs every distribution 4 B)
+STATS_PER_LEARN = 10_000  # positions of a learned text scored to fit the user layer's weights
+
+
+class Predictor:
+    """A loaded nextword model: predict, complete, generate, and the stepping functions.
+
+    Attributes:
+        vocabulary: the Vocabulary, ids in model order.
+        config: the training Config saved with the model.
+        training: what training reported (validation perplexity, accuracy, time, ...).
+        meta: the file's nextword.json.
+        ngram, mixture: the n-gram model and the network's weight per bucket (None without).
+        model: the Keras model in the file, loaded (with TensorFlow) on first access.
+    """
+
+    def __init__(self, arrays: archive.ModelArrays, ngram: bool = True,
+                 cache_size: int = CACHE_SIZE, recent_weight: float = RECENT_WEIGHT):
+        self.path = arrays.path
+        self.meta = arrays.meta
+        self.config = arrays.config
+        self.training = self.meta.get("training", {})
+        self.base_size = len(arrays.vocabulary)
+        self.user = UserLayer.from_bytes(arrays.user, self.base_size) if arrays.user else None
+        self.vocabulary = Vocabulary(arrays.vocabulary + (self.user.words if self.user else []),
+                                     spell=self.config.spells)
+        self.network = arrays.network
+        self._stepper = NumpyStepper(arrays.network)
+        self.blocked = {self.vocabulary.index[word] for word in self.meta.get("blocked", [])
+                        if word in self.vocabulary.index}
+        self.ngram, self.mixture = None, None
+        if ngram and arrays.ngram_arrays is not None:
+            self.ngram = NGramTable.from_arrays(self.base_size, arrays.ngram_arrays)
+            self.mixture = np.asarray(arrays.mixture, dtype=np.float32)
+        self._model = None
+        self._prefixes = None
+        self._cache = ContextCache(cache_size)
+        self._learning = threading.Lock()  # one learn() at a time
+        self.recent = RecentWords(recent_weight)  # the short-range cache (recent.py)
+
+    @classmethod
+    def load(cls, path: str, ngram: bool = True, cache_size: int = CACHE_SIZE,
+             recent_weight: float = RECENT_WEIGHT) -> "Predictor":
+        """Read a .keras file written by nextword; nothing from the file is executed.
+
+        ngram=False ignores the file's n-gram model: the network alone predicts.
+        cache_size: contexts whose state and distribution are kept (0: none), see ContextCache.
+        recent_weight: the short-range cache's weight in suggestions (0: off), see recent.py.
+        """
+        return cls(archive.read(path), ngram=ngram, cache_size=cache_size,
+                   recent_weight=recent_weight)
+
+    @property
+    def model(self):
+        """The Keras model in the file (token strings -> next-token probabilities).
+
+        Loaded on first access, in Keras's safe mode; this imports TensorFlow.
+        """
+        if self._model is None:
+            from ..network._tf import quiet_tensorflow
+
+            quiet_tensorflow()
+            self._model, _ = storage.load(self.path)
+        return self._model
+
+    @property
+    def training_result(self) -> TrainingResult:
+        """What training reported (fields a file does not hold are None)."""
+        return TrainingResult.from_dict(self.training)
+
+    def describe(self) -> dict:
+        """What the model is and how it was trained: `nextword info`, the server's /v1/model."""
+        from ..training import continuing
+
+        config, result, learned = self.config, self.training_result, self.learned
+        versions = self.meta.get("versions", {})
+        return {
+            "model": self.path,
+            "cell": config.cell, "layers": config.layers, "units": config.units,
+            "embedding dim": config.embedding_dim, "tied weights": config.tie_weights,
+            "parameters": self.parameters,
+            "vocabulary size": len(self.vocabulary),
+            "sequence length": config.sequence_length,
+            "corpus files": ", ".join(config.corpus),
+            "corpus tokens": result.corpus_tokens,
+            "epochs": result.epochs,
+            "training seconds": result.training_seconds,
+            "validation perplexity": result.validation_perplexity,
+            "validation accuracy": result.validation_accuracy,
+            "n-gram order": self.ngram.order if self.ngram is not None else 0,
+            "n-gram entries": self.ngram.entries if self.ngram is not None else 0,
+            "nextword version": versions.get("nextword"),
+            "keras version": versions.get("keras"),
+            "blocked words": len(self.blocked),
+            "learned lines": learned["lines"],
+            "learned tokens": learned["tokens"],
+            "learned new words": learned["new words"],
+            # `train --from`: the base's path and how it was trained (only when continued)
+            **({"continued from": continuing.describe(self.meta)}
+               if continuing.META_KEY in self.meta else {}),
+        }
+
+    @property
+    def parameters(self) -> int:
+        """The network's trainable parameters (the n-gram tables are not counted)."""
+        return self.network.parameters
+
+    # ----- the network, stepped -------------------------------------------------------------
+    @property
+    def _history_size(self) -> int:
+        """Ids of history the n-gram models need (the longer of the base's and the user's)."""
+        orders = [model.order for model in (self.ngram, self.user) if model is not None]
+        return max(orders, default=1) - 1
+
+    def initial_state(self, batch: int = 1) -> tuple:
+        """Zero recurrent state for `batch` rows: a flat tuple of (batch, units) arrays.
+
+        With an n-gram model (or learned text) the last part is the (batch, order - 1) history
+        of ids, -1 where there is none yet.
+        """
+        state = self._stepper.initial_state(batch)
+        if self._history_size:
+            state += (np.full((batch, self._history_size), -1, dtype=np.int64),)
+        return state
+
+    def _base_ids(self, ids: np.ndarray) -> np.ndarray:
+        """Learned words are the unknown token to the network and the base n-gram model."""
+        return np.where(ids >= self.base_size, UNK_ID, ids).astype(ids.dtype)
+
+    def _next(self, token_ids: np.ndarray, state):
+        """Feed (batch, time) ids; returns (next-id probabilities (batch, vocab), state)."""
+        token_ids = np.asarray(token_ids, dtype=np.int32)
+        if state is None:
+            state = self.initial_state(len(token_ids))
+        keep = self._history_size
+        if not keep:
+            logits, state = self._stepper.advance(token_ids, state)
+            return sampling.softmax(logits), state
+        logits, network_state = self._stepper.advance(self._base_ids(token_ids), state[:-1])
+        history = np.concatenate([state[-1], token_ids], axis=1)[:, -keep:]
+        return self._mixed(sampling.softmax(logits), history), network_state + (history,)
+
+    def _mixed(self, network: np.ndarray, history: np.ndarray) -> np.ndarray:
+        """The model's distribution from the network's and the history: the base n-gram
+        mixed in, then the user layer. Up to SPARSE_ROWS rows (predicting, completing,
+        generating, a beam) the n-grams are mixed sparsely."""
+        sparse = len(network) <= SPARSE_ROWS
+        mixed = network
+        if self.ngram is not None:
+            mixed = self.ngram.mix_rows(network, self._base_ids(history), self.mixture, sparse)
+        if self.user is not None:
+            mixed = self.user.mix(mixed, history, sparse)
+        return mixed
+
+    def advance(self, token_ids: np.ndarray, state=None):
+        """Run (batch, time) token ids from `state`; returns (last logits (batch, vocab), state)."""
+        if not self._history_size:
+            token_ids = np.asarray(token_ids, dtype=np.int32)
+            return self._stepper.advance(token_ids, state if state is not None
+                                         else self.initial_state(len(token_ids)))
+        probabilities, state = self._next(token_ids, state)
+        return _log(probabilities), state
+
+    def step(self, token_ids: np.ndarray, state):
+        """Feed one token per row; returns (logits (batch, vocab), new state)."""
+        return self.advance(np.asarray(token_ids, dtype=np.int32)[:, None], state)
+
+    def score(self, token_ids: np.ndarray, state):
+        """Logits at every position of (batch, time) ids, and the state after the last."""
+        token_ids = np.asarray(token_ids, dtype=np.int32)
+        keep = self._history_size
+        network_state = state[:-1] if keep else state
+        outputs, network_state = self._stepper.run(self._base_ids(token_ids), network_state)
+        logits = self._stepper.logits(outputs)
+        if not keep:
+            return logits, network_state
+        batch, time = token_ids.shape
+        ids = np.concatenate([state[-1], token_ids], axis=1)
+        histories = ngram_histories(ids, keep, time, keep)
+        logits = logits.reshape(batch * time, -1)
+        if self.user is not None and self.user.size != logits.shape[1]:
+            out = np.empty((len(logits), self.user.size), dtype=np.float32)
+        else:
+            out = logits
+        for begin in range(0, len(logits), SCORE_ROWS):
+            rows = slice(begin, begin + SCORE_ROWS)
+            out[rows] = _log(self._mixed(sampling.softmax(logits[rows]), histories[rows]))
+        return out.reshape(batch, time, -1), tuple(network_state) + (ids[:, -keep:],)
+
+    @staticmethod
+    def select_state(state, rows):
+        """The state of the given rows (beam search reorders hypotheses)."""
+        return tuple(part[rows] for part in state)
+
+    # ----- text in, words out ---------------------------------------------------------------
+    def encode_tokens(self, tokens: list[str], text: str = "") -> list[int]:
+        """Ids of tokens after a start-of-line token (no tokens: the start of a line).
+
+        Raises NextwordError when there are tokens but none is in the vocabulary.
+        """
+        ids = self.vocabulary.encode(tokens)
+        if ids and all(i == UNK_ID for i in ids):
+            shown = text or " ".join(tokens)
+            raise NextwordError(f"none of the words in {shown[:60]!r} are in the model's "
+                                "vocabulary; try other words or train on text that has them")
+        return [EOL_ID] + ids
+
+    def encode(self, prefix: str) -> list[int]:
+        """Token ids of a prefix, after a start-of-line token (an empty prefix starts a line)."""
+        return self.encode_tokens(self.tokenize(prefix), prefix)
+
+    def tokenize(self, text: str) -> list[str]:
+        """The tokens of text, cut and folded as the model's training text was."""
+        return tokenize(text, self.config.lowercase, tokenizer=self.config.tokenizer)
+
+    def distribution(self, prefix: str) -> np.ndarray:
+        """The model's probability for every vocabulary id as the token after prefix."""
+        return self._distribution_of(self.encode(prefix)).copy()
+
+    def _distribution_of(self, ids: list[int]) -> np.ndarray:
+        """The next-id distribution after ids (read-only: it may be shared with the cache)."""
+        key = tuple(ids)
+        found = self._cache.get(key)
+        if found is not None:
+            return found[0]
+        parent = self._cache.get(key[:-1]) if len(key) > 1 else None
+        if parent is not None:  # the text grew by one token: one step from its state
+            probabilities, state = self._next(np.array([key[-1:]], dtype=np.int32), parent[1])
+        else:
+            probabilities, state = self._next(np.array([key], dtype=np.int32), None)
+        probabilities = probabilities[0]
+        probabilities.flags.writeable = False
+        self._cache.put(key, (probabilities, state))
+        return probabilities
+
+    def predict(self, prefix: str, k: int = 5) -> list[tuple[str, float]]:
+        """The k most likely next words with their probabilities, most likely first.
+
+        Padding, unknown and end-of-line tokens are never suggested; k larger than the
+        vocabulary returns every word.
+        """
+        _check_k(k)
+        ids = self.encode(prefix)
+        return self._best(self.recent.mix(self._distribution_of(ids), ids), k)
+
+    def _best(self, probabilities: np.ndarray, k: int, candidates=None):
+        """The k most probable ids (of candidates, default every word) as (word, p) pairs.
+
+        Ties go to the lower id, the more frequent word.
+        """
+        if candidates is None:
+            scores = probabilities.copy()
+            scores[[PAD_ID, UNK_ID, EOL_ID, *self.blocked]] = -1.0
+            count = min(k, len(scores) - len(SPECIALS) - len(self.blocked))
+            ids = np.arange(len(scores))
+        else:
+            scores, ids = probabilities[candidates], candidates
+            count = min(k, len(ids))
+        if count <= 0:
+            return []
+        best = np.argpartition(-scores, count - 1)[:count] if count < len(scores) \
+            else np.arange(len(scores))
+        best = best[np.lexsort((ids[best], -scores[best]))]
+        tokens = self.vocabulary.tokens
+        return [(tokens[ids[i]], float(scores[i])) for i in best]
+
+    @property
+    def banned(self) -> list[int]:
+        """Ids generation never draws: padding, the unknown token and blocked words."""
+        return [PAD_ID, UNK_ID, *sorted(self.blocked)]
+
+    # ----- forgetting -----------------------------------------------------------------------
+    def _word_id(self, word: str) -> int:
+        tokens = self.tokenize(word)
+        if len(tokens) != 1:
+            raise NextwordError(f"{word!r} is {len(tokens)} tokens for this model, not one word; "
+                                "name the words one by one")
+        if tokens[0] not in self.vocabulary.index or tokens[0] in SPECIALS:
+            raise NextwordError(f"{word!r} is not in the model's vocabulary, so it is never "
+                                "suggested; nothing to do")
+        return self.vocabulary.index[tokens[0]]
+
+    def forget(self, words) -> list[str]:
+        """Never suggest these words again (next words, completions, generation); returns
+        the words newly blocked. `save()` keeps the change in the file."""
+        ids = [self._word_id(word) for word in words]  # all checked before any is blocked
+        new = [i for i in dict.fromkeys(ids) if i not in self.blocked]
+        self.blocked.update(new)
+        self._record_blocked()
+        return [self.vocabulary.tokens[i] for i in new]
+
+    def unforget(self, words) -> list[str]:
+        """Suggest these blocked words again; returns the words unblocked."""
+        ids = [self._word_id(word) for word in words]
+        freed = [i for i in dict.fromkeys(ids) if i in self.blocked]
+        self.blocked.difference_update(freed)
+        self._record_blocked()
+        return [self.vocabulary.tokens[i] for i in freed]
+
+    @property
+    def blocked_words(self) -> list[str]:
+        return sorted(self.vocabulary.tokens[i] for i in self.blocked)
+
+    def _record_blocked(self) -> None:
+        self.meta = dict(self.meta, blocked=self.blocked_words)
+
+    def save(self, path: str | None = None) -> None:
+        """Write the model, with what changed in this predictor (blocked words, learned text),
+        to path (default: the file it came from), atomically; the network and n-gram are
+        copied byte for byte, so TensorFlow is not needed."""
+        with self._learning:
+            user = self.user.to_bytes() if self.user is not None else None
+            meta = self.meta
+        storage.rewrite_meta(self.path, meta, path or self.path, {storage.USER_ENTRY: user})
+        if path:
+            self.path = path
+
+    # ----- learning -------------------------------------------------------------------------
+    def learn(self, text: str) -> dict:
+        """Learn the words and phrases of text (lines of it) into the user layer, in memory.
+
+        No gradient training: new words join the vocabulary and every n-gram of the text is
+        counted (userlayer.py); `save()` keeps it in the file. Returns what was learned:
+        {"lines", "tokens", "new words"}. Raises NextwordError when text has no words.
+        """
+        lines = [tokens for tokens in map(self.tokenize, text.split("\n")) if tokens]
+        if not lines:
+            raise NextwordError("nothing to learn: the text has no words")
+        return self.learn_lines(lines)
+
+    def learn_files(self, files, on_bytes=None) -> dict:
+        """Learn the text of files (checked paths, see text.find_files); see learn."""
+        from .keystrokes import read_lines
+
+        config = self.config
+        lines = list(read_lines(files, config.lowercase, config.encoding, on_bytes,
+                                config.tokenizer))
+        if not lines:
+            raise NextwordError(f"nothing to learn in {', '.join(files)}: it has no words")
+        return self.learn_lines(lines)
+
+    def learn_lines(self, lines: list) -> dict:
+        """Learn lines of tokens (as `tokenize` cuts them); see learn."""
+        with self._learning:
+            user = self.user.copy() if self.user is not None else UserLayer.new(
+                self.base_size, self.ngram.order if self.ngram is not None else USER_ORDER)
+            unseen = Counter(token for line in lines for token in line
+                             if token not in self.vocabulary.index)
+            room = max(0, MAX_LEARNED_WORDS - len(user.words))
+            new = sorted(unseen, key=lambda word: (-unseen[word], word))[:room]
+            user.add_words(new)
+            vocabulary = Vocabulary(self.vocabulary.tokens + new, spell=self.config.spells)
+            encoded = [vocabulary.encode(line) for line in lines]
+            tokens = sum(map(len, encoded))
+            for chunk, sample in _prequential_chunks(encoded, STATS_PER_LEARN):
+                self._record(user, chunk, sample)
+                user.count(chunk)
+            user.unknown += sum(1 for line in lines for token in line
+                                if token not in vocabulary.index)
+            user.table  # noqa: B018  estimated here, so the next suggestion does not wait
+            self.user, self.vocabulary = user, vocabulary
+            self._prefixes = None
+            self._cache = ContextCache(self._cache.size)
+            self.meta = dict(self.meta, learned=self.learned)
+            for ids in encoded[-20:]:  # what the user wrote last is what they use next
+                self.recent.add(ids)
+        return {"lines": len(lines), "tokens": tokens, "new words": len(new)}
+
+    def _record(self, user: UserLayer, lines: list, sample: int) -> None:
+        """Score up to `sample` positions of lines (each from the start of a line) under the
+        base and under the user layer as it stands, and keep them to fit the weights."""
+        order = np.random.default_rng(len(user.counts)).permutation(len(lines))
+        chosen, positions = [], 0
+        for i in order:
+            if positions >= sample:
+                break
+            chosen.append(lines[i])
+            positions += len(lines[i]) + 1
+        chosen.sort(key=len)  # batches of similar lengths: little padding
+        keep = max(self._history_size, user.order - 1)
+        scored = []
+        for begin in range(0, len(chosen), 32):
+            batch = chosen[begin:begin + 32]
+            width = max(map(len, batch)) + 1
+            inputs = np.full((len(batch), width), PAD_ID, dtype=np.int32)
+            targets = np.full((len(batch), width), -1, dtype=np.int64)
+            inputs[:, 0] = EOL_ID
+            for row, ids in enumerate(batch):
+                inputs[row, 1:len(ids) + 1] = ids
+                targets[row, :len(ids) + 1] = list(ids) + [EOL_ID]
+            outputs, _ = self._stepper.run(self._base_ids(inputs), self._stepper.initial_state(
+                len(batch)))
+            valid = np.flatnonzero(targets.ravel() >= 0)
+            outputs = outputs.reshape(-1, outputs.shape[-1])[valid]
+            network = sampling.softmax(self._stepper.logits(outputs))
+            ids = np.concatenate([np.full((len(batch), keep), -1), inputs], axis=1)
+            history = ngram_histories(ids, keep, width, keep)[valid]
+            wanted = targets.ravel()[valid]
+            if self.ngram is not None:
+                network = self.ngram.mix_rows(network, self._base_ids(history), self.mixture,
+                                              sparse=False)
+            user_p, buckets = user.user_target(history, wanted)
+            scored.append((user.base_target(network, wanted), user_p, buckets))
+        if scored:
+            user.record(*(np.concatenate(part) for part in zip(*scored)))
+
+    @property
+    def learned(self) -> dict:
+        """How much the user layer holds: lines, tokens and new words learned."""
+        if self.user is None:
+            return {"lines": 0, "tokens": 0, "new words": 0}
+        return {"lines": self.user.lines, "tokens": self.user.tokens - self.user.lines,
+                "new words": len(self.user.words)}
+
+    def reset_learning(self) -> None:
+        """Drop everything learned (the user layer); blocked words stay blocked."""
+        with self._learning:
+            self.user = None
+            self.vocabulary = Vocabulary(self.vocabulary.tokens[:self.base_size],
+                                         spell=self.config.spells)
+            self.blocked = {i for i in self.blocked if i < self.base_size}
+            self._prefixes = None
+            self._cache = ContextCache(self._cache.size)
+            self.meta = {key: value for key, value in self.meta.items() if key != "learned"}
+            self._record_blocked()
+
+    @property
+    def prefixes(self) -> PrefixIndex:
+        """The vocabulary sorted as text, to find the words that begin with a typed part."""
+        if self._prefixes is None:
+            self._prefixes = PrefixIndex(self.vocabulary.tokens, excluded=SPECIALS)
+        return self._prefixes
+
+    def complete(self, text: str, k: int = 5) -> list[tuple[str, float]]:
+        """Suggestions for what is being typed: completions inside a word, next words after one.
+
+        If text ends inside a word ("and the lo"), the vocabulary words that begin with the
+        typed part, ranked by the model's probability given the words before it and
+        renormalised over those candidates; if it ends with whitespace (or punctuation), the
+        next words exactly as `predict`. Case follows the model. No candidate: [].
+        """
+        return self.completion(text, k)[0]
+
+    def completion(self, text: str, k: int = 5) -> tuple[list[tuple[str, float]], str]:
+        """Like complete, and says which it did: (suggestions, "completion" or "next")."""
+        suggestions, typed = self.complete_typed(text, k)
+        return suggestions, "next" if typed is None else "completion"
+
+    def complete_typed(self, text: str, k: int = 5):
+        """Like complete; returns (suggestions, the typed part completed or None)."""
+        _check_k(k)
+        context, typed = typed_word(text, self.config.lowercase, self.config.tokenizer)
+        candidates = None if typed is None else self.prefixes.candidates(typed)
+        if candidates is not None and self.blocked:
+            candidates = candidates[~np.isin(candidates, list(self.blocked))]
+        if candidates is not None and len(candidates) == 0:
+            return [], typed  # nothing begins with it: no need to run the model
+        ids = self.encode_tokens(context, text)
+        probabilities = self.recent.mix(self._distribution_of(ids), ids)
+        if candidates is None:
+            return self._best(probabilities, k), None
+        chosen = self._best(probabilities, k, candidates)
+        total = float(probabilities[candidates].sum())
+        return [(word, p / total) for word, p in chosen], typed
+
+    def generate(self, prefix: str = "", config: GenerationConfig | None = None,
+                 **settings) -> str:
+        """A continuation of prefix, as text (punctuation attached, end-of-line as a newline).
+
+        config: a GenerationConfig; keyword settings (words=..., strategy=..., seed=...)
+        override its fields. Same settings and seed, same text.
+        """
+        return detokenize(self.generate_tokens(prefix, config, **settings), eol=EOL)
+
+    def generate_tokens(self, prefix: str = "", config: GenerationConfig | None = None,
+                        **settings) -> list[str]:
+        """Like generate, but returns the generated tokens."""
+        config = config or GenerationConfig()
+        if settings:
+            config = config.replace(**settings)
+        history = self.encode(prefix)
+        probabilities, state = self._next(np.array([history], dtype=np.int32), None)
+        stop = EOL_ID if config.stop_at_eol else None
+        if config.strategy == "beam":
+            chosen = generation.beam_search(self.step_probabilities, state, probabilities[0],
+                                            history, config, self.banned, stop,
+                                            self.select_state)
+        else:
+            chosen = generation.generate(self.step_probabilities, state, probabilities[0],
+                                         history, config, self.banned, stop)
+        return self.vocabulary.decode(chosen)
+
+    def step_probabilities(self, token_ids: np.ndarray, state):
+        """Feed one token per row; returns (next-id probabilities (batch, vocab), state)."""
+        return self._next(np.asarray(token_ids, dtype=np.int32)[:, None], state)
+
+
+class ContextCache:
+    """The last few contexts' (distribution, state), most recently used kept.
+
+    A keyboard asks again and again about the same words: every keystroke inside a word has
+    the same context, and the next word's context is this one plus a token. Kept, the first
+    costs nothing and the second one step instead of re-reading the whole text. Thread-safe;
+    about 4 bytes per vocabulary word per entry.
+    """
+
+    def __init__(self, size: int):
+        self.size = size
+        self._entries: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        with self._lock:
+            found = self._entries.get(key)
+            if found is not None:
+                self._entries.move_to_end(key)
+            return found
+
+    def put(self, key, value) -> None:
+        if self.size <= 0:
+            return
+        with self._lock:
+            self._entries[key] = value
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+
+
+def _prequential_chunks(lines: list, sample: int):
+    """(lines, positions to score) in halving-then-doubling stretches for learning.
+
+    A long text is learned in stretches of 1/64, 1/64, 1/32, ... 1/2 of it, each scored by the
+    model counted on the stretches before it: the weights see the user layer at every size,
+    most of them (in proportion to the text) at the size it will have.
+    """
+    total = sum(len(line) + 1 for line in lines)
+    stretches = 1 if len(lines) < 200 else 7
+    ends = [len(lines) >> (stretches - 1 - k) if k < stretches - 1 else len(lines)
+            for k in range(stretches)]
+    begin = 0
+    for end in ends:
+        chunk = lines[begin:end]
+        if chunk:
+            size = sum(len(line) + 1 for line in chunk)
+            yield chunk, max(1, round(sample * size / total))
+        begin = end
+
+
+def _log(probabilities: np.ndarray) -> np.ndarray:
+    """Log-probabilities, in place (a mixture has no logits; its log serves as them)."""
+    np.maximum(probabilities, 1e-30, out=probabilities)
+    return np.log(probabilities, out=probabilities)
+
+
+def _check_k(k: int) -> None:
+    if k < 1:
+        raise NextwordError(f"-k/--top-k must be at least 1, got {k}")

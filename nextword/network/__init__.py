@@ -1,0 +1,1 @@
+"""The Keras network: the model, its layers, the fast recurrent cells."""

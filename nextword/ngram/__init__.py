@@ -1,0 +1,1 @@
+"""The n-gram model: counting, the Kneser-Ney tables, the log-linear correction."""

@@ -1,0 +1,1 @@
+"""`nextword serve`: the HTTP API and its page."""

@@ -1,0 +1,1 @@
+"""Text in: tokenizing, segmenting, the vocabulary, reading corpora and the corpus pass."""

@@ -1,0 +1,1 @@
+"""Training: the pipeline, the trainer, budget, backups, callbacks, windows, mixing, continuing."""
