@@ -4,7 +4,7 @@ The package imports without TensorFlow. `load` never imports it (prediction runs
 `train` imports it when called.
 """
 
-__version__ = "0.1.0"
+from ._version import __version__
 
 from .config import Config  # noqa: E402
 from .errors import NextwordError  # noqa: E402

@@ -13,7 +13,7 @@ import sys
 
 import click
 
-from .. import __version__
+from .._version import __version__
 from ..config import Config
 from ..training.continuing import BASE_WEIGHT
 from ..errors import NextwordError

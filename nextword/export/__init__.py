@@ -21,7 +21,7 @@ import tempfile
 
 import numpy as np
 
-from .. import __version__
+from .._version import __version__
 from ..engine import archive
 from ..errors import NextwordError
 from ..ngram.loglinear import lower_orders

@@ -27,7 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 from starlette.exceptions import HTTPException
 from starlette.routing import Route
 
-from .. import __version__
+from .._version import __version__
 from ..errors import NextwordError
 from ..engine.generation import GenerationConfig
 from ..engine.sampling import STRATEGIES

@@ -20,7 +20,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .. import __version__, storage
+from .. import storage
+from .._version import __version__
 from ..config import Config
 from .continuing import BASE_WEIGHT, META_KEY, Base, check_architecture, grow_vocabulary
 from ..text.scan import CorpusScan, Windows, encode_scan, scan_corpus
