@@ -43,7 +43,7 @@ def main():
                         help="alternating timings of each with --against-keras")
     args = parser.parse_args()
 
-    from nextword.training import budget, pipeline as training
+    from nextword.training import budget, trainer
     from nextword.config import Config
     from nextword.text.scan import Windows
 
@@ -56,7 +56,7 @@ def main():
         """Steps a second; fast True/False: with fastrnn.py's layers or Keras's, whatever
         the compute type (None: as training chooses)."""
         if fast is not None:
-            training.FAST_DTYPES = (dtype,) if fast else ()
+            trainer.FAST_DTYPES = (dtype,) if fast else ()
         return budget.steps_per_second(config, args.vocab, windows_of[config.sequence_length],
                                        sampled, dtype, steps=args.steps)
 

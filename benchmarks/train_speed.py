@@ -85,7 +85,7 @@ def nextword_pipeline(lines, steps, sampled):
     quiet_tensorflow()
     from nextword import Config
     from nextword.text.scan import Windows, encode_scan, scan_corpus
-    from nextword.training.pipeline import build_trainer
+    from nextword.training.trainer import build_trainer
     from nextword.text.vocab import Vocabulary
 
     with tempfile.TemporaryDirectory() as scratch:

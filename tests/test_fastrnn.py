@@ -85,7 +85,7 @@ def test_weights_files_are_interchangeable_with_keras_layers(tmp_path, stateful_
 def test_training_in_bfloat16_uses_the_fast_layers(stateful):
     from nextword import Config
     from nextword.network.fastrnn import FastGRU
-    from nextword.training.pipeline import build_trainer
+    from nextword.training.trainer import build_trainer
 
     config = Config(units=8, embedding_dim=6, layers=2, batch_size=2, sequence_length=5,
                     stateful=stateful, sampled_softmax=8)

@@ -8,7 +8,7 @@ the kernels to bfloat16 once per window instead of once per step.
 
 Measured on the 2x512 GRU of `--budget 30m` (stateful, batch 32, 32-token windows, sampled
 softmax, this 2-core CPU; benchmarks/README.md): 1.1-1.2x the steps a second in bfloat16, but
-0.8-1.06x in float32, so training uses them in bfloat16 only (training.FAST_DTYPES). The time
+0.8-1.06x in float32, so training uses them in bfloat16 only (trainer.FAST_DTYPES). The time
 loop is unrolled into straight-line code, which also pays in bfloat16 (the windows of training
 have a fixed, short length; others go to Keras's loop, UNROLL).
 

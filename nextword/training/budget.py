@@ -153,7 +153,7 @@ def steps_per_second(config: Config, vocab_size: int, windows, sampled: bool,
     """Training steps per second of config's network here, timed on real batches."""
     import keras
 
-    from .pipeline import build_trainer
+    from .trainer import build_trainer
 
     keras.backend.clear_session()
     _, trainer = build_trainer(config, vocab_size, sampled=sampled, dtype=dtype)
