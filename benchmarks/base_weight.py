@@ -30,6 +30,7 @@ def main():
     quiet_tensorflow()
     import nextword
     from nextword import storage
+    from nextword.network import loading
     from nextword.training.continuing import Base
     from nextword.text.scan import Windows, encode_scan, scan_corpus
     from nextword.engine.keystrokes import simulate
@@ -37,7 +38,7 @@ def main():
     from nextword.training.mixing import fit_ngram
     from nextword.network.model import CORE_NAME, build_predictor_model
 
-    keras_model, meta = storage.load(args.model)
+    keras_model, meta = loading.load(args.model)
     core = keras_model.get_layer(CORE_NAME)
     predictor = nextword.load(args.model)
     config, vocabulary = predictor.config, predictor.vocabulary

@@ -159,34 +159,3 @@ def read_meta(path: str) -> dict:
         raise NextwordError(f"{path} was written by a newer nextword (model format {version}, "
                             f"this one reads {FORMAT_VERSION}); upgrade nextword")
     return meta
-
-
-def load(path: str):
-    """Load a nextword .keras file as a Keras model, in safe mode. Returns (keras_model, meta).
-
-    Prediction does not need this (archive.py reads the arrays without TensorFlow); it is for
-    users who want the Keras model itself (`Predictor.model`).
-    """
-    meta = read_meta(path)
-    import keras
-
-    from .network import layers  # noqa: F401  registers TiedEmbedding and NGramMixture for loading
-
-    try:
-        model = keras.saving.load_model(path, compile=False, safe_mode=True)
-    except ValueError as error:
-        if "safe_mode" in str(error) or "lambda" in str(error).lower():
-            raise NextwordError(f"{path} contains code (a Lambda layer or similar), which "
-                                "nextword refuses to run; use a model trained by nextword") from None
-        raise NextwordError(f"{path} could not be loaded as a nextword model: "
-                            f"{str(error).splitlines()[0]}") from None
-    except OSError as error:  # the disk, not the file: say so rather than blame the file
-        raise NextwordError(f"could not read {path}: {error.strerror or error}") from None
-    except Exception as error:  # a damaged archive fails in h5py or zipfile; a Keras mismatch
-        # in deserialisation: name the cause, since "train it again" does not fix the latter
-        detail = (str(error).strip().splitlines() or [""])[0][:200]
-        versions = meta.get("versions", {})
-        raise NextwordError(f"{path} could not be loaded by Keras {keras.__version__} "
-                            f"(written by Keras {versions.get('keras', 'unknown')}): "
-                            f"{type(error).__name__}: {detail}") from None
-    return model, meta

@@ -395,14 +395,14 @@ def test_keras_load_failure_names_its_cause(trained, monkeypatch):
     """A Keras version mismatch is not called a damaged file (it was, before)."""
     import keras
 
-    from nextword import storage
+    from nextword.network import loading
 
     def mismatch(*args, **kwargs):
         raise TypeError("Could not deserialize class 'GRU': unexpected keyword 'foo'")
 
     monkeypatch.setattr(keras.saving, "load_model", mismatch)
     with pytest.raises(NextwordError) as caught:
-        storage.load(trained[0])
+        loading.load(trained[0])
     message = str(caught.value)
     assert f"could not be loaded by Keras {keras.__version__}" in message
     assert "TypeError: Could not deserialize class 'GRU'" in message
@@ -413,4 +413,4 @@ def test_keras_load_failure_names_its_cause(trained, monkeypatch):
 
     monkeypatch.setattr(keras.saving, "load_model", disk_error)
     with pytest.raises(NextwordError, match="could not read .*: Input/output error"):
-        storage.load(trained[0])
+        loading.load(trained[0])

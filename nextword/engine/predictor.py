@@ -97,10 +97,9 @@ class Predictor:
         Loaded on first access, in Keras's safe mode; this imports TensorFlow.
         """
         if self._model is None:
-            from ..network._tf import quiet_tensorflow
+            from ..network import loading
 
-            quiet_tensorflow()
-            self._model, _ = storage.load(self.path)
+            self._model, _ = loading.load(self.path)
         return self._model
 
     @property

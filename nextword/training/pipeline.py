@@ -121,9 +121,10 @@ def fit(config: Config, vocab_size: int, windows: Windows, paths: RunPaths, back
     core, trainer = build_trainer(config, vocab_size, strategy, distribute, sampled, dtype)
     with strategy.scope():
         if base is not None:
+            from ..network import loading
             from ..network.model import CORE_NAME, transfer_weights
 
-            base_model, _ = storage.load(base.path)
+            base_model, _ = loading.load(base.path)
             transfer_weights(core, base_model.get_layer(CORE_NAME))
             del base_model
         else:  # a fresh network starts at the unigram (a resumed one then loads its backup)
