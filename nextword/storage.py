@@ -70,8 +70,6 @@ def _remove_stale_temporaries(folder: str) -> None:
     Each names its writer, `.nextword-HOST-PID-*.keras`; only those of this host whose
     process has ended are removed, never another save in progress.
     """
-    from .training.scratch import owner_ended
-
     for name in os.listdir(folder):
         if not (name.startswith(TEMPORARY) and name.endswith(".keras")):
             continue
@@ -81,6 +79,22 @@ def _remove_stale_temporaries(folder: str) -> None:
                 os.remove(os.path.join(folder, name))
         except (ValueError, OSError):
             continue
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process: alive, and not ours to judge
+        return True
+    return True
+
+
+def owner_ended(host: str, pid: int) -> bool:
+    """True when the process that wrote a file naming (host, pid) ran on this host and has
+    ended: its leftovers can go. Another host's (a shared folder) are never judged."""
+    return host == socket.gethostname() and not _alive(pid)
 
 
 def _meta_bytes(meta: dict) -> str:

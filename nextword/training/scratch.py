@@ -14,24 +14,10 @@ import shutil
 import socket
 import tempfile
 
+from ..storage import owner_ended
+
 PREFIX = "nextword-"
 OWNER = "owner"  # "host pid", written first thing in each scratch folder
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:  # another user's process: alive, and not ours to judge
-        return True
-    return True
-
-
-def owner_ended(host: str, pid: int) -> bool:
-    """True when the process that wrote a file naming (host, pid) ran on this host and has
-    ended: its leftovers can go. Another host's (a shared folder) are never judged."""
-    return host == socket.gethostname() and not _alive(pid)
 
 
 def remove_stale(folder: str | None = None) -> list:
