@@ -5,6 +5,9 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
+# In nextword.json: what a model continued from another (`train --from`) started from.
+CONTINUED_FROM = "continued_from"
+
 
 @dataclass
 class TrainingResult:
@@ -42,3 +45,22 @@ class TrainingResult:
         return cls(**{f.name: values.get(f.name, f.default if f.default is not
                                           dataclasses.MISSING else None)
                       for f in dataclasses.fields(cls)})
+
+
+def describe_base(meta: dict) -> str | None:
+    """One line for `nextword info`: the base's path and how it was trained."""
+    record = meta.get(CONTINUED_FROM)
+    if not isinstance(record, dict):
+        return None
+    training = record.get("training", {})
+    parts = [f"{len(record.get('corpus', []))} file(s)"]
+    if training.get("corpus_tokens") is not None:
+        parts.append(f"{training['corpus_tokens']:,} tokens")
+    if training.get("epochs") is not None:
+        parts.append(f"{training['epochs']} epochs")
+    if training.get("validation_perplexity") is not None:
+        parts.append(f"validation perplexity {training['validation_perplexity']:.2f}")
+    parts.append(f"+{record.get('words_added', 0):,} words")
+    if record.get("ngram_counts") and record.get("base_weight"):
+        parts.append(f"n-gram counts x {record['base_weight']:g}")
+    return f"{record.get('path')} ({', '.join(parts)})"

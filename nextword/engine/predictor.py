@@ -26,7 +26,7 @@ from .completion import PrefixIndex, typed_word
 from ..errors import NextwordError
 from .generation import GenerationConfig
 from ..ngram.kneser_ney import NGramTable, histories as ngram_histories
-from ..results import TrainingResult
+from ..results import CONTINUED_FROM, TrainingResult, describe_base
 from .stepper import NumpyStepper
 from .recent import RecentWords
 from .userlayer import UserLayer
@@ -109,8 +109,6 @@ class Predictor:
 
     def describe(self) -> dict:
         """What the model is and how it was trained: `nextword info`, the server's /v1/model."""
-        from ..training import continuing
-
         config, result, learned = self.config, self.training_result, self.learned
         versions = self.meta.get("versions", {})
         return {
@@ -135,8 +133,8 @@ class Predictor:
             "learned tokens": learned["tokens"],
             "learned new words": learned["new words"],
             # `train --from`: the base's path and how it was trained (only when continued)
-            **({"continued from": continuing.describe(self.meta)}
-               if continuing.META_KEY in self.meta else {}),
+            **({"continued from": describe_base(self.meta)}
+               if CONTINUED_FROM in self.meta else {}),
         }
 
     @property

@@ -2,8 +2,8 @@
 its vocabulary grown with NEW's words, its n-gram counts, and what the new file records.
 
 Nothing here imports TensorFlow: the base is read through storage and archive (zip, JSON,
-h5py), and `describe` is shown by `nextword info`. The base's weights are carried into the
-new network by model.transfer_weights.
+h5py); results.describe_base says what `nextword info` shows of it. The base's weights are
+carried into the new network by model.transfer_weights.
 """
 
 from __future__ import annotations
@@ -16,13 +16,13 @@ from dataclasses import dataclass
 from .. import storage
 from ..config import Config
 from ..errors import NextwordError
+from ..results import CONTINUED_FROM
 from ..text.vocab import SPECIALS, Vocabulary
 
 # Options that change the network's shape or how text becomes tokens: a continued run has
 # BASE's, and a command line that gives others is refused.
 ARCHITECTURE = ("cell", "layers", "units", "embedding_dim", "tie_weights", "tokenizer",
                 "lowercase")
-META_KEY = "continued_from"  # in nextword.json: what a continued model started from
 # How much the base's n-gram counts count against NEW's: 1 is as if trained on both texts,
 # and measured best overall (KJV -> Shakespeare, benchmarks/README.md): it helps a small NEW
 # more than it costs a large one.
@@ -71,8 +71,8 @@ class Base:
         record = {"path": self.path, "corpus": self.config.corpus, "training": training,
                   "vocabulary_size": len(self.vocabulary), "words_added": words_added,
                   "base_weight": base_weight, "ngram_counts": self.counts is not None}
-        if META_KEY in self.meta:  # a base that was itself continued: keep the whole lineage
-            record[META_KEY] = self.meta[META_KEY]
+        if CONTINUED_FROM in self.meta:  # a base that was itself continued: keep the whole lineage
+            record[CONTINUED_FROM] = self.meta[CONTINUED_FROM]
         return record
 
 
@@ -136,22 +136,3 @@ def grow_vocabulary(base: Vocabulary, counts: Counter, max_vocab: int, min_count
     kept = set(new[:room])
     added = [word for word in candidates.tokens if word in kept]  # by frequency again
     return Vocabulary(base.tokens + added, spell=base.spell), added
-
-
-def describe(meta: dict) -> str | None:
-    """One line for `nextword info`: the base's path and how it was trained."""
-    record = meta.get(META_KEY)
-    if not isinstance(record, dict):
-        return None
-    training = record.get("training", {})
-    parts = [f"{len(record.get('corpus', []))} file(s)"]
-    if training.get("corpus_tokens") is not None:
-        parts.append(f"{training['corpus_tokens']:,} tokens")
-    if training.get("epochs") is not None:
-        parts.append(f"{training['epochs']} epochs")
-    if training.get("validation_perplexity") is not None:
-        parts.append(f"validation perplexity {training['validation_perplexity']:.2f}")
-    parts.append(f"+{record.get('words_added', 0):,} words")
-    if record.get("ngram_counts") and record.get("base_weight"):
-        parts.append(f"n-gram counts x {record['base_weight']:g}")
-    return f"{record.get('path')} ({', '.join(parts)})"

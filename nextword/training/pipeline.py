@@ -20,12 +20,12 @@ from dataclasses import dataclass
 from .. import storage
 from .._version import __version__
 from ..config import Config
-from .continuing import BASE_WEIGHT, META_KEY, Base, check_architecture, grow_vocabulary
+from .continuing import BASE_WEIGHT, Base, check_architecture, grow_vocabulary
 from ..text.scan import CorpusScan, Windows, encode_scan, scan_corpus
 from .distribute import is_chief, make_strategy, task
 from ..errors import NextwordError
 from .outputs import RunPaths, read_history, trim_history
-from ..results import TrainingResult  # noqa: F401  (nextword.training.pipeline.TrainingResult)
+from ..results import CONTINUED_FROM, TrainingResult
 from .scratch import scratch_folder
 from .trainer import build_trainer, compute_dtype, cpu_has_bf16
 from ..text.segment import choose as choose_tokenizer, reserved_characters
@@ -227,7 +227,7 @@ def save(model, config: Config, result: TrainingResult, paths: RunPaths, backup_
     meta = {"config": config.to_dict(), "training": result.to_dict(),
             "versions": {"nextword": __version__, "keras": keras.__version__}}
     if continued_from is not None:
-        meta[META_KEY] = continued_from
+        meta[CONTINUED_FROM] = continued_from
     extra = {storage.COUNTS_ENTRY: counts.to_bytes()} if counts is not None else None
     storage.save(model, meta, paths.model, extra)
     if paths.picture and result.history:
@@ -325,7 +325,7 @@ def train(corpus, config: Config, output: str, verbose: int | str = "auto", log=
     with scratch_folder() as scratch:
         # Each worker keeps its own state; only the chief's sits beside the model.
         folder = paths.backup or os.path.join(scratch, f"backup-worker-{task()[1]}")
-        run = {META_KEY: base.fingerprint()} if base else {}
+        run = {CONTINUED_FROM: base.fingerprint()} if base else {}
         if budget is not None:
             run["budget"] = budget
         backup = Backup(folder, config, save_every, log, run=run or None)
