@@ -101,7 +101,7 @@ def kenlm_difference(predictor, arpa, text):
     model, every token of every line scored from the start of its line; and the tokens."""
     import kenlm
 
-    from nextword.engine.keystrokes import read_lines
+    from nextword.text.corpus import read_lines
     from nextword.text.vocab import EOL_ID
 
     model, table = kenlm.Model(arpa), predictor.ngram

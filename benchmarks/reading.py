@@ -14,7 +14,7 @@ import numpy as np
 
 def each_line(predictor, path):
     """(tokens, perplexity, top-1) with every line scored from a fresh state."""
-    from nextword.engine.keystrokes import read_lines
+    from nextword.text.corpus import read_lines
     from nextword.engine.evaluation import tally
     from nextword.text.vocab import EOL_ID
 

@@ -3,7 +3,8 @@ import codecs
 import pytest
 
 from nextword.errors import NextwordError
-from nextword.text.tokenize import detokenize, find_files, iter_blocks, iter_tokens, tokenize
+from nextword.text.corpus import find_files, iter_blocks, iter_tokens
+from nextword.text.tokenize import detokenize, tokenize
 
 
 def test_tokenize_splits_punctuation_and_lowercases():
@@ -34,7 +35,7 @@ def test_iter_tokens_adds_end_of_line_per_line(tmp_path):
 
 
 def test_very_long_line_comes_in_bounded_pieces(tmp_path, monkeypatch):
-    import nextword.text.tokenize as text
+    import nextword.text.corpus as text
 
     monkeypatch.setattr(text, "MAX_SEGMENT_CHARS", 100)
     monkeypatch.setattr(text, "CHUNK_BYTES", 64)
@@ -53,7 +54,7 @@ def test_utf16_with_bom_is_read(tmp_path):
 
 
 def test_blocks_never_cut_a_token(tmp_path, monkeypatch):
-    import nextword.text.tokenize as text
+    import nextword.text.corpus as text
 
     monkeypatch.setattr(text, "CHUNK_BYTES", 7)
     path = tmp_path / "a.txt"

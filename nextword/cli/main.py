@@ -18,7 +18,7 @@ from ..config import Config
 from ..training.continuing import BASE_WEIGHT
 from ..errors import NextwordError
 from .options import DEFAULT_MODEL, config_options, generation_options, training_options
-from ..text.tokenize import find_files
+from ..text.corpus import find_files
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -97,7 +97,8 @@ def preprocess(corpus, tokenizer, max_vocab, min_count, lowercase, encoding, voc
     from ..text.vocab import SPECIALS, Vocabulary
 
     from ..text.segment import choose
-    from ..text.tokenize import sample_text, tokenize
+    from ..text.corpus import sample_text
+    from ..text.tokenize import tokenize
 
     config = Config(max_vocab=max_vocab, min_count=min_count, lowercase=lowercase,
                     encoding=encoding, tokenizer=tokenizer).validate()

@@ -15,14 +15,14 @@ each word's rank among the candidates of each typed part, so one pass serves eve
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterable
 
 import numpy as np
 
 from .completion import WORD_START
 from ..errors import NextwordError
 from .sampling import softmax
-from ..text.tokenize import iter_blocks, tokenize
+from ..text.corpus import read_lines
 from ..text.vocab import EOL_ID, PAD_ID, SPECIALS, UNK_ID
 
 LINES_PER_BATCH = 32
@@ -38,17 +38,6 @@ class KeystrokeResult:
     @property
     def savings(self) -> float:
         return 1.0 - self.keystrokes / self.keystrokes_without if self.keystrokes_without else 0.0
-
-
-def read_lines(files: Iterable[str], lowercase: bool, encoding: str = "utf-8",
-               on_bytes=None, tokenizer: str = "words") -> Iterator[list[str]]:
-    """The tokens of every non-empty line of the files, cut and folded as the model's."""
-    for path in files:
-        for block in iter_blocks(path, encoding, on_bytes):
-            for line in block.split("\n"):
-                tokens = tokenize(line, lowercase, tokenizer=tokenizer)
-                if tokens:
-                    yield tokens
 
 
 def typed_units(vocabulary, tokens: list[str]) -> tuple[list[str], list[int]]:

@@ -367,7 +367,7 @@ class Predictor:
 
     def learn_files(self, files, on_bytes=None) -> dict:
         """Learn the text of files (checked paths, see text.find_files); see learn."""
-        from .keystrokes import read_lines
+        from ..text.corpus import read_lines
 
         config = self.config
         lines = list(read_lines(files, config.lowercase, config.encoding, on_bytes,

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import NextwordError
-from .tokenize import CorpusFiles, find_files, iter_blocks, tokenize
+from .corpus import CorpusFiles, find_files, iter_blocks
+from .tokenize import tokenize
 from .vocab import EOL, Vocabulary
 
 FLUSH_TOKENS = 1 << 20  # remap ids a million at a time

@@ -29,7 +29,7 @@ from ..results import CONTINUED_FROM, TrainingResult
 from .scratch import scratch_folder
 from .trainer import build_trainer, compute_dtype, cpu_has_bf16
 from ..text.segment import choose as choose_tokenizer, reserved_characters
-from ..text.tokenize import find_files, sample_text
+from ..text.corpus import find_files, sample_text
 from ..text.vocab import Vocabulary
 
 
