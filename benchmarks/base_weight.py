@@ -32,7 +32,8 @@ def main():
     from nextword import storage
     from nextword.network import loading
     from nextword.training.continuing import Base
-    from nextword.text.scan import Windows, encode_scan, scan_corpus
+    from nextword.text.scan import encode_scan, scan_corpus
+    from nextword.training.windows import Windows
     from nextword.engine.keystrokes import simulate
     from nextword.engine.evaluation import evaluate
     from nextword.training.mixing import fit_ngram

@@ -45,7 +45,7 @@ def main():
 
     from nextword.training import budget, trainer
     from nextword.config import Config
-    from nextword.text.scan import Windows
+    from nextword.training.windows import Windows
 
     ids = np.random.default_rng(0).integers(0, args.vocab, 900_000).astype(np.int32)
     windows_of = {length: Windows(ids, length, 0.05, 1337, block=1 if args.windows else 16)

@@ -84,7 +84,8 @@ def nextword_pipeline(lines, steps, sampled):
 
     quiet_tensorflow()
     from nextword import Config
-    from nextword.text.scan import Windows, encode_scan, scan_corpus
+    from nextword.text.scan import encode_scan, scan_corpus
+    from nextword.training.windows import Windows
     from nextword.training.trainer import build_trainer
     from nextword.text.vocab import Vocabulary
 

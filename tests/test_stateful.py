@@ -34,7 +34,7 @@ def test_carried_state_gives_the_losses_of_one_long_window(cell, layers):
 
 
 def test_streams_continue_window_after_window():
-    from nextword.text.scan import Windows
+    from nextword.training.windows import Windows
 
     ids = np.arange(1, 402)  # 400 targets: 50 windows of 8
     windows = Windows(ids, 8, 0.2, seed=1, block=4)
@@ -109,7 +109,7 @@ def test_interrupted_stateful_run_resumes_and_matches(corpus_file, tmp_path):
 def test_mixture_fitting_reads_each_held_out_run_as_one_text():
     """A stateful model's held-out windows are scored with the state carried along their run:
     each target once, after the whole run so far (not after 64 tokens of context only)."""
-    from nextword.text.scan import Windows
+    from nextword.training.windows import Windows
     from nextword.training.mixing import CONTEXT, held_out_batches, held_out_runs
 
     vocab = 50
@@ -142,7 +142,7 @@ def test_mixture_fitting_reads_each_held_out_run_as_one_text():
 def test_held_out_windows_read_again_come_from_memory():
     """fit_ngram reads the exponents' windows a second time: HeldOutNetwork hands back what
     the first read computed, the same rows in the new batches' order, without the network."""
-    from nextword.text.scan import Windows
+    from nextword.training.windows import Windows
     from nextword.training.mixing import HeldOutNetwork, fit_windows, held_out_batches
 
     vocab = 50

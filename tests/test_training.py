@@ -120,7 +120,8 @@ def test_model_ngram_counts_the_held_out_text_too(trained, corpus_file, tmp_path
     import nextword
     from nextword import storage
     from nextword.ngram.counts import NGramCounts
-    from nextword.text.scan import Windows, encode_scan, scan_corpus
+    from nextword.text.scan import encode_scan, scan_corpus
+    from nextword.training.windows import Windows
     from nextword.training.mixing import kept_positions
 
     path, result = trained
@@ -149,7 +150,7 @@ def test_a_fresh_network_starts_at_the_training_texts_unigram(tie):
 
     quiet_tensorflow()
     from nextword.config import Config
-    from nextword.text.scan import Windows
+    from nextword.training.windows import Windows
     from nextword.training.mixing import kept_positions
     from nextword.network.model import build_model, set_output_prior
 

@@ -3,7 +3,9 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from nextword.text.scan import Windows, encode_scan, scan_corpus
+from nextword.text.scan import encode_scan, scan_corpus
+
+from nextword.training.windows import Windows
 from nextword.errors import NextwordError
 from nextword.text.vocab import EOL_ID, UNK_ID, Vocabulary
 

@@ -24,7 +24,7 @@ import numpy as np
 
 from ..ngram import loglinear
 from ..ngram.counts import NGramCounts
-from ..text.scan import Windows
+from .windows import Windows
 from ..ngram.kneser_ney import NGramTable, fit_mixture, histories, mix
 from ..text.vocab import EOL_ID
 

@@ -21,7 +21,8 @@ from .. import storage
 from .._version import __version__
 from ..config import Config
 from .continuing import BASE_WEIGHT, Base, check_architecture, grow_vocabulary
-from ..text.scan import CorpusScan, Windows, encode_scan, scan_corpus
+from ..text.scan import CorpusScan, encode_scan, scan_corpus
+from .windows import Windows
 from .distribute import is_chief, make_strategy, task
 from ..errors import NextwordError
 from .outputs import RunPaths, read_history, trim_history
