@@ -287,15 +287,14 @@ def test_bad_input_is_one_line_and_writes_nothing(tmp_path, ngram_model, plain_m
 
 
 @pytest.mark.slow
-def test_readme_loop_generates_with_litert_alone(tmp_path, ngram_model):
-    """README's generation loop, run as written: no nextword, no TensorFlow, and the words
+def test_export_guide_loop_generates_with_litert_alone(tmp_path, ngram_model):
+    """docs/export.md's generation loop, run as written: no nextword, no TensorFlow, and the words
     nextword's own greedy generation (network only) chooses."""
     runtime("ai_edge_litert.interpreter")
     import nextword
 
-    readme = open(os.path.join(os.path.dirname(__file__), "..", "README.md")).read()
-    section = readme.split("### Export")[1]
-    code = section.split("```python\n")[1].split("```")[0]
+    guide = open(os.path.join(os.path.dirname(__file__), "..", "docs", "export.md")).read()
+    code = guide.split("```python\n")[1].split("```")[0]
     (tmp_path / "models").mkdir()
     result = CliRunner().invoke(main, ["export", "-m", ngram_model, "--format", "litert",
                                        "-o", str(tmp_path / "models" / "nextword.tflite")])
