@@ -1,1 +1,2 @@
-"""A loaded model in numpy, without TensorFlow: prediction, completion, generation, learning, evaluation."""
+"""A loaded model in numpy, without TensorFlow: prediction, completion, generation, learning,
+evaluation."""

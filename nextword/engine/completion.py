@@ -13,6 +13,7 @@ import bisect
 import numpy as np
 import regex
 
+from ..errors import NextwordError
 from ..text.tokenize import tokenize
 
 WORD_START = regex.compile(r"[\w\p{M}]")
@@ -50,3 +51,27 @@ class PrefixIndex:
         """Ids of the vocabulary words that begin with `typed` (the word itself included)."""
         begin, end = self.span(typed)
         return self.ids[begin:end]
+
+
+def complete_typed(predictor, text: str, k: int = 5):
+    """Suggestions for what is being typed (Predictor.complete), and the typed part they
+    complete (None: next words after whitespace or punctuation)."""
+    check_k(k)
+    context, typed = typed_word(text, predictor.config.lowercase, predictor.config.tokenizer)
+    candidates = None if typed is None else predictor.prefixes.candidates(typed)
+    if candidates is not None and predictor.blocked:
+        candidates = candidates[~np.isin(candidates, list(predictor.blocked))]
+    if candidates is not None and len(candidates) == 0:
+        return [], typed  # nothing begins with it: no need to run the model
+    ids = predictor.encode_tokens(context, text)
+    probabilities = predictor.recent.mix(predictor.distribution_of(ids), ids)
+    if candidates is None:
+        return predictor.best(probabilities, k), None
+    chosen = predictor.best(probabilities, k, candidates)
+    total = float(probabilities[candidates].sum())
+    return [(word, p / total) for word, p in chosen], typed
+
+
+def check_k(k: int) -> None:
+    if k < 1:
+        raise NextwordError(f"-k/--top-k must be at least 1, got {k}")

@@ -16,30 +16,26 @@ part is mixed sparsely: the seen continuations and the back-off weight of the un
 from __future__ import annotations
 
 import threading
-from collections import Counter, OrderedDict
 
 import numpy as np
 
-from . import archive, generation, sampling
-from .. import storage
-from .completion import PrefixIndex, typed_word
 from ..errors import NextwordError
-from .generation import GenerationConfig
 from ..ngram.kneser_ney import NGramTable, histories as ngram_histories
 from ..results import CONTINUED_FROM, TrainingResult, describe_base
-from .stepper import NumpyStepper
-from .recent import RecentWords
-from .userlayer import UserLayer
 from ..text.tokenize import detokenize, tokenize
 from ..text.vocab import EOL, EOL_ID, PAD_ID, SPECIALS, UNK_ID, Vocabulary
+from . import archive, completion, generation, learning, sampling
+from .cache import ContextCache
+from .completion import PrefixIndex
+from .generation import GenerationConfig
+from .recent import RecentWords
+from .stepper import NumpyStepper
+from .userlayer import UserLayer
 
 SPARSE_ROWS = 16  # up to this many rows (a prediction, a beam) mix the n-gram model sparsely
 SCORE_ROWS = 1024  # rows mixed densely at a time when scoring: bounds memory
 CACHE_SIZE = 256  # contexts kept by default (about 8 MB for a 8,000-word vocabulary)
 RECENT_WEIGHT = 0.1  # the short-range cache's weight in suggestions (recent.py: measured)
-USER_ORDER = 5  # the user layer's n-gram order when the model has no n-gram model of its own
-MAX_LEARNED_WORDS = 100_000  # new words a user layer takes (each costs every distribution 4 B)
-STATS_PER_LEARN = 10_000  # positions of a learned text scored to fit the user layer's weights
 
 
 class Predictor:
@@ -65,7 +61,7 @@ class Predictor:
         self.vocabulary = Vocabulary(arrays.vocabulary + (self.user.words if self.user else []),
                                      spell=self.config.spells)
         self.network = arrays.network
-        self._stepper = NumpyStepper(arrays.network)
+        self.stepper = NumpyStepper(arrays.network)
         self.blocked = {self.vocabulary.index[word] for word in self.meta.get("blocked", [])
                         if word in self.vocabulary.index}
         self.ngram, self.mixture = None, None
@@ -75,7 +71,7 @@ class Predictor:
         self._model = None
         self._prefixes = None
         self._cache = ContextCache(cache_size)
-        self._learning = threading.Lock()  # one learn() at a time
+        self.changing = threading.Lock()  # one change (learning, saving) at a time
         self.recent = RecentWords(recent_weight)  # the short-range cache (recent.py)
 
     @classmethod
@@ -144,7 +140,7 @@ class Predictor:
 
     # ----- the network, stepped -------------------------------------------------------------
     @property
-    def _history_size(self) -> int:
+    def history_size(self) -> int:
         """Ids of history the n-gram models need (the longer of the base's and the user's)."""
         orders = [model.order for model in (self.ngram, self.user) if model is not None]
         return max(orders, default=1) - 1
@@ -155,12 +151,12 @@ class Predictor:
         With an n-gram model (or learned text) the last part is the (batch, order - 1) history
         of ids, -1 where there is none yet.
         """
-        state = self._stepper.initial_state(batch)
-        if self._history_size:
-            state += (np.full((batch, self._history_size), -1, dtype=np.int64),)
+        state = self.stepper.initial_state(batch)
+        if self.history_size:
+            state += (np.full((batch, self.history_size), -1, dtype=np.int64),)
         return state
 
-    def _base_ids(self, ids: np.ndarray) -> np.ndarray:
+    def base_ids(self, ids: np.ndarray) -> np.ndarray:
         """Learned words are the unknown token to the network and the base n-gram model."""
         return np.where(ids >= self.base_size, UNK_ID, ids).astype(ids.dtype)
 
@@ -169,11 +165,11 @@ class Predictor:
         token_ids = np.asarray(token_ids, dtype=np.int32)
         if state is None:
             state = self.initial_state(len(token_ids))
-        keep = self._history_size
+        keep = self.history_size
         if not keep:
-            logits, state = self._stepper.advance(token_ids, state)
+            logits, state = self.stepper.advance(token_ids, state)
             return sampling.softmax(logits), state
-        logits, network_state = self._stepper.advance(self._base_ids(token_ids), state[:-1])
+        logits, network_state = self.stepper.advance(self.base_ids(token_ids), state[:-1])
         history = np.concatenate([state[-1], token_ids], axis=1)[:, -keep:]
         return self._mixed(sampling.softmax(logits), history), network_state + (history,)
 
@@ -184,16 +180,16 @@ class Predictor:
         sparse = len(network) <= SPARSE_ROWS
         mixed = network
         if self.ngram is not None:
-            mixed = self.ngram.mix_rows(network, self._base_ids(history), self.mixture, sparse)
+            mixed = self.ngram.mix_rows(network, self.base_ids(history), self.mixture, sparse)
         if self.user is not None:
             mixed = self.user.mix(mixed, history, sparse)
         return mixed
 
     def advance(self, token_ids: np.ndarray, state=None):
         """Run (batch, time) token ids from `state`; returns (last logits (batch, vocab), state)."""
-        if not self._history_size:
+        if not self.history_size:
             token_ids = np.asarray(token_ids, dtype=np.int32)
-            return self._stepper.advance(token_ids, state if state is not None
+            return self.stepper.advance(token_ids, state if state is not None
                                          else self.initial_state(len(token_ids)))
         probabilities, state = self._next(token_ids, state)
         return _log(probabilities), state
@@ -205,10 +201,10 @@ class Predictor:
     def score(self, token_ids: np.ndarray, state):
         """Logits at every position of (batch, time) ids, and the state after the last."""
         token_ids = np.asarray(token_ids, dtype=np.int32)
-        keep = self._history_size
+        keep = self.history_size
         network_state = state[:-1] if keep else state
-        outputs, network_state = self._stepper.run(self._base_ids(token_ids), network_state)
-        logits = self._stepper.logits(outputs)
+        outputs, network_state = self.stepper.run(self.base_ids(token_ids), network_state)
+        logits = self.stepper.logits(outputs)
         if not keep:
             return logits, network_state
         batch, time = token_ids.shape
@@ -252,9 +248,9 @@ class Predictor:
 
     def distribution(self, prefix: str) -> np.ndarray:
         """The model's probability for every vocabulary id as the token after prefix."""
-        return self._distribution_of(self.encode(prefix)).copy()
+        return self.distribution_of(self.encode(prefix)).copy()
 
-    def _distribution_of(self, ids: list[int]) -> np.ndarray:
+    def distribution_of(self, ids: list[int]) -> np.ndarray:
         """The next-id distribution after ids (read-only: it may be shared with the cache)."""
         key = tuple(ids)
         found = self._cache.get(key)
@@ -276,11 +272,11 @@ class Predictor:
         Padding, unknown and end-of-line tokens are never suggested; k larger than the
         vocabulary returns every word.
         """
-        _check_k(k)
+        completion.check_k(k)
         ids = self.encode(prefix)
-        return self._best(self.recent.mix(self._distribution_of(ids), ids), k)
+        return self.best(self.recent.mix(self.distribution_of(ids), ids), k)
 
-    def _best(self, probabilities: np.ndarray, k: int, candidates=None):
+    def best(self, probabilities: np.ndarray, k: int, candidates=None):
         """The k most probable ids (of candidates, default every word) as (word, p) pairs.
 
         Ties go to the lower id, the more frequent word.
@@ -306,161 +302,55 @@ class Predictor:
         """Ids generation never draws: padding, the unknown token and blocked words."""
         return [PAD_ID, UNK_ID, *sorted(self.blocked)]
 
-    # ----- forgetting -----------------------------------------------------------------------
-    def _word_id(self, word: str) -> int:
-        tokens = self.tokenize(word)
-        if len(tokens) != 1:
-            raise NextwordError(f"{word!r} is {len(tokens)} tokens for this model, not one word; "
-                                "name the words one by one")
-        if tokens[0] not in self.vocabulary.index or tokens[0] in SPECIALS:
-            raise NextwordError(f"{word!r} is not in the model's vocabulary, so it is never "
-                                "suggested; nothing to do")
-        return self.vocabulary.index[tokens[0]]
-
+    # ----- learning and forgetting (learning.py) ------------------------------------------------
     def forget(self, words) -> list[str]:
         """Never suggest these words again (next words, completions, generation); returns
         the words newly blocked. `save()` keeps the change in the file."""
-        ids = [self._word_id(word) for word in words]  # all checked before any is blocked
-        new = [i for i in dict.fromkeys(ids) if i not in self.blocked]
-        self.blocked.update(new)
-        self._record_blocked()
-        return [self.vocabulary.tokens[i] for i in new]
+        return learning.forget(self, words)
 
     def unforget(self, words) -> list[str]:
         """Suggest these blocked words again; returns the words unblocked."""
-        ids = [self._word_id(word) for word in words]
-        freed = [i for i in dict.fromkeys(ids) if i in self.blocked]
-        self.blocked.difference_update(freed)
-        self._record_blocked()
-        return [self.vocabulary.tokens[i] for i in freed]
+        return learning.unforget(self, words)
 
     @property
     def blocked_words(self) -> list[str]:
         return sorted(self.vocabulary.tokens[i] for i in self.blocked)
 
-    def _record_blocked(self) -> None:
-        self.meta = dict(self.meta, blocked=self.blocked_words)
-
     def save(self, path: str | None = None) -> None:
         """Write the model, with what changed in this predictor (blocked words, learned text),
-        to path (default: the file it came from), atomically; the network and n-gram are
-        copied byte for byte, so TensorFlow is not needed."""
-        with self._learning:
-            user = self.user.to_bytes() if self.user is not None else None
-            meta = self.meta
-        storage.rewrite_meta(self.path, meta, path or self.path, {storage.USER_ENTRY: user})
-        if path:
-            self.path = path
+        to path (default: the file it came from), atomically, without TensorFlow."""
+        learning.save(self, path)
 
-    # ----- learning -------------------------------------------------------------------------
     def learn(self, text: str) -> dict:
-        """Learn the words and phrases of text (lines of it) into the user layer, in memory.
-
-        No gradient training: new words join the vocabulary and every n-gram of the text is
-        counted (userlayer.py); `save()` keeps it in the file. Returns what was learned:
-        {"lines", "tokens", "new words"}. Raises NextwordError when text has no words.
-        """
-        lines = [tokens for tokens in map(self.tokenize, text.split("\n")) if tokens]
-        if not lines:
-            raise NextwordError("nothing to learn: the text has no words")
-        return self.learn_lines(lines)
+        """Learn the words and phrases of text (lines of it) into the user layer, in memory;
+        `save()` keeps it. Returns {"lines", "tokens", "new words"} learned."""
+        return learning.learn(self, text)
 
     def learn_files(self, files, on_bytes=None) -> dict:
-        """Learn the text of files (checked paths, see text.find_files); see learn."""
-        from ..text.corpus import read_lines
-
-        config = self.config
-        lines = list(read_lines(files, config.lowercase, config.encoding, on_bytes,
-                                config.tokenizer))
-        if not lines:
-            raise NextwordError(f"nothing to learn in {', '.join(files)}: it has no words")
-        return self.learn_lines(lines)
+        """Learn the text of files (checked paths, see text.corpus.find_files); see learn."""
+        return learning.learn_files(self, files, on_bytes)
 
     def learn_lines(self, lines: list) -> dict:
         """Learn lines of tokens (as `tokenize` cuts them); see learn."""
-        with self._learning:
-            user = self.user.copy() if self.user is not None else UserLayer.new(
-                self.base_size, self.ngram.order if self.ngram is not None else USER_ORDER)
-            unseen = Counter(token for line in lines for token in line
-                             if token not in self.vocabulary.index)
-            room = max(0, MAX_LEARNED_WORDS - len(user.words))
-            new = sorted(unseen, key=lambda word: (-unseen[word], word))[:room]
-            user.add_words(new)
-            vocabulary = Vocabulary(self.vocabulary.tokens + new, spell=self.config.spells)
-            encoded = [vocabulary.encode(line) for line in lines]
-            tokens = sum(map(len, encoded))
-            for chunk, sample in _prequential_chunks(encoded, STATS_PER_LEARN):
-                self._record(user, chunk, sample)
-                user.count(chunk)
-            user.unknown += sum(1 for line in lines for token in line
-                                if token not in vocabulary.index)
-            user.table  # noqa: B018  estimated here, so the next suggestion does not wait
-            self.user, self.vocabulary = user, vocabulary
-            self._prefixes = None
-            self._cache = ContextCache(self._cache.size)
-            self.meta = dict(self.meta, learned=self.learned)
-            for ids in encoded[-20:]:  # what the user wrote last is what they use next
-                self.recent.add(ids)
-        return {"lines": len(lines), "tokens": tokens, "new words": len(new)}
-
-    def _record(self, user: UserLayer, lines: list, sample: int) -> None:
-        """Score up to `sample` positions of lines (each from the start of a line) under the
-        base and under the user layer as it stands, and keep them to fit the weights."""
-        order = np.random.default_rng(len(user.counts)).permutation(len(lines))
-        chosen, positions = [], 0
-        for i in order:
-            if positions >= sample:
-                break
-            chosen.append(lines[i])
-            positions += len(lines[i]) + 1
-        chosen.sort(key=len)  # batches of similar lengths: little padding
-        keep = max(self._history_size, user.order - 1)
-        scored = []
-        for begin in range(0, len(chosen), 32):
-            batch = chosen[begin:begin + 32]
-            width = max(map(len, batch)) + 1
-            inputs = np.full((len(batch), width), PAD_ID, dtype=np.int32)
-            targets = np.full((len(batch), width), -1, dtype=np.int64)
-            inputs[:, 0] = EOL_ID
-            for row, ids in enumerate(batch):
-                inputs[row, 1:len(ids) + 1] = ids
-                targets[row, :len(ids) + 1] = list(ids) + [EOL_ID]
-            outputs, _ = self._stepper.run(self._base_ids(inputs), self._stepper.initial_state(
-                len(batch)))
-            valid = np.flatnonzero(targets.ravel() >= 0)
-            outputs = outputs.reshape(-1, outputs.shape[-1])[valid]
-            network = sampling.softmax(self._stepper.logits(outputs))
-            ids = np.concatenate([np.full((len(batch), keep), -1), inputs], axis=1)
-            history = ngram_histories(ids, keep, width, keep)[valid]
-            wanted = targets.ravel()[valid]
-            if self.ngram is not None:
-                network = self.ngram.mix_rows(network, self._base_ids(history), self.mixture,
-                                              sparse=False)
-            user_p, buckets = user.user_target(history, wanted)
-            scored.append((user.base_target(network, wanted), user_p, buckets))
-        if scored:
-            user.record(*(np.concatenate(part) for part in zip(*scored)))
+        return learning.learn_lines(self, lines)
 
     @property
     def learned(self) -> dict:
         """How much the user layer holds: lines, tokens and new words learned."""
-        if self.user is None:
-            return {"lines": 0, "tokens": 0, "new words": 0}
-        return {"lines": self.user.lines, "tokens": self.user.tokens - self.user.lines,
-                "new words": len(self.user.words)}
+        return learning.learned(self)
 
     def reset_learning(self) -> None:
         """Drop everything learned (the user layer); blocked words stay blocked."""
-        with self._learning:
-            self.user = None
-            self.vocabulary = Vocabulary(self.vocabulary.tokens[:self.base_size],
-                                         spell=self.config.spells)
-            self.blocked = {i for i in self.blocked if i < self.base_size}
-            self._prefixes = None
-            self._cache = ContextCache(self._cache.size)
-            self.meta = {key: value for key, value in self.meta.items() if key != "learned"}
-            self._record_blocked()
+        learning.reset_learning(self)
 
+    def set_learned(self, user: UserLayer | None, vocabulary: Vocabulary) -> None:
+        """Put a user layer and its vocabulary (the base's and the learned words) in place;
+        what was derived from the old ones (prefix index, cached contexts) is dropped."""
+        self.user, self.vocabulary = user, vocabulary
+        self._prefixes = None
+        self._cache = self._cache.emptied()
+
+    # ----- completing (completion.py) -----------------------------------------------------------
     @property
     def prefixes(self) -> PrefixIndex:
         """The vocabulary sorted as text, to find the words that begin with a typed part."""
@@ -485,20 +375,7 @@ class Predictor:
 
     def complete_typed(self, text: str, k: int = 5):
         """Like complete; returns (suggestions, the typed part completed or None)."""
-        _check_k(k)
-        context, typed = typed_word(text, self.config.lowercase, self.config.tokenizer)
-        candidates = None if typed is None else self.prefixes.candidates(typed)
-        if candidates is not None and self.blocked:
-            candidates = candidates[~np.isin(candidates, list(self.blocked))]
-        if candidates is not None and len(candidates) == 0:
-            return [], typed  # nothing begins with it: no need to run the model
-        ids = self.encode_tokens(context, text)
-        probabilities = self.recent.mix(self._distribution_of(ids), ids)
-        if candidates is None:
-            return self._best(probabilities, k), None
-        chosen = self._best(probabilities, k, candidates)
-        total = float(probabilities[candidates].sum())
-        return [(word, p / total) for word, p in chosen], typed
+        return completion.complete_typed(self, text, k)
 
     def generate(self, prefix: str = "", config: GenerationConfig | None = None,
                  **settings) -> str:
@@ -532,63 +409,7 @@ class Predictor:
         return self._next(np.asarray(token_ids, dtype=np.int32)[:, None], state)
 
 
-class ContextCache:
-    """The last few contexts' (distribution, state), most recently used kept.
-
-    A keyboard asks again and again about the same words: every keystroke inside a word has
-    the same context, and the next word's context is this one plus a token. Kept, the first
-    costs nothing and the second one step instead of re-reading the whole text. Thread-safe;
-    about 4 bytes per vocabulary word per entry.
-    """
-
-    def __init__(self, size: int):
-        self.size = size
-        self._entries: OrderedDict = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key):
-        with self._lock:
-            found = self._entries.get(key)
-            if found is not None:
-                self._entries.move_to_end(key)
-            return found
-
-    def put(self, key, value) -> None:
-        if self.size <= 0:
-            return
-        with self._lock:
-            self._entries[key] = value
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.size:
-                self._entries.popitem(last=False)
-
-
-def _prequential_chunks(lines: list, sample: int):
-    """(lines, positions to score) in halving-then-doubling stretches for learning.
-
-    A long text is learned in stretches of 1/64, 1/64, 1/32, ... 1/2 of it, each scored by the
-    model counted on the stretches before it: the weights see the user layer at every size,
-    most of them (in proportion to the text) at the size it will have.
-    """
-    total = sum(len(line) + 1 for line in lines)
-    stretches = 1 if len(lines) < 200 else 7
-    ends = [len(lines) >> (stretches - 1 - k) if k < stretches - 1 else len(lines)
-            for k in range(stretches)]
-    begin = 0
-    for end in ends:
-        chunk = lines[begin:end]
-        if chunk:
-            size = sum(len(line) + 1 for line in chunk)
-            yield chunk, max(1, round(sample * size / total))
-        begin = end
-
-
 def _log(probabilities: np.ndarray) -> np.ndarray:
     """Log-probabilities, in place (a mixture has no logits; its log serves as them)."""
     np.maximum(probabilities, 1e-30, out=probabilities)
     return np.log(probabilities, out=probabilities)
-
-
-def _check_k(k: int) -> None:
-    if k < 1:
-        raise NextwordError(f"-k/--top-k must be at least 1, got {k}")

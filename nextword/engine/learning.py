@@ -1,0 +1,199 @@
+"""What a user changes in a loaded model: words learned, words blocked, and saving them.
+
+`learn` counts the user's text into the user layer (userlayer.py: new words join the
+vocabulary, every n-gram is counted, the mixing weights are refitted) without gradient
+training; `forget` blocks words so that they are never suggested; `save` writes both into the
+model file without TensorFlow. Predictor's methods of the same names call these.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+
+from .. import storage
+from ..errors import NextwordError
+from ..ngram.kneser_ney import histories as ngram_histories
+from ..text.vocab import EOL_ID, PAD_ID, SPECIALS, Vocabulary
+from . import sampling
+from .userlayer import UserLayer
+
+USER_ORDER = 5  # the user layer's n-gram order when the model has no n-gram model of its own
+MAX_LEARNED_WORDS = 100_000  # new words a user layer takes (each costs every distribution 4 B)
+STATS_PER_LEARN = 10_000  # positions of a learned text scored to fit the user layer's weights
+
+
+def word_id(predictor, word: str) -> int:
+    tokens = predictor.tokenize(word)
+    if len(tokens) != 1:
+        raise NextwordError(f"{word!r} is {len(tokens)} tokens for this model, not one word; "
+                            "name the words one by one")
+    if tokens[0] not in predictor.vocabulary.index or tokens[0] in SPECIALS:
+        raise NextwordError(f"{word!r} is not in the model's vocabulary, so it is never "
+                            "suggested; nothing to do")
+    return predictor.vocabulary.index[tokens[0]]
+
+
+def forget(predictor, words) -> list[str]:
+    """Never suggest these words again (next words, completions, generation); returns
+    the words newly blocked. `save()` keeps the change in the file."""
+    ids = [word_id(predictor, word) for word in words]  # all checked before any is blocked
+    new = [i for i in dict.fromkeys(ids) if i not in predictor.blocked]
+    predictor.blocked.update(new)
+    record_blocked(predictor)
+    return [predictor.vocabulary.tokens[i] for i in new]
+
+
+def unforget(predictor, words) -> list[str]:
+    """Suggest these blocked words again; returns the words unblocked."""
+    ids = [word_id(predictor, word) for word in words]
+    freed = [i for i in dict.fromkeys(ids) if i in predictor.blocked]
+    predictor.blocked.difference_update(freed)
+    record_blocked(predictor)
+    return [predictor.vocabulary.tokens[i] for i in freed]
+
+
+def record_blocked(predictor) -> None:
+    predictor.meta = dict(predictor.meta, blocked=predictor.blocked_words)
+
+
+def save(predictor, path: str | None = None) -> None:
+    """Write the model, with what changed in this predictor (blocked words, learned text),
+    to path (default: the file it came from), atomically; the network and n-gram are
+    copied byte for byte, so TensorFlow is not needed."""
+    with predictor.changing:
+        user = predictor.user.to_bytes() if predictor.user is not None else None
+        meta = predictor.meta
+    storage.rewrite_meta(predictor.path, meta, path or predictor.path, {storage.USER_ENTRY: user})
+    if path:
+        predictor.path = path
+
+
+def learn(predictor, text: str) -> dict:
+    """Learn the words and phrases of text (lines of it) into the user layer, in memory.
+
+    No gradient training: new words join the vocabulary and every n-gram of the text is
+    counted (userlayer.py); `save()` keeps it in the file. Returns what was learned:
+    {"lines", "tokens", "new words"}. Raises NextwordError when text has no words.
+    """
+    lines = [tokens for tokens in map(predictor.tokenize, text.split("\n")) if tokens]
+    if not lines:
+        raise NextwordError("nothing to learn: the text has no words")
+    return learn_lines(predictor, lines)
+
+
+def learn_files(predictor, files, on_bytes=None) -> dict:
+    """Learn the text of files (checked paths, see text.find_files); see learn."""
+    from ..text.corpus import read_lines
+
+    config = predictor.config
+    lines = list(read_lines(files, config.lowercase, config.encoding, on_bytes,
+                            config.tokenizer))
+    if not lines:
+        raise NextwordError(f"nothing to learn in {', '.join(files)}: it has no words")
+    return learn_lines(predictor, lines)
+
+
+def learn_lines(predictor, lines: list) -> dict:
+    """Learn lines of tokens (as `tokenize` cuts them); see learn."""
+    with predictor.changing:
+        order = predictor.ngram.order if predictor.ngram is not None else USER_ORDER
+        user = predictor.user.copy() if predictor.user is not None \
+            else UserLayer.new(predictor.base_size, order)
+        unseen = Counter(token for line in lines for token in line
+                         if token not in predictor.vocabulary.index)
+        room = max(0, MAX_LEARNED_WORDS - len(user.words))
+        new = sorted(unseen, key=lambda word: (-unseen[word], word))[:room]
+        user.add_words(new)
+        vocabulary = Vocabulary(predictor.vocabulary.tokens + new, spell=predictor.config.spells)
+        encoded = [vocabulary.encode(line) for line in lines]
+        tokens = sum(map(len, encoded))
+        for chunk, sample in _prequential_chunks(encoded, STATS_PER_LEARN):
+            _record(predictor, user, chunk, sample)
+            user.count(chunk)
+        user.unknown += sum(1 for line in lines for token in line
+                            if token not in vocabulary.index)
+        user.table  # noqa: B018  estimated here, so the next suggestion does not wait
+        predictor.set_learned(user, vocabulary)
+        predictor.meta = dict(predictor.meta, learned=learned(predictor))
+        for ids in encoded[-20:]:  # what the user wrote last is what they use next
+            predictor.recent.add(ids)
+    return {"lines": len(lines), "tokens": tokens, "new words": len(new)}
+
+
+def _record(predictor, user: UserLayer, lines: list, sample: int) -> None:
+    """Score up to `sample` positions of lines (each from the start of a line) under the
+    base and under the user layer as it stands, and keep them to fit the weights."""
+    order = np.random.default_rng(len(user.counts)).permutation(len(lines))
+    chosen, positions = [], 0
+    for i in order:
+        if positions >= sample:
+            break
+        chosen.append(lines[i])
+        positions += len(lines[i]) + 1
+    chosen.sort(key=len)  # batches of similar lengths: little padding
+    keep = max(predictor.history_size, user.order - 1)
+    scored = []
+    for begin in range(0, len(chosen), 32):
+        batch = chosen[begin:begin + 32]
+        width = max(map(len, batch)) + 1
+        inputs = np.full((len(batch), width), PAD_ID, dtype=np.int32)
+        targets = np.full((len(batch), width), -1, dtype=np.int64)
+        inputs[:, 0] = EOL_ID
+        for row, ids in enumerate(batch):
+            inputs[row, 1:len(ids) + 1] = ids
+            targets[row, :len(ids) + 1] = list(ids) + [EOL_ID]
+        stepper = predictor.stepper
+        outputs, _ = stepper.run(predictor.base_ids(inputs), stepper.initial_state(len(batch)))
+        valid = np.flatnonzero(targets.ravel() >= 0)
+        outputs = outputs.reshape(-1, outputs.shape[-1])[valid]
+        network = sampling.softmax(stepper.logits(outputs))
+        ids = np.concatenate([np.full((len(batch), keep), -1), inputs], axis=1)
+        history = ngram_histories(ids, keep, width, keep)[valid]
+        wanted = targets.ravel()[valid]
+        if predictor.ngram is not None:
+            network = predictor.ngram.mix_rows(network, predictor.base_ids(history),
+                                               predictor.mixture, sparse=False)
+        user_p, buckets = user.user_target(history, wanted)
+        scored.append((user.base_target(network, wanted), user_p, buckets))
+    if scored:
+        user.record(*(np.concatenate(part) for part in zip(*scored)))
+
+
+def learned(predictor) -> dict:
+    """How much the user layer holds: lines, tokens and new words learned."""
+    if predictor.user is None:
+        return {"lines": 0, "tokens": 0, "new words": 0}
+    return {"lines": predictor.user.lines, "tokens": predictor.user.tokens - predictor.user.lines,
+            "new words": len(predictor.user.words)}
+
+
+def reset_learning(predictor) -> None:
+    """Drop everything learned (the user layer); blocked words stay blocked."""
+    with predictor.changing:
+        predictor.set_learned(None, Vocabulary(predictor.vocabulary.tokens[:predictor.base_size],
+                                               spell=predictor.config.spells))
+        predictor.blocked = {i for i in predictor.blocked if i < predictor.base_size}
+        predictor.meta = {key: value for key, value in predictor.meta.items() if key != "learned"}
+        record_blocked(predictor)
+
+
+def _prequential_chunks(lines: list, sample: int):
+    """(lines, positions to score) in halving-then-doubling stretches for learning.
+
+    A long text is learned in stretches of 1/64, 1/64, 1/32, ... 1/2 of it, each scored by the
+    model counted on the stretches before it: the weights see the user layer at every size,
+    most of them (in proportion to the text) at the size it will have.
+    """
+    total = sum(len(line) + 1 for line in lines)
+    stretches = 1 if len(lines) < 200 else 7
+    ends = [len(lines) >> (stretches - 1 - k) if k < stretches - 1 else len(lines)
+            for k in range(stretches)]
+    begin = 0
+    for end in ends:
+        chunk = lines[begin:end]
+        if chunk:
+            size = sum(len(line) + 1 for line in chunk)
+            yield chunk, max(1, round(sample * size / total))
+        begin = end
