@@ -225,7 +225,7 @@ def documented_training_options():
 
 
 def test_training_options_table_matches_config():
-    from nextword.cli.main import train
+    from nextword.cli.train import train
     from nextword.config import Config
 
     table = documented_training_options()

@@ -1,4 +1,4 @@
-"""The click options of `nextword train` and `preprocess`, built from Config's fields.
+"""The click options the commands share, and those of `train` built from Config's fields.
 
 A training option is declared once, on its Config field (default, help text, flag); this module
 turns the fields into click options, and adds the options of a run that are not saved with the
@@ -14,6 +14,22 @@ from ..training.distribute import STRATEGIES
 
 DEFAULT_MODEL = "models/nextword.keras"
 MODEL_VARIABLE = "NEXTWORD_MODEL"  # the model every command reads, and train writes
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}  # every command's
+
+model_option = click.option(
+    "-m", "--model", "model_path", default=DEFAULT_MODEL, envvar=MODEL_VARIABLE,
+    show_default=True, type=click.Path(dir_okay=True),
+    help=f"The .keras model file to use (environment variable {MODEL_VARIABLE}).")
+k_option = click.option("-k", "--top-k", "k", type=int, default=5, show_default=True,
+                        help="How many words to list.")
+interactive_option = click.option(
+    "-i", "--interactive", is_flag=True,
+    help="Read texts line by line from standard input and answer each.")
+
+
+def suggestion_options(command):
+    """-m, -k and -i: the options of the commands that suggest words (predict, complete)."""
+    return model_option(k_option(interactive_option(command)))
 
 
 def config_option(field) -> callable:

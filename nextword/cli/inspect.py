@@ -1,0 +1,85 @@
+"""`nextword evaluate` and `nextword info`: how good a model is, and what it is."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from ..errors import NextwordError
+from ..text.corpus import find_files
+from .common import byte_progress, load_predictor
+from .options import CONTEXT, model_option
+
+
+@click.command(context_settings=CONTEXT)
+@click.argument("text", nargs=-1, required=True)
+@model_option
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object, for scripts.")
+@click.option("--ngram/--network-only", default=True, show_default=True,
+              help="Score with the model's n-gram mixture, or the network alone.")
+@click.option("--keystrokes", is_flag=True,
+              help="Also simulate a typist who picks the word being typed as soon as it is "
+                   "among the suggestions, and report the share of keystrokes saved.")
+@click.option("--suggestions", type=int, default=3, show_default=True,
+              help="How many suggestions the simulated typist sees (with --keystrokes).")
+def evaluate(text, model_path, as_json, ngram, keystrokes, suggestions):
+    """Report perplexity and top-1/top-5 accuracy of a model on held-out TEXT files.
+
+    With --keystrokes, also the keystroke savings: before each keystroke the typist sees
+    --suggestions words for the word being typed (`complete` given the line so far) and takes
+    the word as soon as it is offered (one keystroke, the space after it free).
+
+    \b
+    Examples:
+      nextword evaluate data/kjv.valid.txt --json
+      nextword evaluate data/kjv.valid.txt --keystrokes --suggestions 5
+    """
+    from ..engine.evaluation import evaluate as run_evaluation
+
+    if suggestions < 1:
+        raise NextwordError(f"--suggestions must be at least 1, got {suggestions}")
+    found = find_files(text)
+    predictor = load_predictor(model_path, ngram=ngram)
+    with byte_progress("evaluating", found.files) as update:
+        result = run_evaluation(predictor, list(text), on_bytes=update, found=found)
+    report = result.to_dict()
+    if keystrokes:
+        from ..engine.keystrokes import simulate
+
+        with byte_progress("typing", found.files) as update:
+            typed = simulate(predictor, found.files, [suggestions], on_bytes=update)[suggestions]
+        report.update(keystroke_savings=typed.savings, suggestions=suggestions)
+    if as_json:
+        click.echo(json.dumps(report))
+        return
+    click.echo(f"tokens\t{result.tokens}")
+    click.echo(f"perplexity\t{result.perplexity:.2f}")
+    click.echo(f"top-1 accuracy\t{100 * result.top1_accuracy:.2f}%")
+    click.echo(f"top-5 accuracy\t{100 * result.top5_accuracy:.2f}%")
+    click.echo(f"unknown-word rate\t{100 * result.unknown_rate:.2f}%")
+    click.echo(f"bits per character\t{result.bits_per_character:.3f}")
+    if keystrokes:
+        click.echo(f"keystroke savings\t{100 * typed.savings:.2f}% with {suggestions} "
+                   f"suggestion{'s' if suggestions > 1 else ''} ({typed.keystrokes:,} of "
+                   f"{typed.keystrokes_without:,} keystrokes)")
+
+
+@click.command(context_settings=CONTEXT)
+@model_option
+def info(model_path):
+    """Describe a model: its network, vocabulary, corpus and training results.
+
+    \b
+    Example:
+      nextword info -m models/notes.keras
+    """
+    described = load_predictor(model_path).describe()
+    shown = {"training seconds": lambda v: ("training time", f"{v:.0f} s"),
+             "validation perplexity": lambda v: ("validation perplexity", f"{v:.2f}"),
+             "validation accuracy": lambda v: ("validation accuracy", f"{100 * v:.2f}%"),
+             "n-gram order": lambda v: ("n-gram order", v or "none")}
+    rows = [shown[name](value) if name in shown and value is not None else (name, value)
+            for name, value in described.items()]
+    for name, value in rows:
+        click.echo(f"{name}\t{value}")
