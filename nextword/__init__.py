@@ -1,27 +1,60 @@
-"""nextword: train word-level next-word prediction models on your own text.
+"""nextword: train word-level next-word prediction models on your own text, and use them.
 
-The package imports without TensorFlow. `load` never imports it (prediction runs in numpy);
-`train` imports it when called.
+The public API, and the only names other code should rely on:
+
+    load, train, Config, GenerationConfig, Predictor, TrainingResult, NextwordError, __version__
+
+Everything under the subpackages is internal. The names are loaded on first use, so
+`import nextword` pulls in neither TensorFlow nor numpy: `load` never imports TensorFlow
+(prediction runs in numpy), `train` imports it when called. Importing nextword also arranges
+for its Keras layers to be registered as soon as Keras is imported, so that
+`keras.saving.load_model` opens nextword's files in safe mode.
 """
 
-from ._version import __version__
+from __future__ import annotations
 
-from .config import Config  # noqa: E402
-from .errors import NextwordError  # noqa: E402
-from .network.register import register_when_keras_loads  # noqa: E402
+from typing import TYPE_CHECKING
+
+from ._version import __version__
+from .network.register import register_when_keras_loads
+
+if TYPE_CHECKING:  # for type checkers and editors; at run time these load on first use
+    from .config import Config
+    from .engine.generation import GenerationConfig
+    from .engine.predictor import Predictor
+    from .errors import NextwordError
+    from .results import TrainingResult
 
 register_when_keras_loads()
 
+_LAZY = {  # public name -> the module that defines it
+    "Config": "nextword.config",
+    "GenerationConfig": "nextword.engine.generation",
+    "Predictor": "nextword.engine.predictor",
+    "TrainingResult": "nextword.results",
+    "NextwordError": "nextword.errors",
+}
 
-def __getattr__(name):
-    if name == "GenerationConfig":  # imported on first use: it brings numpy
-        from .engine.generation import GenerationConfig
+__all__ = ["load", "train", "Config", "GenerationConfig", "Predictor", "TrainingResult",
+           "NextwordError", "__version__"]
 
-        return GenerationConfig
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value  # found once, then an ordinary attribute
+        return value
     raise AttributeError(f"module 'nextword' has no attribute {name!r}")
 
 
-def load(path: str, ngram: bool = True, cache_size: int = 256, recent_weight: float | None = None):
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
+
+def load(path: str, ngram: bool = True, cache_size: int = 256,
+         recent_weight: float | None = None) -> "Predictor":
     """Load a .keras model file written by nextword; returns a Predictor.
 
     ngram=False ignores the file's n-gram model: the network alone predicts. cache_size:
@@ -35,13 +68,15 @@ def load(path: str, ngram: bool = True, cache_size: int = 256, recent_weight: fl
                           recent_weight=RECENT_WEIGHT if recent_weight is None else recent_weight)
 
 
-def train(corpus, output: str = "models/nextword.keras", config: Config | None = None, **options):
+def train(corpus, output: str = "models/nextword.keras", config: "Config | None" = None,
+          **options) -> "TrainingResult":
     """Train on corpus (paths, folders, globs) and write output; options are Config fields.
 
-    Returns a nextword.training.pipeline.TrainingResult (validation perplexity, epochs, history, ...).
+    Returns a TrainingResult (validation perplexity, epochs, history, ...).
     """
     import dataclasses
 
+    from .config import Config
     from .training.pipeline import train as run_training
 
     config = config or Config()
@@ -52,6 +87,3 @@ def train(corpus, output: str = "models/nextword.keras", config: Config | None =
     if isinstance(corpus, str):
         corpus = [corpus]
     return run_training(corpus, config, output)
-
-
-__all__ = ["Config", "GenerationConfig", "NextwordError", "load", "train", "__version__"]
