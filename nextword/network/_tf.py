@@ -8,6 +8,8 @@ loads. Errors raised by the import itself still propagate.
 import os
 import sys
 
+from ..errors import NextwordError
+
 
 def quiet_tensorflow() -> None:
     """Import tensorflow and keras once, with stderr silenced during the import."""
@@ -20,8 +22,16 @@ def quiet_tensorflow() -> None:
     try:
         with open(os.devnull, "w") as devnull:
             os.dup2(devnull.fileno(), 2)
-            import tensorflow as tf  # noqa: F401
-            import keras  # noqa: F401
+            try:
+                import tensorflow as tf  # noqa: F401
+                import keras  # noqa: F401
+            except ModuleNotFoundError as error:
+                if error.name not in ("tensorflow", "keras"):
+                    raise
+                raise NextwordError("TensorFlow and Keras are not installed (the engine does "
+                                    "not need them); training, the LiteRT export and the Keras "
+                                    "model of a file do: pip install 'nextword[train]' (in a "
+                                    "checkout: pip install -e '.[train]')") from None
 
             tf.get_logger().setLevel("ERROR")
             import absl.logging
