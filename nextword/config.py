@@ -72,7 +72,7 @@ class Config:
         7, "Most passes over the training windows (early stopping may end sooner).")
     learning_rate: float = option(
         0.002, "Adam's initial learning rate (see --lr-schedule).")
-    lr_schedule: str = option(  # anneal beat plateau by time and by epochs on KJV (issue 17)
+    lr_schedule: str = option(  # anneal beat plateau by time and by epochs on KJV
         "anneal", "How the learning rate changes: held and then lowered linearly to zero over "
                   "the last --anneal-share of the run, whose end is --epochs or --max-minutes, "
                   "whichever comes first (anneal); or halved after each epoch whose "
@@ -164,7 +164,7 @@ class Config:
     def from_dict(cls, values: dict) -> "Config":
         """Build from a saved dict, ignoring keys this version does not know.
 
-        A file from before the tokenizer option was tokenised by words.
+        A format-1 file without a tokenizer was tokenised by words.
         """
         known = {f.name for f in dataclasses.fields(cls)}
         return cls(**{"tokenizer": "words",

@@ -41,7 +41,7 @@ class TrainingResult:
     @classmethod
     def from_dict(cls, values: dict) -> "TrainingResult":
         """From a file's "training" entry: unknown keys are ignored, missing ones are None
-        (a file from an older nextword, or one not trained by `nextword train`)."""
+        (an early format-1 file, or one not trained by `nextword train`)."""
         return cls(**{f.name: values.get(f.name, f.default if f.default is not
                                           dataclasses.MISSING else None)
                       for f in dataclasses.fields(cls)})

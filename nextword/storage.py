@@ -4,6 +4,15 @@ Keras writes the network (its StringLookup layer carries the vocabulary); nextwo
 entry, `nextword.json`, with the format version, the training Config and training results.
 Files are written to a temporary name in the same folder and renamed into place, so a crash
 during saving never leaves a broken model where a good one was.
+
+Model formats (nextword.json's "format_version"); every reader reads them all:
+- 1: files written until 2026-12-07. Within it, older files may key the n-gram layer's
+  contexts by packed ids (its Keras config then has no "key_layout"; engine/archive.py
+  converts them), mix with a (buckets,) linear mixture or a (buckets, 6) log-linear one with
+  one lower order (no "lower_orders" in the config; ngram/loglinear.py), key the user layer's
+  contexts by packed ids (no "chained" entry; engine/userlayer.py), lack the n-gram counts
+  entry, or lack the Config's "tokenizer" (words).
+- 2: one layout: chained context keys, the lower orders named, the tokenizer saved.
 """
 
 from __future__ import annotations
@@ -16,7 +25,7 @@ import zipfile
 
 from .errors import NextwordError
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # what this nextword writes; it reads every format up to it
 META_ENTRY = "nextword.json"
 TEMPORARY = ".nextword-"  # a model being written: renamed over the model when complete
 COUNTS_ENTRY = "nextword-counts.npz"  # the n-gram counts training made (counts.py)

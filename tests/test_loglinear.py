@@ -52,7 +52,7 @@ def test_identity_exponents_are_the_linear_mixture():
                           * lowers[0] ** 0.3 * lowers[1] ** -0.2)
     np.testing.assert_allclose(mix(network, ngram, buckets, stored, UNIGRAM, lowers), expected,
                                rtol=1e-4)
-    # A (buckets, 6) mixture of the thirteenth session's files weighs the order-3 one alone.
+    # A (buckets, 6) mixture of a format-1 file weighs the order-3 one alone.
     older = stored[:, :6]
     assert loglinear.lower_orders(older) == (3,)
     expected = normalised(network ** 0.5 * ngram ** 0.25 * linear ** 0.5 * UNIGRAM ** -0.5

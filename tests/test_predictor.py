@@ -16,7 +16,7 @@ WORDS = ["the", "lord", "said", "and", "god", ",", ".", "lords", "lordship", "la
 def save_model(path, ngram_order=0, words=WORDS, exponents=False, **options):
     """A small random-weight model written as nextword writes models; returns its path.
     exponents: the mixture corrected by log-linear exponents (loglinear.py), random ones;
-    an int: that many factors (5: the thirteenth session's files, one lower order)."""
+    an int: that many factors (5: a format-1 file with one lower order)."""
     from nextword.network._tf import quiet_tensorflow
 
     quiet_tensorflow()

@@ -284,7 +284,7 @@ def test_model_from_a_newer_nextword(trained, tmp_path):
         for command in (["predict", "and god"], ["info"]):
             assert_clear_error(run(*command, "-m", str(newer)),
                                f"{newer} was written by a newer nextword (model format 999, "
-                               "this one reads 1); upgrade nextword")
+                               "this one reads 2); upgrade nextword")
 
 
 def test_model_with_lambda_layer_is_refused(tmp_path):

@@ -16,7 +16,7 @@ def test_training_writes_one_keras_file_with_metadata(trained):
     assert 1 < result.validation_perplexity < 200
     with zipfile.ZipFile(path) as archive:
         meta = json.loads(archive.read("nextword.json"))
-    assert meta["config"]["units"] == 32 and meta["format_version"] == 1
+    assert meta["config"]["units"] == 32 and meta["format_version"] == 2
     assert meta["training"] == json.loads(json.dumps(result.to_dict()))
     # The keys `nextword info` and older readers take from the file.
     assert {"epochs", "training_seconds", "validation_perplexity", "validation_accuracy",

@@ -199,7 +199,7 @@ def _arrays(path: str, meta: dict, structure: dict, weights) -> ModelArrays:
         ngram_arrays, mixture = variables[:-1], variables[-1]
         if (len(ngram_arrays) - 1) % 6 or len(ngram_arrays[0]) != len(vocabulary):
             raise _damaged(path, "its n-gram tables do not fit its vocabulary")
-        # Files written before December 2026 key their contexts by packed ids: converted.
+        # Format 1 files may key their contexts by packed ids: converted.
         if top[NGRAM_NAME]["config"].get("key_layout", "packed") == "packed":
             from ..ngram.kneser_ney import NGramTable
 

@@ -176,7 +176,7 @@ class UserLayer:
             words=np.array(self.words, dtype=str) if self.words else np.zeros(0, dtype="<U1"),
             stats=self.stats, weights=self.weights,
             lines=np.int64(self.lines), unknown=np.int64(self.unknown),
-            chained=np.int64(1), **table)  # the table's keys (ngram.py; absent: packed)
+            chained=np.int64(1), **table)  # chained keys (absent in format 1: packed)
         return buffer.getvalue()
 
     @classmethod

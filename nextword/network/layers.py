@@ -84,12 +84,13 @@ class NGramMixture(keras.layers.Layer):
         vocab_size: ids are 0 .. vocab_size - 1.
         sizes: for each order n = 2, 3, ..., [contexts, entries] (the variables' shapes).
         count_buckets: count classes per order (see ngram.COUNT_BUCKETS).
-        key_layout: how contexts are keyed: "chained" (ngram.py: the row of the context one word
-            shorter and the oldest id), or "packed" (every id in one number), which files
-            written before December 2026 hold and which their config therefore lacks.
+        key_layout: how contexts are keyed: "chained" (ngram/kneser_ney.py: the row of the
+            context one word shorter and the oldest id), or "packed" (every id in one
+            number), which some files of model format 1 hold and whose config therefore
+            lacks it.
         exponents: the mixture variable holds [w, a, c, d, u, l...] per bucket instead of w.
         lower_orders: the orders whose distributions the l exponents weigh (loglinear.py);
-            files written with exponents before the list was saved have one, order 3.
+            format-1 files with exponents whose config lacks the list have one, order 3.
     """
 
     def __init__(self, vocab_size, sizes, count_buckets=6, key_layout="packed", exponents=False,

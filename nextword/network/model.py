@@ -111,7 +111,7 @@ def set_output_prior(core: keras.Model, counts) -> None:
     gradients go to what the context adds rather than to learning word frequencies. Measured
     on KJV with a plain Keras 2x256 GRU and the full softmax: from zero biases the training
     loss sat at the unigram's (5.8-6.0) for 1,300 steps; from the log frequencies it was 4.9
-    after 100 and 4.4 after 200 (benchmarks/README.md, twelfth session).
+    after 100 and 4.4 after 200 (docs/experiments/full-softmax.md, 2026-12-01).
     """
     import numpy as np
 

@@ -12,8 +12,8 @@ a dense vector. A context is keyed by its row among the contexts of the order be
 newest ids, which are always a context there) and its oldest id: key = row * V + oldest, and a
 one-word context's key is the word. Keys are sorted, so a history is found by one binary search
 per order, newest word first, and a key stays small whatever the order and the vocabulary
-(files written before December 2026 packed the n-1 ids into one int64, which capped the order
-at 5 for 10,000 words and 4 for 50,000; from_arrays converts them).
+(some files of model format 1 packed the n-1 ids into one int64, which capped the order at 5
+for 10,000 words and 4 for 50,000; from_arrays converts them).
 Lower orders use continuation counts (Kneser & Ney 1995) and three discounts per order (Chen &
 Goodman 1998). Pruned entries give their mass to gamma, so every distribution sums to one.
 """
@@ -446,8 +446,8 @@ class NGramTable:
 
     @classmethod
     def from_arrays(cls, vocab_size: int, arrays, packed: bool = False) -> "NGramTable":
-        """The table from arrays() output; packed: arrays of a file written before December
-        2026, whose context keys packed the ids into one number (converted here)."""
+        """The table from arrays() output; packed: arrays of a format-1 file whose context
+        keys packed the ids into one number (converted here)."""
         arrays = [np.asarray(a) for a in arrays]
         orders = [Order(*arrays[i:i + 6]) for i in range(1, len(arrays), 6)]
         if not packed:

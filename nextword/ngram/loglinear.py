@@ -17,7 +17,7 @@ targets' log-likelihood move each bucket with enough positions (buckets with few
 linear mixture, and a bucket whose likelihood the steps would lower keeps its last better
 exponents).
 
-Measured on KJV (benchmarks/README.md, thirteenth and fourteenth sessions) with one network
+Measured on KJV (docs/experiments/log-linear-mixture.md, 2026-12-01/02) with one network
 and its 7-gram, fitted on half of kjv.valid.txt and scored on the other half and the other way
 round (perplexity / top-1): the linear mixture 23.08 / 37.49%; two factors (network and
 n-gram) 22.53 / 38.04%; three 22.38 / 38.06%; four 22.11 / 38.46%; five (order 3) 21.83 /
@@ -25,9 +25,10 @@ n-gram) 22.53 / 38.04%; three 22.38 / 38.06%; four 22.11 / 38.46%; five (order 3
 buckets with three bins of the network's entropy fitted worse (22.63). Fitted on the training
 run's held-out windows, as `train` fits it: benchmarks/README.md.
 
-A mixture array of shape (buckets, 1 + factors) holds [w, a, c, d, u, l3, l2] per bucket (the
-thirteenth session's files: [w, a, c, d, u, l3], read as such, lower_orders); a (buckets,)
-array is the linear mixture of files written before it (ngram.mix handles all three).
+A mixture array of shape (buckets, 1 + factors) holds [w, a, c, d, u, l3, l2] per bucket. Model
+format 1 also has files with [w, a, c, d, u, l3] (one lower order, read as such by
+lower_orders) and files with a (buckets,) array, the linear mixture alone (ngram.mix handles
+all three).
 """
 
 from __future__ import annotations
@@ -36,8 +37,8 @@ import numpy as np
 
 BASE_FACTORS = 4  # network, n-gram, linear mixture, unigram
 # The n-gram orders whose distributions (from the last order - 1 words alone) are the fifth,
-# sixth, ... factors. A mixture with k lower-order exponents uses the first k: files written
-# with one (thirteenth session) read as before.
+# sixth, ... factors. A mixture with k lower-order exponents uses the first k: format-1 files
+# with one read as they were written.
 LOWER_ORDERS = (3, 2)
 FACTORS = BASE_FACTORS + len(LOWER_ORDERS)
 FLOOR = 1e-30  # probabilities are floored here before their logarithm

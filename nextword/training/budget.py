@@ -39,9 +39,9 @@ CANDIDATES = [(1, 128), (1, 256), (1, 384), (1, 512), (2, 512)]  # (layers, unit
 MIN_EPOCHS = 5  # passes a network needs to come near its best (quality.py on KJV)
 MAX_EPOCHS = 50  # early stopping ends sooner when validation stalls
 # Of the budget, kept for the n-gram model, the mixture and saving: on KJV at 30 minutes these
-# took about 150 s with 0.09 (a run ended at 29.9 minutes); the fifteenth session took about
-# 30 s off fit_ngram (the exponents' windows read once, 3 Newton steps instead of 6), and a
-# run with 0.08 then ended at 29.4 minutes, 100 s of them after training.
+# took about 150 s with 0.09 (a run ended at 29.9 minutes); once fit_ngram was about 30 s
+# faster (the exponents' windows read once, 3 Newton steps instead of 6), a run with 0.08
+# ended at 29.4 minutes, 100 s of them after training (2026-12-02).
 RESERVE = 0.07
 PROBE_STEPS = 6  # timed steps per candidate, after two that build and trace
 # The probe's single steps judge bfloat16 against float32 poorly: on this project's 2-core

@@ -36,7 +36,7 @@ class Base:
     meta: dict  # its nextword.json
     config: Config
     vocabulary: Vocabulary
-    counts: object | None  # its NGramCounts; None in a file written before they were kept
+    counts: object | None  # its NGramCounts; None in an early format-1 file
 
     @classmethod
     def read(cls, path: str) -> "Base":
