@@ -74,7 +74,7 @@ def network_distributions(step, state_size):
 
 def mixed_distributions(network, predictor):
     """The network's distributions mixed with the model's n-gram model as nextword mixes."""
-    from nextword.ngram.kneser_ney import mix
+    from nextword.ngram.mixture import mix
 
     table = predictor.ngram
     keep = table.order - 1

@@ -92,7 +92,7 @@ class Config:
         1024, "Train against this many sampled words per step instead of the whole "
               "vocabulary, when it has more than twice as many (0: always the full softmax). "
               "Validation and prediction always use the full softmax.")
-    # Mixed with an n-gram model (ngram.py) counted in the same pass; 0 or 1: the network alone.
+    # Mixed with an n-gram model (ngram/kneser_ney.py) counted in the same pass; 0 or 1: the network alone.
     ngram_order: int = option(  # interpolated modified Kneser-Ney over up to 4 previous words
         5, "Mix the network with a Kneser-Ney n-gram model of this order counted from the same "
            "corpus and stored in the model file (0: the network alone).")

@@ -1,4 +1,4 @@
-"""Errors nextword raises for bad input; cli.py turns them into one-line messages."""
+"""Errors nextword raises for bad input; cli/main.py turns them into one-line messages."""
 
 
 class NextwordError(Exception):

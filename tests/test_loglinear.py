@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from nextword.ngram import loglinear
-from nextword.ngram.kneser_ney import mix
+from nextword.ngram.mixture import mix
 
 
 def normalised(x):

@@ -5,7 +5,9 @@ from collections import Counter, defaultdict
 import numpy as np
 import pytest
 
-from nextword.ngram.kneser_ney import COUNT_BUCKETS, NGramTable, fit_mixture, mix
+from nextword.ngram.estimate import COUNT_BUCKETS
+from nextword.ngram.kneser_ney import NGramTable
+from nextword.ngram.mixture import fit_mixture, mix
 from nextword.errors import NextwordError
 
 
@@ -252,7 +254,7 @@ def test_a_budget_below_the_bigrams_keeps_just_the_bigrams():
 
 
 def test_counting_in_chunks_equals_counting_at_once(monkeypatch):
-    import nextword.ngram.kneser_ney as ngram
+    import nextword.ngram.estimate as ngram
 
     ids = zipf_ids(5000, 25)
     keep = np.random.default_rng(2).random(5000) > 0.1

@@ -14,7 +14,7 @@ import numpy as np
 
 from .. import storage
 from ..errors import NextwordError
-from ..ngram.kneser_ney import histories as ngram_histories
+from ..ngram.mixture import histories as ngram_histories
 from ..text.vocab import EOL_ID, PAD_ID, SPECIALS, Vocabulary
 from . import sampling
 from .userlayer import UserLayer
@@ -84,7 +84,7 @@ def learn(predictor, text: str) -> dict:
 
 
 def learn_files(predictor, files, on_bytes=None) -> dict:
-    """Learn the text of files (checked paths, see text.find_files); see learn."""
+    """Learn the text of files (checked paths, see text.corpus.find_files); see learn."""
     from ..text.corpus import read_lines
 
     config = predictor.config

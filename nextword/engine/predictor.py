@@ -20,7 +20,8 @@ import threading
 import numpy as np
 
 from ..errors import NextwordError
-from ..ngram.kneser_ney import NGramTable, histories as ngram_histories
+from ..ngram.kneser_ney import NGramTable
+from ..ngram.mixture import histories as ngram_histories
 from ..results import CONTINUED_FROM, TrainingResult, describe_base
 from ..text.tokenize import detokenize, tokenize
 from ..text.vocab import EOL, EOL_ID, PAD_ID, SPECIALS, UNK_ID, Vocabulary

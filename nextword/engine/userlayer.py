@@ -31,7 +31,9 @@ import numpy as np
 
 from ..ngram.counts import NGramCounts
 from ..errors import NextwordError
-from ..ngram.kneser_ney import COUNT_BUCKETS, NGramTable, fit_mixture
+from ..ngram.estimate import COUNT_BUCKETS
+from ..ngram.kneser_ney import NGramTable
+from ..ngram.mixture import fit_mixture
 from ..text.vocab import EOL_ID, PAD_ID, UNK_ID
 
 STATS = 20_000  # most recent scored positions kept to fit the weights

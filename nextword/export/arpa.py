@@ -1,7 +1,7 @@
 """The model's Kneser-Ney n-gram tables as an ARPA file (KenLM, SRILM, presage read it).
 
 nextword stores interpolated probabilities as p_n(w|h) = alpha(h, w) + gamma(h) * p_n-1(w|h')
-(ngram.py). ARPA stores back-off: the listed probability of "h w" when it is listed, else
+(ngram/kneser_ney.py). ARPA stores back-off: the listed probability of "h w" when it is listed, else
 backoff(h) * p(w|h'). The two agree when every listed n-gram carries its full interpolated
 probability and backoff(h) = gamma(h). KenLM also needs the listed set closed: a query walks
 from the word leftwards and stops at the first missing n-gram, so every suffix of a listed
@@ -49,7 +49,7 @@ class _Tables:
             sizes = np.diff(order.starts.astype(np.int64))
             context_of = np.repeat(np.arange(len(order.keys), dtype=np.int64), sizes)
             composite = context_of * self.vocab_size + order.words.astype(np.int64)
-            if np.any(np.diff(composite) <= 0):  # not written by ngram.py as expected
+            if np.any(np.diff(composite) <= 0):  # not written by kneser_ney.py as expected
                 raise ValueError("n-gram entries are not sorted by context and word")
             self.entry_keys.append(composite)
 
@@ -60,7 +60,7 @@ class _Tables:
         return found & shorter, where
 
     def probability(self, grams: np.ndarray) -> np.ndarray:
-        """p_n(w|h) of each row (h..., w) of an (rows, n) array, as ngram.py computes it."""
+        """p_n(w|h) of each row (h..., w) of an (rows, n) array, as kneser_ney.py computes it."""
         n = grams.shape[1]
         if n == 1:
             return self.table.unigram.astype(np.float64)[grams[:, 0]]

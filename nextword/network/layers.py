@@ -77,13 +77,13 @@ class NGramMixture(keras.layers.Layer):
     how long a context the n-gram model has seen there and how often, corrected by per-bucket
     exponents where the layer has them (loglinear.py; files since December 2026). The counts
     live in non-trainable variables, so the .keras file carries them and loads them in safe
-    mode. The same arithmetic runs in numpy for prediction (ngram.py, loglinear.py); tests hold
+    mode. The same arithmetic runs in numpy for prediction (ngram/kneser_ney.py, ngram/loglinear.py); tests hold
     the two equal.
 
     Args:
         vocab_size: ids are 0 .. vocab_size - 1.
         sizes: for each order n = 2, 3, ..., [contexts, entries] (the variables' shapes).
-        count_buckets: count classes per order (see ngram.COUNT_BUCKETS).
+        count_buckets: count classes per order (see estimate.COUNT_BUCKETS).
         key_layout: how contexts are keyed: "chained" (ngram/kneser_ney.py: the row of the
             context one word shorter and the oldest id), or "packed" (every id in one
             number), which some files of model format 1 hold and whose config therefore

@@ -1,7 +1,7 @@
 """Raw n-gram counts: what a Kneser-Ney model is estimated from, kept so it can grow.
 
-The n-gram tables in a model file (ngram.py) are finished probabilities; they cannot take more
-text. Counts can: `nextword learn` adds the user's text to a user layer's counts, and
+The n-gram tables in a model file (kneser_ney.py) are finished probabilities; they cannot take
+more text. Counts can: `nextword learn` adds the user's text to a user layer's counts, and
 `nextword train --from` merges the base model's counts with the new corpus's. Counts are kept
 as the highest order's n-grams written out as ids (oldest first), not the table's keys, so
 they survive a vocabulary that grows (the keys depend on its size). They are stored in the model
@@ -16,7 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import NextwordError
-from .kneser_ney import NGramTable, _count, group_rows
+from .estimate import count_grams, group_rows
+from .kneser_ney import NGramTable
 
 
 @dataclass
@@ -33,7 +34,7 @@ class NGramCounts:
     @classmethod
     def count(cls, ids, order: int, keep=None, max_tokens: int = 0) -> "NGramCounts":
         """The order-`order` n-grams of ids (a memory map is fine); see NGramTable.build."""
-        grams, counts = _count(ids, order, keep, max_tokens)
+        grams, counts = count_grams(ids, order, keep, max_tokens)
         return cls(order, grams, counts)
 
     def __len__(self) -> int:

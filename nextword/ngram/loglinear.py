@@ -1,6 +1,6 @@
 """A log-linear correction of the network + n-gram mixture, fitted per bucket on held-out text.
 
-The linear mixture w * network + (1 - w) * n-gram (ngram.mix) is what a mixture of two
+The linear mixture w * network + (1 - w) * n-gram (mixture.mix) is what a mixture of two
 models is when each is right some of the time. It cannot sharpen or flatten, nor reward a word
 that both models like over one that only one of them likes. Per n-gram bucket b (how long a
 context the n-gram model has seen, and how often) six exponents correct it:
@@ -27,7 +27,7 @@ run's held-out windows, as `train` fits it: benchmarks/README.md.
 
 A mixture array of shape (buckets, 1 + factors) holds [w, a, c, d, u, l3, l2] per bucket. Model
 format 1 also has files with [w, a, c, d, u, l3] (one lower order, read as such by
-lower_orders) and files with a (buckets,) array, the linear mixture alone (ngram.mix handles
+lower_orders) and files with a (buckets,) array, the linear mixture alone (mixture.mix handles
 all three).
 """
 
@@ -182,7 +182,7 @@ def fit(network: np.ndarray, ngram: np.ndarray, unigram: np.ndarray, lowers: lis
     network, ngram: each model's next-id probabilities (rows, vocab) at held-out positions;
     unigram: the n-gram model's (vocab,) unigram distribution; lowers: its distributions at
     the first len(lowers) of LOWER_ORDERS at the same positions, (rows, vocab) each; weights:
-    the linear mixture's (bucket_count,) network weights (ngram.fit_mixture); buckets,
+    the linear mixture's (bucket_count,) network weights (mixture.fit_mixture); buckets,
     targets: (rows,). Never worse than the linear mixture on these rows, bucket by bucket.
     """
     buckets = np.asarray(buckets, dtype=np.int64)

@@ -1,6 +1,6 @@
 """After training: count the n-gram model, fit its mixture with the network, measure both.
 
-The n-gram model that the mixture weights are fitted with (EM, ngram.fit_mixture) counts only
+The n-gram model that the mixture weights are fitted with (EM, ngram/mixture.py) counts only
 the training windows' targets, so the held-out windows that fit them are text neither model has
 seen. Once they are fitted, the held-out text's n-grams are counted too and added, so the
 n-gram model kept in the file counts every position: 5% more text for the counts, as a model
@@ -25,7 +25,8 @@ import numpy as np
 from ..ngram import loglinear
 from ..ngram.counts import NGramCounts
 from .windows import Windows
-from ..ngram.kneser_ney import NGramTable, fit_mixture, histories, mix
+from ..ngram.kneser_ney import NGramTable
+from ..ngram.mixture import fit_mixture, histories, mix
 from ..text.vocab import EOL_ID
 
 CONTEXT = 64  # ids of history before each held-out window
