@@ -53,8 +53,8 @@ def nextword(*args) -> float:
 def measure(path: str, valid: str) -> dict:
     """Keystroke savings (3 suggestions), perplexity and top-1 of a model on the held-out text."""
     import nextword as nw
-    from nextword.engine.keystrokes import simulate
     from nextword.engine.evaluation import evaluate
+    from nextword.engine.keystrokes import simulate
 
     predictor = nw.load(path)
     typed = simulate(predictor, [valid], [3])[3]

@@ -30,14 +30,14 @@ def main():
     quiet_tensorflow()
     import nextword
     from nextword import storage
-    from nextword.network import loading
-    from nextword.training.continuing import Base
-    from nextword.text.scan import encode_scan, scan_corpus
-    from nextword.training.windows import Windows
-    from nextword.engine.keystrokes import simulate
     from nextword.engine.evaluation import evaluate
-    from nextword.training.mixing import fit_ngram
+    from nextword.engine.keystrokes import simulate
+    from nextword.network import loading
     from nextword.network.model import CORE_NAME, build_predictor_model
+    from nextword.text.scan import encode_scan, scan_corpus
+    from nextword.training.continuing import Base
+    from nextword.training.mixing import fit_ngram
+    from nextword.training.windows import Windows
 
     keras_model, meta = loading.load(args.model)
     core = keras_model.get_layer(CORE_NAME)

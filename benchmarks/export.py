@@ -130,8 +130,8 @@ def main():
     parser.add_argument("--steps", type=int, default=500, help="Steps timed per runtime.")
     args = parser.parse_args()
     import nextword
-    from nextword.export import export
     from nextword.engine.keystrokes import simulate
+    from nextword.export import export
 
     folder = tempfile.mkdtemp(prefix="nextword-export-bench-")
     files = {"litert float32": ("litert", "m.tflite", None),

@@ -28,8 +28,8 @@ def main():
     import nextword  # noqa: F401  registers nextword's layers
     from nextword import storage, training
     from nextword.config import Config
-    from nextword.training.mixing import fit_ngram
     from nextword.network.model import build_predictor_model
+    from nextword.training.mixing import fit_ngram
 
     meta = storage.read_meta(path)
     config = Config.from_dict(meta["config"])

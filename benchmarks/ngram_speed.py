@@ -33,9 +33,9 @@ def main():
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
 
-    from nextword.training import pipeline as training
     from nextword.config import Config
     from nextword.ngram.kneser_ney import NGramTable
+    from nextword.training import pipeline as training
 
     quiet = lambda *a: None  # noqa: E731
     config = Config()

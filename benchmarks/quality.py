@@ -86,9 +86,9 @@ def main():
 
     import nextword
     from nextword import Config
-    from nextword.training.budget import parse
-    from nextword.engine.keystrokes import simulate
     from nextword.engine.evaluation import evaluate
+    from nextword.engine.keystrokes import simulate
+    from nextword.training.budget import parse
     from nextword.training.pipeline import train
 
     budget = parse(args.budget) if args.budget else None

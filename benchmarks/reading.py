@@ -14,8 +14,8 @@ import numpy as np
 
 def each_line(predictor, path):
     """(tokens, perplexity, top-1) with every line scored from a fresh state."""
-    from nextword.text.corpus import read_lines
     from nextword.engine.evaluation import tally
+    from nextword.text.corpus import read_lines
     from nextword.text.vocab import EOL_ID
 
     config = predictor.config

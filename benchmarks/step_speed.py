@@ -43,8 +43,8 @@ def main():
                         help="alternating timings of each with --against-keras")
     args = parser.parse_args()
 
-    from nextword.training import budget, trainer
     from nextword.config import Config
+    from nextword.training import budget, trainer
     from nextword.training.windows import Windows
 
     ids = np.random.default_rng(0).integers(0, args.vocab, 900_000).astype(np.int32)

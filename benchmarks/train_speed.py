@@ -85,9 +85,9 @@ def nextword_pipeline(lines, steps, sampled):
     quiet_tensorflow()
     from nextword import Config
     from nextword.text.scan import encode_scan, scan_corpus
-    from nextword.training.windows import Windows
-    from nextword.training.trainer import build_trainer
     from nextword.text.vocab import Vocabulary
+    from nextword.training.trainer import build_trainer
+    from nextword.training.windows import Windows
 
     with tempfile.TemporaryDirectory() as scratch:
         path = os.path.join(scratch, "corpus.txt")

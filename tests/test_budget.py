@@ -3,9 +3,9 @@
 import math
 
 import pytest
-
 from cli_helpers import assert_one_line_error, run
 from conftest import TINY
+
 from nextword import Config
 from nextword.errors import NextwordError
 
@@ -212,8 +212,9 @@ def test_budget_fits_the_ngram_order_unless_it_is_given(corpus_file, tmp_path, m
 @pytest.mark.slow
 def test_an_interrupted_budget_run_resumes_with_what_it_chose(corpus_file, tmp_path):
     """Rerun after Ctrl-C: the backup's network, dropout and share, not a new probe."""
-    import nextword
     from conftest import interrupt_after
+
+    import nextword
     from nextword.training.pipeline import train
 
     output = str(tmp_path / "b.keras")

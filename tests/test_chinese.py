@@ -6,8 +6,8 @@ import zipfile
 
 import pytest
 import regex
-
 from cli_helpers import assert_one_line_error, run
+
 from nextword.text.segment import choose
 from nextword.text.tokenize import detokenize, tokenize
 from nextword.text.vocab import UNK, Vocabulary

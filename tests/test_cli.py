@@ -7,7 +7,6 @@ import sys
 import zipfile
 
 import pytest
-
 from cli_helpers import assert_one_line_error, run
 
 

@@ -3,9 +3,7 @@
 import json
 
 import numpy as np
-
 import pytest
-
 from cli_helpers import assert_one_line_error, run
 from test_predictor import save_model
 

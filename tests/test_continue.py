@@ -8,14 +8,14 @@ from collections import Counter
 
 import numpy as np
 import pytest
-
-import nextword
 from cli_helpers import assert_one_line_error, run
 from conftest import TINY, interrupt_after
+
+import nextword
 from nextword import Config, storage
-from nextword.training.continuing import Base, config_for, grow_vocabulary
 from nextword.ngram.counts import NGramCounts
 from nextword.text.vocab import SPECIALS, Vocabulary
+from nextword.training.continuing import Base, config_for, grow_vocabulary
 
 NEW = """the quokka jumped over the wombat .
 and god saw the quokka , that it was good .

@@ -13,12 +13,11 @@ import sys
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from test_predictor import WORDS, save_model
 
 from nextword.cli.main import main
-from nextword.ngram.kneser_ney import NGramTable
 from nextword.engine.stepper import CellWeights, NetworkWeights, NumpyStepper
-
-from test_predictor import WORDS, save_model
+from nextword.ngram.kneser_ney import NGramTable
 
 MISSING = "is not installed: pip install -e '.[export]' to run this check"
 

@@ -5,7 +5,6 @@ import zipfile
 
 import numpy as np
 import pytest
-
 from cli_helpers import assert_one_line_error, run
 from test_predictor import save_model
 

@@ -9,7 +9,6 @@ import zipfile
 
 import numpy as np
 import pytest
-
 from cli_helpers import assert_one_line_error, run
 from test_predictor import save_model
 
@@ -253,8 +252,9 @@ def test_user_layers_of_older_files_with_packed_keys_load_equal():
     """A user layer saved before December 2026 holds its table with packed context keys."""
     import io
 
-    from nextword.engine.userlayer import UserLayer
     from test_ngram import packed
+
+    from nextword.engine.userlayer import UserLayer
 
     layer = UserLayer.new(12, 5)
     layer.add_words(["wombat", "quokka"])

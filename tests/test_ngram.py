@@ -5,10 +5,10 @@ from collections import Counter, defaultdict
 import numpy as np
 import pytest
 
+from nextword.errors import NextwordError
 from nextword.ngram.estimate import COUNT_BUCKETS
 from nextword.ngram.kneser_ney import NGramTable
 from nextword.ngram.mixture import fit_mixture, mix
-from nextword.errors import NextwordError
 
 
 def reference_kn(ids, vocab_size, order):

@@ -264,13 +264,13 @@ def test_older_files_with_packed_ngram_keys_predict_as_before(tmp_path):
     """Files written before December 2026 key the n-gram contexts by their packed ids (and
     their NGramMixture config has no `key_layout`): both readers still mix them exactly."""
     import keras
+    from cli_helpers import edit_keras_config
+    from test_ngram import packed
 
     import nextword
-    from cli_helpers import edit_keras_config
     from nextword import storage
     from nextword.network.layers import NGramMixture
     from nextword.ngram.kneser_ney import NGramTable
-    from test_ngram import packed
 
     new = save_model(tmp_path / "new.keras", 4)
     model = keras.saving.load_model(new)

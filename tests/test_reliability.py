@@ -13,10 +13,9 @@ import unicodedata
 import zipfile
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-
 from cli_helpers import assert_one_line_error, run
+from hypothesis import HealthCheck, given, settings, strategies as st
+
 from nextword.errors import NextwordError
 from nextword.text.tokenize import tokenize
 

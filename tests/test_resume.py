@@ -9,10 +9,10 @@ import time
 
 import numpy as np
 import pytest
-
-import nextword
 from cli_helpers import run
 from conftest import TINY, interrupt_after
+
+import nextword
 from nextword import Config
 
 pytestmark = pytest.mark.slow  # every test trains, some in subprocesses

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from nextword.engine import generation, sampling
-from nextword.errors import NextwordError
 from nextword.engine.generation import GenerationConfig
+from nextword.errors import NextwordError
 
 PROBABILITIES = np.array([0.05, 0.4, 0.3, 0.15, 0.1])
 

@@ -3,8 +3,8 @@
 import time
 
 import pytest
-
 from conftest import TINY
+
 from nextword import Config
 from nextword.errors import NextwordError
 

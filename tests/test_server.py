@@ -13,7 +13,6 @@ import sys
 import time
 
 import pytest
-
 from test_predictor import WORDS, save_model
 
 fastapi = pytest.importorskip("fastapi")

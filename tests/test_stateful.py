@@ -2,9 +2,8 @@
 
 import numpy as np
 import pytest
-
-from conftest import TINY
 from cli_helpers import assert_one_line_error, run
+from conftest import TINY
 
 
 @pytest.mark.parametrize("cell,layers", [("gru", 1), ("lstm", 2), ("simplernn", 1)])
@@ -81,11 +80,11 @@ def test_stateful_needs_enough_windows_and_one_machine(corpus_file, tmp_path):
 @pytest.mark.slow
 def test_interrupted_stateful_run_resumes_and_matches(corpus_file, tmp_path):
     """The state restarts at each epoch, so a run resumed from its epoch backup is exact."""
+    from conftest import interrupt_after
+
     import nextword
     from nextword import Config
     from nextword.training.pipeline import train
-
-    from conftest import interrupt_after
 
     config = dict(TINY, batch_size=2, stateful=True, patience=10, epochs=4)
     straight = str(tmp_path / "straight.keras")
@@ -109,8 +108,8 @@ def test_interrupted_stateful_run_resumes_and_matches(corpus_file, tmp_path):
 def test_mixture_fitting_reads_each_held_out_run_as_one_text():
     """A stateful model's held-out windows are scored with the state carried along their run:
     each target once, after the whole run so far (not after 64 tokens of context only)."""
-    from nextword.training.windows import Windows
     from nextword.training.mixing import CONTEXT, held_out_batches, held_out_runs
+    from nextword.training.windows import Windows
 
     vocab = 50
     ids = (np.arange(3000) * 7 % vocab).astype(np.int32)  # the id tells its position's class
@@ -142,8 +141,8 @@ def test_mixture_fitting_reads_each_held_out_run_as_one_text():
 def test_held_out_windows_read_again_come_from_memory():
     """fit_ngram reads the exponents' windows a second time: HeldOutNetwork hands back what
     the first read computed, the same rows in the new batches' order, without the network."""
-    from nextword.training.windows import Windows
     from nextword.training.mixing import HeldOutNetwork, fit_windows, held_out_batches
+    from nextword.training.windows import Windows
 
     vocab = 50
     ids = (np.arange(3000) * 7 % vocab).astype(np.int32)

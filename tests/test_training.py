@@ -83,8 +83,9 @@ def test_history_csv_and_training_curve_picture_beside_the_model(trained):
 @pytest.mark.slow
 def test_python_api_trains_twice_in_one_process(corpus_file, tmp_path):
     # Importing a submodule named `train` used to replace the package's `train` function.
-    import nextword
     from conftest import TINY
+
+    import nextword
 
     options = dict(TINY, epochs=1)
     for name in ("first", "second"):
@@ -121,8 +122,8 @@ def test_model_ngram_counts_the_held_out_text_too(trained, corpus_file, tmp_path
     from nextword import storage
     from nextword.ngram.counts import NGramCounts
     from nextword.text.scan import encode_scan, scan_corpus
-    from nextword.training.windows import Windows
     from nextword.training.mixing import kept_positions
+    from nextword.training.windows import Windows
 
     path, result = trained
     model = nextword.load(path)
@@ -150,9 +151,9 @@ def test_a_fresh_network_starts_at_the_training_texts_unigram(tie):
 
     quiet_tensorflow()
     from nextword.config import Config
-    from nextword.training.windows import Windows
-    from nextword.training.mixing import kept_positions
     from nextword.network.model import build_model, set_output_prior
+    from nextword.training.mixing import kept_positions
+    from nextword.training.windows import Windows
 
     vocab = 40
     rng = np.random.default_rng(0)

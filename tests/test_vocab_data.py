@@ -3,11 +3,10 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from nextword.text.scan import encode_scan, scan_corpus
-
-from nextword.training.windows import Windows
 from nextword.errors import NextwordError
+from nextword.text.scan import encode_scan, scan_corpus
 from nextword.text.vocab import EOL_ID, UNK_ID, Vocabulary
+from nextword.training.windows import Windows
 
 
 def test_vocabulary_order_cut_and_encoding():

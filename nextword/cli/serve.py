@@ -36,9 +36,8 @@ def serve(model_path, host, port, cors_origins, cache_size, learn_lines):
       nextword serve -m models/notes.keras --port 8080
       curl -s localhost:8000/v1/complete -d '{"text": "and the lo"}'
     """
-    from ..serve.app import serve as run_server
-
     from ..engine.predictor import Predictor
+    from ..serve.app import serve as run_server
 
     predictor = Predictor.load(model_path, cache_size=cache_size)
     learner = None

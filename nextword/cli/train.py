@@ -26,12 +26,11 @@ def preprocess(corpus, tokenizer, max_vocab, min_count, lowercase, encoding, voc
     Example:
       nextword preprocess data/ --min-count 3 --vocab-out vocab.txt
     """
-    from ..text.scan import scan_corpus
-    from ..text.vocab import SPECIALS, Vocabulary
-
-    from ..text.segment import choose
     from ..text.corpus import sample_text
+    from ..text.scan import scan_corpus
+    from ..text.segment import choose
     from ..text.tokenize import tokenize
+    from ..text.vocab import SPECIALS, Vocabulary
 
     config = Config(max_vocab=max_vocab, min_count=min_count, lowercase=lowercase,
                     encoding=encoding, tokenizer=tokenizer).validate()

@@ -20,10 +20,17 @@ import numpy as np
 from .. import storage
 from ..config import Config
 from ..errors import NextwordError
-from ..network.names import (CORE_NAME, EMBEDDING_NAME, NGRAM_NAME, OUTPUT_NAME, PROJECTION_NAME,
-                    VOCAB_NAME, rnn_name)
-from .stepper import CELL_KINDS, CellWeights, NetworkWeights
+from ..network.names import (
+    CORE_NAME,
+    EMBEDDING_NAME,
+    NGRAM_NAME,
+    OUTPUT_NAME,
+    PROJECTION_NAME,
+    VOCAB_NAME,
+    rnn_name,
+)
 from ..text.vocab import EOL, PAD, UNK
+from .stepper import CELL_KINDS, CellWeights, NetworkWeights
 
 WEIGHTS_ENTRY, CONFIG_ENTRY = "model.weights.h5", "config.json"
 # Layers nextword writes; anything else means the file was not made by nextword.

@@ -16,8 +16,8 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from ..text.scan import encode_scan, scan_corpus
 from ..errors import NextwordError
+from ..text.scan import encode_scan, scan_corpus
 from ..text.vocab import EOL_ID, UNK, UNK_ID
 
 

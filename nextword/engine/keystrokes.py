@@ -19,11 +19,11 @@ from typing import Callable, Iterable
 
 import numpy as np
 
-from .completion import WORD_START
 from ..errors import NextwordError
-from .sampling import softmax
 from ..text.corpus import read_lines
 from ..text.vocab import EOL_ID, PAD_ID, SPECIALS, UNK_ID
+from .completion import WORD_START
+from .sampling import softmax
 
 LINES_PER_BATCH = 32
 

@@ -29,8 +29,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..ngram.counts import NGramCounts
 from ..errors import NextwordError
+from ..ngram.counts import NGramCounts
 from ..ngram.estimate import COUNT_BUCKETS
 from ..ngram.kneser_ney import NGramTable
 from ..ngram.mixture import fit_mixture

@@ -12,13 +12,12 @@ tf.function and TensorFlow's converter, ONNX directly with the `onnx` package (s
 
 from __future__ import annotations
 
-import os
 import tempfile
 
 import numpy as np
 
-from ..errors import NextwordError
 from ..engine.stepper import NetworkWeights
+from ..errors import NextwordError
 
 OPSET = 17  # ONNX opset: LogSoftmax over the last axis, Split with a sizes input
 

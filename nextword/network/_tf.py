@@ -23,8 +23,8 @@ def quiet_tensorflow() -> None:
         with open(os.devnull, "w") as devnull:
             os.dup2(devnull.fileno(), 2)
             try:
-                import tensorflow as tf  # noqa: F401
                 import keras  # noqa: F401
+                import tensorflow as tf  # noqa: F401
             except ModuleNotFoundError as error:
                 if error.name not in ("tensorflow", "keras"):
                     raise

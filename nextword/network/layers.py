@@ -11,7 +11,6 @@ import keras
 from keras import ops
 
 
-
 @keras.saving.register_keras_serializable(package="nextword")
 class TiedEmbedding(keras.layers.Embedding):
     """Embedding that, called with reverse=True, maps hidden vectors to vocabulary logits."""

@@ -13,11 +13,19 @@ import keras
 from keras import layers
 
 from ..config import Config
+from ..text.vocab import EOL, PAD, SPECIALS, UNK, Vocabulary
 from .fastrnn import FAST_LAYERS
 from .layers import NGramMixture, TiedEmbedding
-from .names import (CORE_NAME, EMBEDDING_NAME, HIDDEN_NAME, NGRAM_NAME,  # noqa: F401
-                    OUTPUT_NAME, PROJECTION_NAME, VOCAB_NAME, rnn_name)
-from ..text.vocab import EOL, PAD, SPECIALS, UNK, Vocabulary
+from .names import (  # noqa: F401
+    CORE_NAME,
+    EMBEDDING_NAME,
+    HIDDEN_NAME,
+    NGRAM_NAME,
+    OUTPUT_NAME,
+    PROJECTION_NAME,
+    VOCAB_NAME,
+    rnn_name,
+)
 
 CELL_LAYERS = {"simplernn": layers.SimpleRNN, "lstm": layers.LSTM, "gru": layers.GRU}
 

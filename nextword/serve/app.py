@@ -28,9 +28,9 @@ from starlette.exceptions import HTTPException
 from starlette.routing import Route
 
 from .._version import __version__
-from ..errors import NextwordError
 from ..engine.generation import GenerationConfig
 from ..engine.sampling import STRATEGIES
+from ..errors import NextwordError
 
 MAX_TEXT = 10_000  # characters of text or prefix in a request
 MAX_K = 1000  # suggestions in one answer

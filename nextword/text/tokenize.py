@@ -10,7 +10,6 @@ import regex
 
 from . import segment
 
-
 # A word (letters/digits, with inner hyphens and apostrophes such as "don't", "well-known"),
 # a possessive "'s" split off ("lord's" -> "lord", "'s"), runs of dashes or dots, or any other
 # single non-space character (punctuation becomes a token of its own).

@@ -24,10 +24,10 @@ import numpy as np
 
 from ..ngram import loglinear
 from ..ngram.counts import NGramCounts
-from .windows import Windows
 from ..ngram.kneser_ney import NGramTable
 from ..ngram.mixture import fit_mixture, histories, mix
 from ..text.vocab import EOL_ID
+from .windows import Windows
 
 CONTEXT = 64  # ids of history before each held-out window
 MAX_WINDOWS = 2000  # held-out windows used (evenly spread), bounding the time on big corpora

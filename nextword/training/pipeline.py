@@ -20,19 +20,18 @@ from dataclasses import dataclass
 from .. import storage
 from .._version import __version__
 from ..config import Config
-from .continuing import BASE_WEIGHT, Base, check_architecture, grow_vocabulary
-from ..text.scan import CorpusScan, encode_scan, scan_corpus
-from .windows import Windows
-from .distribute import is_chief, make_strategy, task
 from ..errors import NextwordError
-from .outputs import RunPaths, read_history, trim_history
 from ..results import CONTINUED_FROM, TrainingResult
+from ..text.corpus import find_files, sample_text
+from ..text.scan import CorpusScan, encode_scan, scan_corpus
+from ..text.segment import choose as choose_tokenizer, reserved_characters
+from ..text.vocab import Vocabulary
+from .continuing import BASE_WEIGHT, Base, check_architecture, grow_vocabulary
+from .distribute import is_chief, make_strategy, task
+from .outputs import RunPaths, read_history, trim_history
 from .scratch import scratch_folder
 from .trainer import build_trainer, compute_dtype, cpu_has_bf16
-from ..text.segment import choose as choose_tokenizer, reserved_characters
-from ..text.corpus import find_files, sample_text
-from ..text.vocab import Vocabulary
-
+from .windows import Windows
 
 STATEFUL_BLOCK = 16  # stateful training holds out runs of this many windows (state carried)
 
@@ -202,8 +201,8 @@ def export(core, config: Config, vocabulary: Vocabulary, windows: Windows, ngram
     ngram_lowest: the n-gram order is chosen from this one to config.ngram_order (fit_ngram).
     Returns (predictor model, held-out results of fit_ngram, the n-gram counts or None).
     """
-    from .mixing import fit_ngram
     from ..network.model import build_model, build_predictor_model
+    from .mixing import fit_ngram
 
     # Export in float32 whatever the training precision: predictions stay exact.
     export_core = build_model(config, len(vocabulary))
