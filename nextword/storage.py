@@ -17,6 +17,7 @@ Model formats (nextword.json's "format_version"); every reader reads them all:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -159,6 +160,14 @@ def read_entry(path: str, name: str) -> bytes | None:
 
 def read_meta(path: str) -> dict:
     """Check that path is a nextword model file of a known version and return its metadata."""
+    return read_parts(path)[1]
+
+
+def read_parts(path: str, names=()) -> tuple:
+    """(identity, metadata, {name: bytes or None}) of a model file, read through one open
+    file, so that every part comes from the same version of a file that other processes
+    replace: the identity is that version's (see identity). Checks it is a nextword model
+    file of a known format."""
     if not os.path.exists(path):
         raise NextwordError(f"model file {path} does not exist; train one with "
                             "`nextword train CORPUS` or pass -m/--model")
@@ -166,14 +175,16 @@ def read_meta(path: str) -> dict:
         raise NextwordError(f"model path {path} is a folder, not a .keras file; pass the "
                             ".keras file inside it with -m/--model")
     try:
-        with zipfile.ZipFile(path) as archive:
-            names = archive.namelist()
-            if META_ENTRY not in names:
-                kind = "a Keras model saved by something else" if "config.json" in names \
+        with open(path, "rb") as handle, zipfile.ZipFile(handle) as archive:
+            found = _identity(os.fstat(handle.fileno()))
+            listed = set(archive.namelist())
+            if META_ENTRY not in listed:
+                kind = "a Keras model saved by something else" if "config.json" in listed \
                     else "not a Keras model"
                 raise NextwordError(f"{path} is {kind}, not a nextword model; train one with "
                                     "`nextword train CORPUS`")
             meta = json.loads(archive.read(META_ENTRY))
+            parts = {name: archive.read(name) if name in listed else None for name in names}
     except (zipfile.BadZipFile, OSError, ValueError, EOFError):
         raise NextwordError(f"{path} is not a nextword model file (not a valid .keras archive, "
                             "perhaps truncated); train it again") from None
@@ -181,4 +192,98 @@ def read_meta(path: str) -> dict:
     if not isinstance(version, int) or version > FORMAT_VERSION:
         raise NextwordError(f"{path} was written by a newer nextword (model format {version}, "
                             f"this one reads {FORMAT_VERSION}); upgrade nextword")
-    return meta
+    return found, meta, parts
+
+
+# ----- several processes, one file --------------------------------------------------------------
+# A model file is read by long-running processes (`serve`, `complete -i --learn`) and rewritten
+# by several commands (learn, forget, the online learners' saves, train). Writers take the
+# file's lock, PATH.lock, one at a time (filelock: an advisory lock the system drops when its
+# process dies, so a killed writer never leaves the file locked). Long-running followers hold a
+# shared lock on PATH.serving for their lifetime, so that `train -o PATH` can tell the file is
+# in use and refuse to replace it with another network under them.
+LOCK_TIMEOUT = 10.0  # seconds a writer waits for another (NEXTWORD_LOCK_TIMEOUT overrides)
+
+
+def identity(path: str) -> tuple | None:
+    """What tells one version of a file from another: (device, inode, size, modification
+    time). Every write renames a new file into place, so any write changes it. None: no file."""
+    try:
+        return _identity(os.stat(path))
+    except FileNotFoundError:
+        return None
+
+
+def _identity(status: os.stat_result) -> tuple:
+    return status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns
+
+
+def lock_timeout() -> float:
+    value = os.environ.get("NEXTWORD_LOCK_TIMEOUT")
+    try:
+        return float(value) if value else LOCK_TIMEOUT
+    except ValueError:
+        raise NextwordError(f"NEXTWORD_LOCK_TIMEOUT must be a number of seconds, got "
+                            f"{value!r}") from None
+
+
+@contextlib.contextmanager
+def writing(path: str):
+    """Hold PATH's writer lock: the one writer of the file until the block ends.
+
+    A writer that cannot get it within lock_timeout() raises NextwordError and writes nothing.
+    """
+    from filelock import FileLock, Timeout
+
+    timeout = lock_timeout()
+    lock = FileLock(path + ".lock", timeout=timeout)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise NextwordError(f"{path} is being written by another nextword process (its lock "
+                            f"{path}.lock was held for {timeout:g} s); nothing was written: "
+                            "try again when it has finished") from None
+    except OSError as error:
+        raise NextwordError(f"could not lock {path}.lock: {error.strerror or error}; check "
+                            "that its folder is writable") from None
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def _followers_lock(path: str):
+    from filelock import ReadWriteLock
+
+    return ReadWriteLock(path + ".serving", timeout=0, blocking=False, is_singleton=False)
+
+
+def follow(path: str):
+    """Mark PATH as followed by this process until release() is called on what this returns
+    (serve, complete -i --learn), so that train refuses to replace it. Several followers may
+    hold it at once; None when the mark cannot be made (a read-only folder: nothing is lost,
+    train just cannot tell)."""
+    lock = _followers_lock(path)
+    try:
+        lock.acquire_read()
+    except Exception:  # noqa: BLE001  best effort: the mark only guards train -o
+        lock.close()
+        return None
+    return lock
+
+
+def check_not_followed(path: str) -> None:
+    """Raise NextwordError when a running process follows PATH (see follow)."""
+    if not os.path.exists(path + ".serving"):
+        return
+    lock = _followers_lock(path)
+    try:
+        lock.acquire_write()
+    except Exception:  # noqa: BLE001  the filelock Timeout, or the database busy
+        raise NextwordError(f"{path} is in use by a running `nextword serve` or `nextword "
+                            "complete -i --learn`; stop it first, or write the new model to "
+                            "another -o") from None
+    else:
+        lock.release()
+    finally:
+        lock.close()

@@ -12,7 +12,6 @@ from __future__ import annotations
 import io
 import json
 import re
-import zipfile
 from dataclasses import dataclass
 
 import numpy as np
@@ -52,6 +51,7 @@ class ModelArrays:
     ngram_arrays: list | None  # NGramTable.from_arrays input, or None without an n-gram model
     mixture: np.ndarray | None  # the network's weight per n-gram bucket
     user: bytes | None = None  # the user layer's entry (userlayer.py), if anything was learned
+    identity: tuple | None = None  # the version of the file read (storage.identity)
 
 
 def _damaged(path: str, what: str) -> NextwordError:
@@ -127,22 +127,22 @@ def _variables(weights, group: str) -> list:
 
 
 def read(path: str) -> ModelArrays:
-    """Read and check a nextword model file; raises NextwordError naming what is wrong."""
-    meta = storage.read_meta(path)  # exists, a zip, nextword.json present, known format
+    """Read and check a nextword model file; raises NextwordError naming what is wrong.
+
+    Every part comes from one open of the file (storage.read_parts): another process that
+    replaces the file meanwhile cannot mix two versions into one model.
+    """
+    # Exists, a zip, nextword.json present, a known format.
+    found, meta, parts = storage.read_parts(path, (CONFIG_ENTRY, WEIGHTS_ENTRY,
+                                                   storage.USER_ENTRY))
+    if parts[CONFIG_ENTRY] is None or parts[WEIGHTS_ENTRY] is None:
+        raise _damaged(path, f"{CONFIG_ENTRY} or {WEIGHTS_ENTRY} is missing")
     try:
-        with zipfile.ZipFile(path) as archive:
-            names = set(archive.namelist())
-            if CONFIG_ENTRY not in names or WEIGHTS_ENTRY not in names:
-                raise _damaged(path, f"{CONFIG_ENTRY} or {WEIGHTS_ENTRY} is missing")
-            structure = json.loads(archive.read(CONFIG_ENTRY))
-            check_structure(path, structure)
-            weights_bytes = archive.read(WEIGHTS_ENTRY)
-            user = archive.read(storage.USER_ENTRY) if storage.USER_ENTRY in names else None
-    except (zipfile.BadZipFile, EOFError, ValueError) as error:
-        raise NextwordError(f"{path} is not a nextword model file (not a valid .keras archive, "
-                            f"perhaps truncated: {error}); train it again") from None
-    except OSError as error:
-        raise NextwordError(f"could not read {path}: {error.strerror or error}") from None
+        structure = json.loads(parts[CONFIG_ENTRY])
+    except ValueError as error:
+        raise _damaged(path, f"{CONFIG_ENTRY}: {error}") from None
+    check_structure(path, structure)
+    weights_bytes, user = parts[WEIGHTS_ENTRY], parts[storage.USER_ENTRY]
     import h5py
 
     try:
@@ -150,7 +150,7 @@ def read(path: str) -> ModelArrays:
             arrays = _arrays(path, meta, structure, weights)
     except (KeyError, IndexError, TypeError, ValueError, OSError) as error:
         raise _damaged(path, f"{type(error).__name__}: {str(error).splitlines()[0]}") from None
-    arrays.user = user
+    arrays.user, arrays.identity = user, found
     return arrays
 
 
