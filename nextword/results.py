@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 from dataclasses import dataclass
 
 # In nextword.json: what a model continued from another (`train --from`) started from.
@@ -47,8 +48,9 @@ class TrainingResult:
                       for f in dataclasses.fields(cls)})
 
 
-def describe_base(meta: dict) -> str | None:
-    """One line for `nextword info`: the base's path and how it was trained."""
+def describe_base(meta: dict, names_only: bool = False) -> str | None:
+    """One line for `nextword info`: the base's path (its file name alone with names_only)
+    and how it was trained."""
     record = meta.get(CONTINUED_FROM)
     if not isinstance(record, dict):
         return None
@@ -63,4 +65,5 @@ def describe_base(meta: dict) -> str | None:
     parts.append(f"+{record.get('words_added', 0):,} words")
     if record.get("ngram_counts") and record.get("base_weight"):
         parts.append(f"n-gram counts x {record['base_weight']:g}")
-    return f"{record.get('path')} ({', '.join(parts)})"
+    path = str(record.get("path"))
+    return f"{os.path.basename(path) if names_only else path} ({', '.join(parts)})"

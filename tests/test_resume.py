@@ -145,3 +145,49 @@ def test_resumed_run_counts_the_time_its_backup_had_spent(corpus_file, tmp_path)
     assert resumed.epochs == 4  # the fourth cut after its first step, not three more
     assert resumed.history["learning_rate"][-1] == 0.0
     assert resumed.training_seconds >= 3660  # the run's, not this command's alone
+
+
+def test_continued_training_killed_at_any_moment_resumes_or_starts_over(corpus_file,
+                                                                        tmp_path):
+    """`train NEW --from BASE` killed with SIGKILL at several moments (reading the base,
+    building, training, between epochs, saving): running the same command again finishes,
+    the base is untouched, and no half-written model or temporary file is left."""
+    import hashlib
+
+    base = str(tmp_path / "base.keras")
+    subprocess.run(train_command(corpus_file, base), check=True, capture_output=True,
+                   timeout=300)
+    new = tmp_path / "new.txt"
+    new.write_text("the quokka jumped over the wombat .\nand god saw the quokka .\n" * 30)
+    digest = hashlib.sha256(open(base, "rb").read()).hexdigest()
+    output = str(tmp_path / "continued.keras")
+    command = [sys.executable, "-m", "nextword", "train", str(new), "--from", base, "-o",
+               output, "--epochs", "6", "--max-minutes", "0", "-q"]
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    env = dict(os.environ, TMPDIR=str(scratch))
+    moments = [0.5, 2.0, 3.5, 5.0, 6.5, 8.0]  # seconds after the start: import .. saving
+    states = []
+    for moment in moments:
+        if os.path.exists(output):
+            os.remove(output)  # each kill lands in a run that has the model still to write
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL, env=env)
+        time.sleep(moment)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        backup = tmp_path / "continued-backup"
+        states.append("finished" if os.path.exists(output) else
+                      "backed up" if backup.exists() and any(backup.iterdir()) else "started")
+        if os.path.exists(output):  # complete, never half-written
+            assert nextword.load(output).predict("the", 1)
+        assert not [n for n in os.listdir(tmp_path) if n.startswith(".nextword-")]
+        again = subprocess.run(command, capture_output=True, text=True, timeout=300, env=env)
+        assert again.returncode == 0, again.stderr[-2000:]
+        assert nextword.load(output).vocabulary.index.get("quokka") is not None
+        assert hashlib.sha256(open(base, "rb").read()).hexdigest() == digest
+        assert not [n for n in os.listdir(tmp_path) if n.startswith(".nextword-")]
+        assert os.listdir(scratch) == []  # the killed run's scratch folder was removed
+        assert not (tmp_path / "continued-backup").exists()
+    print("\ntrain --from killed:", states)
+    assert "backed up" in states  # at least one kill landed between epochs

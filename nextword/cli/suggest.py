@@ -53,6 +53,7 @@ def complete(text, model_path, k, interactive, learn_lines):
         suggest(model_path, text, k, interactive, "complete")
         return
     from ..engine.online import OnlineLearner, finished_lines
+    from ..engine.sharing import Follower
     from ..storage import check_writable
 
     if k < 1:
@@ -60,7 +61,9 @@ def complete(text, model_path, k, interactive, learn_lines):
     predictor = load_predictor(model_path)
     check_writable(model_path)
     finished = finished_lines()
-    with OnlineLearner(predictor, log=lambda line: click.echo(line, err=True)) as learner:
+    log = lambda line: click.echo(line, err=True)  # noqa: E731
+    # Follows the file as a server does: a `forget` elsewhere reaches the suggestions here.
+    with Follower(predictor, log=log), OnlineLearner(predictor, log=log) as learner:
         def answer(line):
             done = finished(line)
             if done:

@@ -1,9 +1,10 @@
-"""What a user changes in a loaded model: words learned, words blocked, and saving them.
+"""What a user changes in a loaded model: words learned and words blocked.
 
 `learn` counts the user's text into the user layer (userlayer.py: new words join the
 vocabulary, every n-gram is counted, the mixing weights are refitted) without gradient
-training; `forget` blocks words so that they are never suggested; `save` writes both into the
-model file without TensorFlow. Predictor's methods of the same names call these.
+training; `forget` blocks words so that they are never suggested. Each change is also noted
+in `predictor.changes`, so that saving (sharing.py) can replay it on a file another process
+wrote meanwhile. Predictor's methods of the same names call these.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from collections import Counter
 
 import numpy as np
 
-from .. import storage
 from ..errors import NextwordError
 from ..ngram.mixture import histories as ngram_histories
 from ..text.vocab import EOL_ID, PAD_ID, SPECIALS, Vocabulary
@@ -35,39 +35,46 @@ def word_id(predictor, word: str) -> int:
     return predictor.vocabulary.index[tokens[0]]
 
 
+def known(predictor, words) -> tuple[list[str], list[str]]:
+    """(the words that can be blocked, those that cannot: not one vocabulary word)."""
+    found, unknown = [], []
+    for word in words:
+        try:
+            word_id(predictor, word)
+        except NextwordError:
+            unknown.append(word)
+        else:
+            found.append(word)
+    return found, unknown
+
+
 def forget(predictor, words) -> list[str]:
     """Never suggest these words again (next words, completions, generation); returns
     the words newly blocked. `save()` keeps the change in the file."""
-    ids = [word_id(predictor, word) for word in words]  # all checked before any is blocked
-    new = [i for i in dict.fromkeys(ids) if i not in predictor.blocked]
-    predictor.blocked.update(new)
-    record_blocked(predictor)
-    return [predictor.vocabulary.tokens[i] for i in new]
+    with predictor.changing:
+        ids = [word_id(predictor, word) for word in words]  # all checked before any is blocked
+        for i in ids:
+            predictor.changes.blocked[predictor.vocabulary.tokens[i]] = True
+        new = [i for i in dict.fromkeys(ids) if i not in predictor.blocked]
+        predictor.blocked = predictor.blocked | set(new)  # a new set: readers may iterate the old
+        record_blocked(predictor)
+        return [predictor.vocabulary.tokens[i] for i in new]
 
 
 def unforget(predictor, words) -> list[str]:
     """Suggest these blocked words again; returns the words unblocked."""
-    ids = [word_id(predictor, word) for word in words]
-    freed = [i for i in dict.fromkeys(ids) if i in predictor.blocked]
-    predictor.blocked.difference_update(freed)
-    record_blocked(predictor)
-    return [predictor.vocabulary.tokens[i] for i in freed]
+    with predictor.changing:
+        ids = [word_id(predictor, word) for word in words]
+        for i in ids:
+            predictor.changes.blocked[predictor.vocabulary.tokens[i]] = False
+        freed = [i for i in dict.fromkeys(ids) if i in predictor.blocked]
+        predictor.blocked = predictor.blocked - set(freed)
+        record_blocked(predictor)
+        return [predictor.vocabulary.tokens[i] for i in freed]
 
 
 def record_blocked(predictor) -> None:
     predictor.meta = dict(predictor.meta, blocked=predictor.blocked_words)
-
-
-def save(predictor, path: str | None = None) -> None:
-    """Write the model, with what changed in this predictor (blocked words, learned text),
-    to path (default: the file it came from), atomically; the network and n-gram are
-    copied byte for byte, so TensorFlow is not needed."""
-    with predictor.changing:
-        user = predictor.user.to_bytes() if predictor.user is not None else None
-        meta = predictor.meta
-    storage.rewrite_meta(predictor.path, meta, path or predictor.path, {storage.USER_ENTRY: user})
-    if path:
-        predictor.path = path
 
 
 def learn(predictor, text: str) -> dict:
@@ -95,9 +102,12 @@ def learn_files(predictor, files, on_bytes=None) -> dict:
     return learn_lines(predictor, lines)
 
 
-def learn_lines(predictor, lines: list) -> dict:
-    """Learn lines of tokens (as `tokenize` cuts them); see learn."""
+def learn_lines(predictor, lines: list, record: bool = True) -> dict:
+    """Learn lines of tokens (as `tokenize` cuts them); see learn. record=False: a replay of
+    lines learned before (sharing.rebase), neither noted again nor added to the recent words."""
     with predictor.changing:
+        if record:
+            predictor.changes.lines.extend(lines)
         order = predictor.ngram.order if predictor.ngram is not None else USER_ORDER
         user = predictor.user.copy() if predictor.user is not None \
             else UserLayer.new(predictor.base_size, order)
@@ -117,8 +127,9 @@ def learn_lines(predictor, lines: list) -> dict:
         user.table  # noqa: B018  estimated here, so the next suggestion does not wait
         predictor.set_learned(user, vocabulary)
         predictor.meta = dict(predictor.meta, learned=learned(predictor))
-        for ids in encoded[-20:]:  # what the user wrote last is what they use next
-            predictor.recent.add(ids)
+        if record:
+            for ids in encoded[-20:]:  # what the user wrote last is what they use next
+                predictor.recent.add(ids)
     return {"lines": len(lines), "tokens": tokens, "new words": len(new)}
 
 
@@ -169,13 +180,17 @@ def learned(predictor) -> dict:
             "new words": len(predictor.user.words)}
 
 
-def reset_learning(predictor) -> None:
-    """Drop everything learned (the user layer); blocked words stay blocked."""
+def reset_learning(predictor, record: bool = True) -> None:
+    """Drop everything learned (the user layer); blocked words stay blocked (those that were
+    learned words go with them). record=False: a replay (sharing.rebase)."""
     with predictor.changing:
-        predictor.set_learned(None, Vocabulary(predictor.vocabulary.tokens[:predictor.base_size],
-                                               spell=predictor.config.spells))
+        if record:  # what was learned before is dropped by the reset: nothing to replay
+            predictor.changes.reset, predictor.changes.lines = True, []
+        base = predictor.vocabulary.tokens[:predictor.base_size]
+        predictor.set_learned(None, Vocabulary(base, spell=predictor.config.spells))
         predictor.blocked = {i for i in predictor.blocked if i < predictor.base_size}
-        predictor.meta = {key: value for key, value in predictor.meta.items() if key != "learned"}
+        predictor.meta = {key: value for key, value in predictor.meta.items()
+                          if key != "learned"}
         record_blocked(predictor)
 
 

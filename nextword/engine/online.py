@@ -5,8 +5,10 @@ accepted suggestions included) into the model's user layer (Predictor.learn). An
 OnlineLearner does the learning and the saving on its own thread: suggestions go on from the
 model as it was until the new user layer is ready (Predictor.learn swaps it in at the end), so
 learning a line never delays an answer. The file is written at most every `interval` seconds
-and once more when the learner is closed; saving is atomic (storage.rewrite_meta), so a crash
-or kill loses at most the lines of the last few seconds and never the file.
+and once more when the learner is closed; saving is atomic and merged with what other
+processes wrote (sharing.py), so a crash or kill loses at most the lines of the last few
+seconds and never the file. Words forgotten through the learner (`POST /v1/forget`) are saved
+at once.
 """
 
 from __future__ import annotations
@@ -38,13 +40,21 @@ class OnlineLearner:
     # ----- what callers use ---------------------------------------------------------------------
     def submit(self, text: str) -> None:
         """Learn a finished line (or lines) soon, on the worker thread; returns at once."""
-        self._jobs.put((text, None))
+        self._jobs.put((lambda: self._learn(text), None))
 
     def learn(self, text: str) -> dict:
         """Learn a finished line on the worker thread and wait for it; returns what was
         learned ({"lines", "tokens", "new words"}; all 0 for text without words)."""
+        return self._wait(lambda: self._learn(text))
+
+    def forget(self, words, undo: bool = False) -> list[str]:
+        """Block words (unblock them with undo) on the worker thread and save the file at
+        once, then return the words changed; raises NextwordError as Predictor.forget."""
+        return self._wait(lambda: self._forget(words, undo))
+
+    def _wait(self, job):
         done: queue.Queue = queue.Queue(maxsize=1)
-        self._jobs.put((text, done))
+        self._jobs.put((job, done))
         result = done.get()
         if isinstance(result, Exception):
             raise result
@@ -75,9 +85,9 @@ class OnlineLearner:
             if job is None:
                 self._save()
                 return
-            text, done = job
+            work, done = job
             try:
-                result = self._learn(text)
+                result = work()
             except Exception as error:  # a bad line must not stop the learner
                 result = error
                 if done is None and self.log:
@@ -92,15 +102,24 @@ class OnlineLearner:
         self._dirty = True
         return learned
 
-    def _save(self) -> None:
+    def _forget(self, words, undo: bool) -> list[str]:
+        changed = (self.predictor.unforget if undo else self.predictor.forget)(words)
+        if changed:  # a privacy request: on disk now, not at the next interval
+            self._dirty = True
+            self._save(raising=True)
+        return changed
+
+    def _save(self, raising: bool = False) -> None:
         if not self._dirty:
             return
         try:
             self.predictor.save(self.path)
         except Exception as error:  # keep learning; say why the file was not written
+            self._last_save = time.monotonic()
+            if raising:
+                raise
             if self.log:
                 self.log(f"could not save what was learned: {error}")
-            self._last_save = time.monotonic()
             return
         self._dirty = False
         self._last_save = time.monotonic()

@@ -15,6 +15,7 @@ part is mixed sparsely: the seen continuations and the back-off weight of the un
 
 from __future__ import annotations
 
+import os
 import threading
 
 import numpy as np
@@ -25,7 +26,7 @@ from ..ngram.mixture import histories as ngram_histories
 from ..results import CONTINUED_FROM, TrainingResult, describe_base
 from ..text.tokenize import detokenize, tokenize
 from ..text.vocab import EOL, EOL_ID, PAD_ID, SPECIALS, UNK_ID, Vocabulary
-from . import archive, completion, generation, learning, sampling
+from . import archive, completion, generation, learning, sampling, sharing
 from .cache import ContextCache
 from .completion import PrefixIndex
 from .generation import GenerationConfig
@@ -72,7 +73,11 @@ class Predictor:
         self._model = None
         self._prefixes = None
         self._cache = ContextCache(cache_size)
-        self.changing = threading.Lock()  # one change (learning, saving) at a time
+        # One change (learning, blocking, saving, taking in another process's) at a time;
+        # re-entrant: saving may replay changes, which learns.
+        self.changing = threading.RLock()
+        self.changes = sharing.Changes()  # since the file was last read or written
+        self.synced = arrays.identity  # the version of the file those changes apply to
         self.recent = RecentWords(recent_weight)  # the short-range cache (recent.py)
 
     @classmethod
@@ -104,18 +109,23 @@ class Predictor:
         """What training reported (fields a file does not hold are None)."""
         return TrainingResult.from_dict(self.training)
 
-    def describe(self) -> dict:
-        """What the model is and how it was trained: `nextword info`, the server's /v1/model."""
+    def describe(self, names_only: bool = False) -> dict:
+        """What the model is and how it was trained: `nextword info`, the server's /v1/model.
+
+        names_only: files by their names, without the folders they are in (what a server
+        tells its clients: nothing about the machine).
+        """
         config, result, learned = self.config, self.training_result, self.learned
         versions = self.meta.get("versions", {})
+        shown = os.path.basename if names_only else str
         return {
-            "model": self.path,
+            "model": shown(self.path),
             "cell": config.cell, "layers": config.layers, "units": config.units,
             "embedding dim": config.embedding_dim, "tied weights": config.tie_weights,
             "parameters": self.parameters,
             "vocabulary size": len(self.vocabulary),
             "sequence length": config.sequence_length,
-            "corpus files": ", ".join(config.corpus),
+            "corpus files": ", ".join(map(shown, config.corpus)),
             "corpus tokens": result.corpus_tokens,
             "epochs": result.epochs,
             "training seconds": result.training_seconds,
@@ -130,7 +140,7 @@ class Predictor:
             "learned tokens": learned["tokens"],
             "learned new words": learned["new words"],
             # `train --from`: the base's path and how it was trained (only when continued)
-            **({"continued from": describe_base(self.meta)}
+            **({"continued from": describe_base(self.meta, names_only)}
                if CONTINUED_FROM in self.meta else {}),
         }
 
@@ -284,8 +294,11 @@ class Predictor:
         """
         if candidates is None:
             scores = probabilities.copy()
-            scores[[PAD_ID, UNK_ID, EOL_ID, *self.blocked]] = -1.0
-            count = min(k, len(scores) - len(SPECIALS) - len(self.blocked))
+            # A word learned (and blocked) by another process since this distribution was
+            # computed lies beyond it: only the ids it has are blocked here.
+            blocked = [i for i in self.blocked if i < len(scores)]
+            scores[[PAD_ID, UNK_ID, EOL_ID, *blocked]] = -1.0
+            count = min(k, len(scores) - len(SPECIALS) - len(blocked))
             ids = np.arange(len(scores))
         else:
             scores, ids = probabilities[candidates], candidates
@@ -319,8 +332,14 @@ class Predictor:
 
     def save(self, path: str | None = None) -> None:
         """Write the model, with what changed in this predictor (blocked words, learned text),
-        to path (default: the file it came from), atomically, without TensorFlow."""
-        learning.save(self, path)
+        to path (default: the file it came from), atomically, without TensorFlow, merged with
+        what other processes wrote to it meanwhile (sharing.py)."""
+        sharing.save(self, path)
+
+    def refresh(self) -> bool:
+        """Take in what other processes wrote to the file since this predictor read or wrote
+        it, keeping its own unsaved changes; returns whether there was anything."""
+        return sharing.refresh(self)
 
     def learn(self, text: str) -> dict:
         """Learn the words and phrases of text (lines of it) into the user layer, in memory;

@@ -85,6 +85,7 @@ class RunPaths:
     def check(self) -> "RunPaths":
         """Raise NextwordError naming the first path that cannot be written, and why."""
         storage.check_writable(self.model)
+        storage.check_not_followed(self.model)  # a server's model is not replaced under it
         reason = _can_write_in(os.path.dirname(os.path.abspath(self.model)))
         if reason:
             raise NextwordError(f"cannot write {self.model} ({reason}); choose another "

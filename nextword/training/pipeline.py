@@ -229,7 +229,9 @@ def save(model, config: Config, result: TrainingResult, paths: RunPaths, backup_
     if continued_from is not None:
         meta[CONTINUED_FROM] = continued_from
     extra = {storage.COUNTS_ENTRY: counts.to_bytes()} if counts is not None else None
-    storage.save(model, meta, paths.model, extra)
+    with storage.writing(paths.model):  # one writer at a time, and never a followed file
+        storage.check_not_followed(paths.model)
+        storage.save(model, meta, paths.model, extra)
     if paths.picture and result.history:
         from .plot import plot_history
 
