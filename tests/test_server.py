@@ -64,7 +64,8 @@ def test_predict_generate_model_health(client, predictor):
                                              "words": 4}).json()
     assert isinstance(beam["text"], str)
     model = client.get("/v1/model").json()
-    assert model == dict(json.loads(json.dumps(predictor.describe())), learning=False)
+    assert model == dict(json.loads(json.dumps(predictor.describe(names_only=True))),
+                         learning=False)
     assert model["vocabulary size"] == len(predictor.vocabulary)
     assert client.get("/healthz").json() == {"status": "ok"}
     assert "/v1/complete" in client.get("/openapi.json").json()["paths"]
@@ -276,9 +277,10 @@ BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-r
 
 
 @contextlib.contextmanager
-def served_page(model_path, *options):
+def served_page(model_path, *options, fragment=""):
     """`nextword serve` and the page open in a real (headless) browser: yields (page,
-    server process); the server gets SIGTERM afterwards and must exit with 0."""
+    server process); the server gets SIGTERM afterwards and must exit with 0. fragment: the
+    page's address ends with it (#token=...)."""
     if BROWSER is None:
         pytest.skip("NO BROWSER: Debian's chromium is not installed (.ci/run installs it); "
                     "the page was not tested in a real browser")
@@ -289,7 +291,7 @@ def served_page(model_path, *options):
             browser = driver.chromium.launch(executable_path=BROWSER, headless=True,
                                              args=BROWSER_ARGS)
             page = browser.new_page()
-            page.goto(url + "/")
+            page.goto(url + "/" + fragment)
             yield page, process
             browser.close()
     finally:

@@ -59,6 +59,8 @@ class GenerationConfig:
         if not self.repetition_penalty > 0:
             raise NextwordError(f"--repetition-penalty must be above 0, "
                                 f"got {self.repetition_penalty}")
+        if self.seed is not None and self.seed < 0:
+            raise NextwordError(f"--seed must be 0 or more, got {self.seed}")
         if self.no_repeat_ngram < 0:
             raise NextwordError(f"--no-repeat-ngram must be 0 or more, got "
                                 f"{self.no_repeat_ngram}")

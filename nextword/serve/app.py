@@ -15,19 +15,22 @@ millisecond, less than handing it to a thread would add.
 from __future__ import annotations
 
 import asyncio
+import hmac
 import json
 from importlib import resources
 from typing import Literal, Optional
 from urllib.parse import urlsplit
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.security import HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 from starlette.exceptions import HTTPException
 from starlette.routing import Route
 
 from .._version import __version__
+from ..engine import learning
 from ..engine.generation import GenerationConfig
 from ..engine.sampling import STRATEGIES
 from ..errors import NextwordError
@@ -64,6 +67,23 @@ class Learned(BaseModel):
     new_words: int
 
 
+class ForgetRequest(Strict):
+    words: list[str] = Field(min_length=1, max_length=100,
+                             description="Words never to suggest again (or again, with undo).")
+    undo: bool = Field(False, description="Unblock the words instead: suggest them again.")
+
+
+class Forgotten(BaseModel):
+    changed: list[str] = Field(description="The words newly blocked (or unblocked).")
+    unknown: list[str] = Field(description="The words that are not one word of the model's "
+                                           "vocabulary: never suggested, nothing to do.")
+    blocked: int = Field(description="How many words are blocked in all.")
+
+
+class Error(BaseModel):
+    error: str = Field(description="One sentence: what is wrong and what to do.")
+
+
 class Suggestion(BaseModel):
     word: str
     probability: float
@@ -89,7 +109,7 @@ def _generate_request_model():
     limits = {"words": dict(ge=1, le=MAX_WORDS), "top_k": dict(ge=1, le=MAX_K),
               "beams": dict(ge=1, le=64), "no_repeat_ngram": dict(ge=0, le=64),
               "temperature": dict(gt=0), "top_p": dict(gt=0, le=1),
-              "repetition_penalty": dict(gt=0)}
+              "repetition_penalty": dict(gt=0), "seed": dict(ge=0)}
     kinds = {"strategy": Literal[STRATEGIES], "seed": Optional[int], "words": int,
              "top_k": int, "beams": int, "no_repeat_ngram": int, "temperature": float,
              "top_p": float, "repetition_penalty": float, "stop_at_eol": bool}
@@ -121,26 +141,53 @@ def _sentence(error: dict) -> str:
     return f"{where}: {error.get('msg', 'invalid').lower()}, got {received}"
 
 
-def _error(status: int, message: str) -> JSONResponse:
-    return JSONResponse({"error": message}, status_code=status)
+def _error(status: int, message: str, headers: dict | None = None) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status, headers=headers)
+
+
+# Every answer that is not a success, as the API describes it (schemathesis holds the app to it).
+ERRORS = {401: "a token is required and was missing or wrong (serve --token)",
+          403: "refused: learning is off, or a cross-origin request",
+          413: "the request body is over 64 KB",
+          422: "the request is not what the route takes, or a value is impossible"}
+ERROR_RESPONSES = {status: {"model": Error, "description": why} for status, why in ERRORS.items()}
+WRITES = ("/v1/learn", "/v1/forget")  # the routes that change the model: always under a token
+OPEN = ("/", "/healthz")  # the page and its files, and the health check: never (they hold no data)
 
 
 class Guard:
-    """Refuses bodies over MAX_BODY (413) and cross-origin requests not allowed (403).
+    """Refuses requests without the token where one is needed (401), bodies over MAX_BODY
+    (413) and cross-origin requests not allowed (403).
 
     Plain ASGI rather than a Starlette middleware: it adds no work to the hot path beyond
-    reading two headers. A browser sends Origin on cross-origin requests (and on same-origin
-    POSTs); one naming another host than the request's is refused unless it was allowed.
+    reading a few headers. A browser sends Origin on cross-origin requests (and on same-origin
+    POSTs); one naming another host than the request's is refused unless it was allowed. The
+    token is compared in constant time.
     """
 
-    def __init__(self, app, allowed_origins=()):
+    def __init__(self, app, allowed_origins=(), token: str | None = None,
+                 token_all: bool = False):
         self.app = app
         self.allowed = set(allowed_origins)
+        self.expected = f"Bearer {token}".encode() if token else None
+        self.token_all = token_all
+
+    def needs_token(self, path: str) -> bool:
+        if self.expected is None:
+            return False
+        if path in WRITES:
+            return True
+        return self.token_all and path not in OPEN and not path.startswith("/static/")
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         headers = dict(scope["headers"])
+        if self.needs_token(scope["path"]) and not hmac.compare_digest(
+                headers.get(b"authorization", b""), self.expected):
+            return await _error(401, "this route needs the server's token: send the header "
+                                     "'Authorization: Bearer TOKEN'",
+                                {"WWW-Authenticate": "Bearer"})(scope, receive, send)
         origin = headers.get(b"origin", b"").decode("latin-1")
         if origin and origin not in self.allowed and origin != "null" \
                 and urlsplit(origin).netloc != headers.get(b"host", b"").decode("latin-1"):
@@ -181,15 +228,27 @@ class Guard:
         await self.app(scope, replay, send)
 
 
-def create_app(predictor, cors_origins=(), title: str = "nextword", learner=None) -> FastAPI:
+def create_app(predictor, cors_origins=(), title: str = "nextword", learner=None,
+               token: str | None = None, token_all: bool = False) -> FastAPI:
     """The ASGI app serving `predictor`: the JSON API under /v1, the page at /.
 
-    learner: an online.OnlineLearner (`serve --learn`): POST /v1/learn learns finished lines;
-    without one that route answers 403.
+    learner: an online.OnlineLearner (`serve --learn`): POST /v1/learn learns finished lines
+    and POST /v1/forget blocks words; without one those routes answer 403.
+    token: what `Authorization: Bearer TOKEN` must carry on the routes that write (and, with
+    token_all, on every route but the page, its files and /healthz); 401 otherwise.
     """
     app = FastAPI(title=title, version=__version__,
                   description="Next-word prediction, word completion and generation from a "
                               "nextword model.")
+    guard = Guard(app, cors_origins, token, token_all)
+    bearer = HTTPBearer(auto_error=False, description="The token given to `nextword serve "
+                                                      "--token` (Guard checks it).")
+
+    def route(method, path, **settings):
+        """A FastAPI route with the errors it can answer, and the token where it needs one
+        (declared here for the API's description; Guard checks it)."""
+        dependencies = [Depends(bearer)] if guard.needs_token(path) else []
+        return method(path, responses=ERROR_RESPONSES, dependencies=dependencies, **settings)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, error: RequestValidationError):
@@ -203,13 +262,15 @@ def create_app(predictor, cors_origins=(), title: str = "nextword", learner=None
                                "/docs")
         if error.status_code == 405:
             return _error(405, f"{request.method} is not allowed on {request.url.path}")
+        if error.status_code == 400:  # a body FastAPI could not decode: as the fast routes say
+            return _error(422, "the request body is not valid JSON; send a JSON object")
         return _error(error.status_code, str(error.detail))
 
     @app.exception_handler(NextwordError)
     async def bad_value(request: Request, error: NextwordError):
         return _error(422, str(error))
 
-    @app.post("/v1/complete", response_model=Completion)
+    @route(app.post, "/v1/complete", response_model=Completion)
     async def complete(request: CompleteRequest):
         """Completions of the word being typed, or the next words after whitespace."""
         suggestions, typed = predictor.complete_typed(request.text, request.k)
@@ -217,19 +278,19 @@ def create_app(predictor, cors_origins=(), title: str = "nextword", learner=None
                       "mode": "next" if typed is None else "completion",
                       "replace": 0 if typed is None else len(typed)})
 
-    @app.post("/v1/predict", response_model=Suggestions)
+    @route(app.post, "/v1/predict", response_model=Suggestions)
     async def predict(request: PredictRequest):
         """The most likely next words after the prefix."""
         return _json({"suggestions": _pairs(predictor.predict(request.prefix, request.k))})
 
-    @app.post("/v1/generate", response_model=Generated)
+    @route(app.post, "/v1/generate", response_model=Generated)
     async def generate(request: GenerateRequest):
         """A continuation of the prefix; the same settings and seed give the same text."""
         values = request.model_dump()
         prefix = values.pop("prefix")
         return _json({"text": predictor.generate(prefix, GenerationConfig(**values))})
 
-    @app.post("/v1/learn", response_model=Learned)
+    @route(app.post, "/v1/learn", response_model=Learned)
     async def learn(request: LearnRequest):
         """Learn a finished line into the model (only with `serve --learn`)."""
         if learner is None:
@@ -241,6 +302,17 @@ def create_app(predictor, cors_origins=(), title: str = "nextword", learner=None
         return _json({"lines": learned["lines"], "tokens": learned["tokens"],
                       "new_words": learned["new words"]})
 
+    @route(app.post, "/v1/forget", response_model=Forgotten)
+    async def forget(request: ForgetRequest):
+        """Never suggest these words again, or again with undo (only with `serve --learn`);
+        the model file is saved at once."""
+        if learner is None:
+            return _error(403, "forgetting from the page needs a learning server; start it "
+                               "with `nextword serve --learn`, or run `nextword forget WORD`")
+        words, unknown = learning.known(predictor, request.words)
+        changed = await asyncio.to_thread(learner.forget, words, request.undo) if words else []
+        return _json({"changed": changed, "unknown": unknown, "blocked": len(predictor.blocked)})
+
     # The two routes a keyboard calls on every keystroke, served first by plain Starlette
     # routes that validate the same declared models: FastAPI's request handling costs ~0.2 ms
     # a request here, more than a cached keystroke's work. The FastAPI routes above stay for
@@ -249,13 +321,15 @@ def create_app(predictor, cors_origins=(), title: str = "nextword", learner=None
                                   ("/v1/predict", PredictRequest, predict)):
         app.router.routes.insert(0, Route(path, _direct(model, endpoint), methods=["POST"]))
 
-    @app.get("/v1/model")
+    @route(app.get, "/v1/model", response_model=dict[str, Optional[str | int | float | bool]])
     async def model():
-        """What `nextword info` shows."""
-        return _json(dict(predictor.describe(), learning=learner is not None))
+        """What `nextword info` shows, with file names but no folders (nothing about the
+        machine), and whether the server learns."""
+        return _json(dict(predictor.describe(names_only=True), learning=learner is not None))
 
-    @app.get("/healthz")
+    @route(app.get, "/healthz", response_model=dict[str, str])
     async def health():
+        """Whether the server answers."""
         return _json({"status": "ok"})
 
     page_html = (WEB / "index.html").read_text(encoding="utf-8")  # read once, not per request
@@ -275,8 +349,9 @@ def create_app(predictor, cors_origins=(), title: str = "nextword", learner=None
         from starlette.middleware.cors import CORSMiddleware
 
         app.add_middleware(CORSMiddleware, allow_origins=list(cors_origins),
-                           allow_methods=["GET", "POST"], allow_headers=["content-type"])
-    return Guard(app, cors_origins)
+                           allow_methods=["GET", "POST"],
+                           allow_headers=["content-type", "authorization"])
+    return guard
 
 
 def _direct(model, endpoint):
@@ -322,18 +397,26 @@ def listen(host: str, port: int):
 
 
 def serve(predictor, host: str = "127.0.0.1", port: int = 8000, cors_origins=(),
-          ready=None, learner=None) -> None:
+          ready=None, learner=None, token: str | None = None, token_all: bool = False,
+          log=None) -> None:
     """Run the app under uvicorn until Ctrl-C or SIGTERM; `ready(url)` once it listens.
 
-    learner: an online.OnlineLearner, closed (what was learned saved) when the server stops.
+    While it runs, the server follows its model file (engine/sharing.py): what other
+    processes write to it (learn, forget) reaches its answers within a second, and `train`
+    refuses to replace it. learner: an online.OnlineLearner, closed (what was learned saved)
+    when the server stops. token, token_all: see create_app.
     """
     import asyncio
     import signal
 
     import uvicorn
 
+    from ..engine.sharing import Follower
+
     listener = listen(host, port)
-    config = uvicorn.Config(create_app(predictor, cors_origins, learner=learner),
+    follower = Follower(predictor, log=log)
+    config = uvicorn.Config(create_app(predictor, cors_origins, learner=learner, token=token,
+                                       token_all=token_all),
                             log_level="warning",
                             access_log=False, server_header=False, timeout_graceful_shutdown=3)
     server = uvicorn.Server(config)
@@ -360,3 +443,4 @@ def serve(predictor, host: str = "127.0.0.1", port: int = 8000, cors_origins=(),
         listener.close()
         if learner is not None:
             learner.close()
+        follower.close()

@@ -13,9 +13,23 @@ let inFlight = null;
 let shown = { suggestions: [], mode: "next", replace: 0, text: "" };
 let learning = false;  // the server learns finished lines (serve --learn)
 
+// The server's token (serve --token), given once in the page's address as #token=TOKEN: kept
+// for this tab only (sessionStorage) and taken out of the address bar and its history.
+const TOKEN_KEY = "nextword-token";
+const given = new URLSearchParams(location.hash.slice(1)).get("token");
+if (given) {
+  sessionStorage.setItem(TOKEN_KEY, given);
+  history.replaceState(null, "", location.pathname + location.search);
+}
+const token = sessionStorage.getItem(TOKEN_KEY);
+
+function headers(extra) {
+  return Object.assign(token ? { authorization: `Bearer ${token}` } : {}, extra || {});
+}
+
 async function post(path, body, signal) {
   const response = await fetch(path, {
-    method: "POST", headers: { "content-type": "application/json" },
+    method: "POST", headers: headers({ "content-type": "application/json" }),
     body: JSON.stringify(body), signal,
   });
   const answer = await response.json();
@@ -64,9 +78,32 @@ function show(answer) {
     bar.className = "bar";
     bar.style.width = `${Math.max(2, 100 * suggestion.probability)}%`;
     item.append(word, probability, bar);
+    if (learning) {  // a learning server can also forget: never suggest this word again
+      const forget = document.createElement("button");
+      forget.type = "button";
+      forget.className = "forget";
+      forget.textContent = "×";
+      forget.title = `never suggest "${suggestion.word}" again`;
+      forget.addEventListener("mousedown", (event) => {
+        event.preventDefault();
+        event.stopPropagation();
+        forgetWord(suggestion.word);
+      });
+      item.append(forget);
+    }
     item.addEventListener("mousedown", (event) => { event.preventDefault(); accept(index); });
     return item;
   }));
+}
+
+async function forgetWord(word) {
+  try {
+    const answer = await post("/v1/forget", { words: [word] });
+    status.textContent = answer.changed.length ? `"${word}" will not be suggested again` : "";
+  } catch (error) {
+    status.textContent = error.message;
+  }
+  suggest();
 }
 
 const ATTACHED = /^[,.;:?!)\]}%]|^'s$|^'$/;  // written without a space before them
@@ -123,7 +160,7 @@ continueButton.addEventListener("click", async () => {
   }
 });
 
-fetch("/v1/model").then((response) => response.json()).then((model) => {
+fetch("/v1/model", { headers: headers() }).then((response) => response.json()).then((model) => {
   learning = Boolean(model.learning);
   const order = model["n-gram order"] ? ` + ${model["n-gram order"]}-gram` : "";
   document.getElementById("model").textContent =
