@@ -20,6 +20,14 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FIXTURE = os.path.join(ROOT, "tests", "fixtures", "tiny-v1.keras")
 
 
+@pytest.fixture
+def model(tmp_path):
+    """A copy of the fixture model: a server marks the file it follows (MODEL.serving)."""
+    path = tmp_path / "m.keras"
+    shutil.copy(FIXTURE, path)
+    return str(path)
+
+
 @pytest.fixture(scope="module")
 def lean(tmp_path_factory):
     """(the lean environment's bin folder, its size in bytes)."""
@@ -60,21 +68,21 @@ def test_the_lean_install_has_no_tensorflow(lean):
 
 
 @pytest.mark.slow
-def test_predict_and_complete_answer_without_tensorflow(lean):
+def test_predict_and_complete_answer_without_tensorflow(lean, model):
     bin_folder, _ = lean
-    predicted = run(bin_folder, "predict", "and the lord", "-m", FIXTURE, "-k", "3")
+    predicted = run(bin_folder, "predict", "and the lord", "-m", model, "-k", "3")
     assert predicted.returncode == 0, predicted.stderr
     assert len(predicted.stdout.strip().splitlines()) == 3
     assert predicted.stderr == ""
-    completed = run(bin_folder, "complete", "and the lo", "-m", FIXTURE)
+    completed = run(bin_folder, "complete", "and the lo", "-m", model)
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout.splitlines()[0].startswith("lord\t")
 
 
 @pytest.mark.slow
-def test_serve_answers_without_tensorflow(lean):
+def test_serve_answers_without_tensorflow(lean, model):
     bin_folder, _ = lean
-    server = subprocess.Popen([str(bin_folder / "nextword"), "serve", "-m", FIXTURE, "--port",
+    server = subprocess.Popen([str(bin_folder / "nextword"), "serve", "-m", model, "--port",
                                "0"], stderr=subprocess.PIPE, text=True)
     try:
         line = server.stderr.readline()
