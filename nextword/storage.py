@@ -31,6 +31,7 @@ META_ENTRY = "nextword.json"
 TEMPORARY = ".nextword-"  # a model being written: renamed over the model when complete
 COUNTS_ENTRY = "nextword-counts.npz"  # the n-gram counts training made (counts.py)
 USER_ENTRY = "nextword-user.npz"  # what `nextword learn` added (userlayer.py)
+FORMS_ENTRY = "nextword-forms.json"  # how the words are written (text/casing.py)
 
 
 def check_writable(path: str) -> None:

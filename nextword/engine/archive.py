@@ -52,6 +52,7 @@ class ModelArrays:
     mixture: np.ndarray | None  # the network's weight per n-gram bucket
     user: bytes | None = None  # the user layer's entry (userlayer.py), if anything was learned
     identity: tuple | None = None  # the version of the file read (storage.identity)
+    forms: bytes | None = None  # how its words are written (text/casing.py), if it says
 
 
 def _damaged(path: str, what: str) -> NextwordError:
@@ -134,7 +135,7 @@ def read(path: str) -> ModelArrays:
     """
     # Exists, a zip, nextword.json present, a known format.
     found, meta, parts = storage.read_parts(path, (CONFIG_ENTRY, WEIGHTS_ENTRY,
-                                                   storage.USER_ENTRY))
+                                                   storage.USER_ENTRY, storage.FORMS_ENTRY))
     if parts[CONFIG_ENTRY] is None or parts[WEIGHTS_ENTRY] is None:
         raise _damaged(path, f"{CONFIG_ENTRY} or {WEIGHTS_ENTRY} is missing")
     try:
@@ -151,6 +152,7 @@ def read(path: str) -> ModelArrays:
     except (KeyError, IndexError, TypeError, ValueError, OSError) as error:
         raise _damaged(path, f"{type(error).__name__}: {str(error).splitlines()[0]}") from None
     arrays.user, arrays.identity = user, found
+    arrays.forms = parts[storage.FORMS_ENTRY]
     return arrays
 
 

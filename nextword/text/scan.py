@@ -17,7 +17,8 @@ import numpy as np
 
 from ..errors import NextwordError
 from .corpus import CorpusFiles, find_files, iter_blocks
-from .tokenize import tokenize
+from .casing import count_forms
+from .tokenize import fold, surface_tokens, tokenize
 from .vocab import EOL, Vocabulary
 
 FLUSH_TOKENS = 1 << 20  # remap ids a million at a time
@@ -34,26 +35,37 @@ class CorpusScan:
     ids_path: str | None = None  # provisional ids, one int32 per token, if asked for
     characters: int = 0  # of the text read, newlines included
     words: list[str] = field(default_factory=list)  # provisional id -> token
+    # How a lowercasing model's words are written (casing.count_forms): the forms not folded,
+    # away from a sentence's start, and how often each word begins a sentence.
+    forms: Counter = field(default_factory=Counter)
+    first: Counter = field(default_factory=Counter)
 
 
 PARALLEL_BYTES = 16 << 20  # corpora at least this big are tokenised by a pool of processes
 
 
-def encode_block(block: str, lowercase: bool,
-                 tokenizer: str = "words") -> tuple[list[str], np.ndarray]:
-    """Tokenise one block of text: its distinct tokens, and each token as an index into them.
+def encode_block(block: str, lowercase: bool, tokenizer: str = "words") -> tuple:
+    """Tokenise one block of text: (its distinct tokens, each token as an index into them,
+    and when folding case, casing.count_forms's counters of how its words are written).
 
     Runs in worker processes; the main process maps the few distinct tokens to global ids,
     so its own work per block is small.
     """
-    tokens = tokenize(block, lowercase, newlines=True, tokenizer=tokenizer)
+    if lowercase:
+        surface = surface_tokens(block, newlines=True, tokenizer=tokenizer)
+        tokens = fold(surface)
+        forms, first = count_forms(surface)
+    else:
+        tokens = tokenize(block, lowercase, newlines=True, tokenizer=tokenizer)
+        forms, first = Counter(), Counter()
     words = list(set(tokens))
     local = {word: i for i, word in enumerate(words)}
-    return words, np.fromiter(map(local.__getitem__, tokens), dtype=np.int32, count=len(tokens))
+    ids = np.fromiter(map(local.__getitem__, tokens), dtype=np.int32, count=len(tokens))
+    return words, ids, forms, first
 
 
 def _encoded_blocks(blocks, lowercase, workers, tokenizer="words"):
-    """(words, ids) of every block, in order; in `workers` processes if > 1."""
+    """encode_block's answer for every block, in order; in `workers` processes if > 1."""
     if workers <= 1:
         for block in blocks:
             yield encode_block(block, lowercase, tokenizer)
@@ -89,8 +101,10 @@ def scan_corpus(specs, lowercase: bool = True, encoding: str = "utf-8", ids_path
     frequencies = np.zeros(1024, dtype=np.int64)
     sink = open(ids_path, "wb") if ids_path else None
     try:
-        for words, local_ids in _encoded_blocks(_counted_blocks(scan, encoding, on_bytes),
-                                                lowercase, workers, tokenizer):
+        for words, local_ids, forms, first in _encoded_blocks(
+                _counted_blocks(scan, encoding, on_bytes), lowercase, workers, tokenizer):
+            scan.forms.update(forms)
+            scan.first.update(first)
             remap = np.fromiter((setdefault(word, len(index)) for word in words),
                                 dtype=np.int32, count=len(words))
             ids = remap[local_ids]

@@ -21,8 +21,8 @@ TOKENIZERS = ("auto", "words", "chinese", "chars")
 UNSPACED = (r"\p{Han}\p{Hiragana}\p{Katakana}\p{Thai}\p{Lao}\p{Khmer}\p{Myanmar}\p{Tibetan}"
             r"\u30fc\u3005")  # the katakana long-vowel mark and the iteration mark
 _WORD_CHAR = rf"(?:[^\W{UNSPACED}]|\p{{M}})"  # a word character of a spaced script
-_WORDS = (rf"(?P<han>\p{{Han}}+)|(?P<unspaced>[{UNSPACED}])|'s\b"
-          rf"|{_WORD_CHAR}+(?:-{_WORD_CHAR}+)*(?:'(?!s\b){_WORD_CHAR}+)*"
+_WORDS = (rf"(?P<han>\p{{Han}}+)|(?P<unspaced>[{UNSPACED}])|'[sS]\b"
+          rf"|{_WORD_CHAR}+(?:-{_WORD_CHAR}+)*(?:'(?![sS]\b){_WORD_CHAR}+)*"
           r"|-{2,}|\.{2,}|[^\w\p{M}\s\x1c-\x1f]")
 PATTERN = regex.compile(_WORDS)
 LINE_PATTERN = regex.compile("\n|" + _WORDS)

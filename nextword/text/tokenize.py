@@ -18,8 +18,11 @@ from . import segment
 # whitespace to Python's str.split but not to regex's \s: they are dropped like spaces.
 # The stdlib's re has no \p{M} but is 1.7x faster than regex: ASCII text (where the two agree)
 # takes that path. LINE_* patterns also match "\n", the end-of-line token of a text block.
-_WORDS = r"'s\b|[\w\p{M}]+(?:-[\w\p{M}]+)*(?:'(?!s\b)[\w\p{M}]+)*|-{2,}|\.{2,}|[^\w\p{M}\s\x1c-\x1f]"
-_ASCII_WORDS = r"'s\b|\w+(?:-\w+)*(?:'(?!s\b)\w+)*|-{2,}|\.{2,}|[^\w\s]"
+# The patterns treat "'S" as "'s", so cutting text and then folding each token's case gives the
+# tokens of the folded text (surface_tokens relies on it; a test holds the two equal).
+_WORDS = (r"'[sS]\b|[\w\p{M}]+(?:-[\w\p{M}]+)*(?:'(?![sS]\b)[\w\p{M}]+)*|-{2,}|\.{2,}"
+          r"|[^\w\p{M}\s\x1c-\x1f]")
+_ASCII_WORDS = r"'[sS]\b|\w+(?:-\w+)*(?:'(?![sS]\b)\w+)*|-{2,}|\.{2,}|[^\w\s]"
 TOKEN_PATTERN = regex.compile(_WORDS)
 ASCII_PATTERN = re.compile(_ASCII_WORDS)
 LINE_PATTERN = regex.compile("\n|" + _WORDS)
@@ -48,6 +51,17 @@ def tokenize(text: str, lowercase: bool = True, newlines: bool = False,
     if tokenizer in ("chinese", "chars"):
         return segment.tokenize(text, tokenizer, newlines)
     return (LINE_PATTERN if newlines else TOKEN_PATTERN).findall(text)
+
+
+def surface_tokens(text: str, newlines: bool = False, tokenizer: str = "words") -> list[str]:
+    """The tokens of text as it is written (case kept): folding each one's case gives what
+    tokenize(text, lowercase=True) gives."""
+    return tokenize(text, lowercase=False, newlines=newlines, tokenizer=tokenizer)
+
+
+def fold(tokens: list[str]) -> list[str]:
+    """Tokens folded to lower case, as a lowercasing model reads them."""
+    return [token.lower() for token in tokens]
 
 
 def detokenize(tokens: Iterable[str], eol: str = "<eol>") -> str:

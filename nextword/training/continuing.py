@@ -17,6 +17,7 @@ from .. import storage
 from ..config import Config
 from ..errors import NextwordError
 from ..results import CONTINUED_FROM
+from ..text.casing import SurfaceForms
 from ..text.vocab import SPECIALS, Vocabulary
 
 # Options that change the network's shape or how text becomes tokens: a continued run has
@@ -37,6 +38,7 @@ class Base:
     config: Config
     vocabulary: Vocabulary
     counts: object | None  # its NGramCounts; None in an early format-1 file
+    forms: SurfaceForms | None = None  # how its corpus writes its words (format 2)
 
     @classmethod
     def read(cls, path: str) -> "Base":
@@ -54,7 +56,8 @@ class Base:
             raise NextwordError(f"--from: {error}") from None
         counts = NGramCounts.from_bytes(data, f"n-gram counts of {path}") if data else None
         return cls(os.path.abspath(path), arrays.meta, arrays.config,
-                   Vocabulary(arrays.vocabulary, spell=arrays.config.spells), counts)
+                   Vocabulary(arrays.vocabulary, spell=arrays.config.spells), counts,
+                   SurfaceForms.from_bytes(arrays.forms))
 
     def fingerprint(self) -> dict:
         """What makes a backup this run's: the base's path and content (a backup made from

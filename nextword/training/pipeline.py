@@ -25,7 +25,8 @@ from ..results import CONTINUED_FROM, TrainingResult
 from ..text.corpus import find_files, sample_text
 from ..text.scan import CorpusScan, encode_scan, scan_corpus
 from ..text.segment import choose as choose_tokenizer, reserved_characters
-from ..text.vocab import Vocabulary
+from ..text.casing import SurfaceForms
+from ..text.vocab import SPECIALS, Vocabulary
 from .continuing import BASE_WEIGHT, Base, check_architecture, grow_vocabulary
 from .distribute import is_chief, make_strategy, task
 from .outputs import RunPaths, read_history, trim_history
@@ -91,6 +92,17 @@ def make_windows(scan: CorpusScan, config: Config, scratch: str, log=print,
         f"{len(vocabulary):,} words; {len(windows.train):,} training and "
         f"{len(windows.validation):,} validation windows of {config.sequence_length}")
     return vocabulary, windows
+
+
+def surface_forms(scan: CorpusScan, vocabulary: Vocabulary, config: Config,
+                  base: Base | None = None) -> SurfaceForms | None:
+    """How the corpus writes each word of the vocabulary (a lowercasing model's only), with
+    what a base model knew of it added."""
+    if not config.lowercase:
+        return None
+    forms = SurfaceForms.build(vocabulary.tokens[len(SPECIALS):], scan.counts, scan.forms,
+                               scan.first)
+    return base.forms.merged(forms) if base is not None and base.forms else forms
 
 
 @dataclass
@@ -216,11 +228,12 @@ def export(core, config: Config, vocabulary: Vocabulary, windows: Windows, ngram
 
 
 def save(model, config: Config, result: TrainingResult, paths: RunPaths, backup_folder: str,
-         counts=None, continued_from: dict | None = None):
+         counts=None, continued_from: dict | None = None, forms: SurfaceForms | None = None):
     """Phase 5: the model file, its training-curve picture, and the backup no longer needed.
 
     counts: the n-gram counts (counts.py), kept in the file so `train --from` can add to them.
     continued_from: what a continued run started from (Base.record), kept in the metadata.
+    forms: how the corpus writes the words (text/casing.py), for suggestions as written.
     """
     import keras
 
@@ -228,7 +241,8 @@ def save(model, config: Config, result: TrainingResult, paths: RunPaths, backup_
             "versions": {"nextword": __version__, "keras": keras.__version__}}
     if continued_from is not None:
         meta[CONTINUED_FROM] = continued_from
-    extra = {storage.COUNTS_ENTRY: counts.to_bytes()} if counts is not None else None
+    extra = {storage.COUNTS_ENTRY: counts.to_bytes() if counts is not None else None,
+             storage.FORMS_ENTRY: forms.to_bytes() if forms is not None else None}
     with storage.writing(paths.model):  # one writer at a time, and never a followed file
         storage.check_not_followed(paths.model)
         storage.save(model, meta, paths.model, extra)
@@ -343,6 +357,7 @@ def train(corpus, config: Config, output: str, verbose: int | str = "auto", log=
                 f"chosen when this run began (its backup: {backup.folder})")
         scan = read_corpus(corpus, config, scratch, reading_progress, log)
         vocabulary, windows = make_windows(scan, config, scratch, log, base)
+        forms = surface_forms(scan, vocabulary, config, base)
         if budget is not None and not chosen_before:
             from .budget import choose
 
@@ -377,5 +392,5 @@ def train(corpus, config: Config, output: str, verbose: int | str = "auto", log=
         if chief:
             record = None if base is None else \
                 base.record(len(vocabulary) - len(base.vocabulary), base_weight)
-            save(model, config, result, paths, backup.folder, counts, record)
+            save(model, config, result, paths, backup.folder, counts, record, forms)
     return result
