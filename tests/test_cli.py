@@ -101,9 +101,14 @@ def test_generate_bad_options(trained, args, message):
     assert_one_line_error(run("generate", "and", "-m", trained[0], *args), message)
 
 
-def test_prefix_of_unknown_words(trained):
-    assert_one_line_error(run("predict", "zebra quokka", "-m", trained[0]),
-                          "none of the words in 'zebra quokka' are in the model's vocabulary")
+def test_prefix_of_unknown_words_still_gets_an_answer(trained):
+    """Text the model never saw is input to predict from: five words, one line on stderr."""
+    result = run("predict", "zebra quokka", "-m", trained[0])
+    assert result.exit_code == 0
+    assert len(result.stdout.splitlines()) == 5
+    assert result.stderr.strip() == ("none of the words in 'zebra quokka' are in the model's "
+                                     "vocabulary: these follow unknown words")
+    assert run("predict", "zebra the", "-m", trained[0]).stderr == ""
 
 
 def test_missing_model_suggests_training(tmp_path):

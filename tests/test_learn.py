@@ -105,7 +105,7 @@ def test_forgetting_a_learned_word_removes_it_everywhere_and_survives(model, tmp
     assert result.exit_code == 0, result.output
     again = nextword.load(out)
     assert "zorblax" not in words(again.predict("and the", k=100))
-    assert again.complete("the zor", k=5) == []
+    assert "zorblax" not in words(again.complete("the zor", k=5))
     for seed in range(5):
         assert "zorblax" not in again.generate_tokens("and the", words=5, strategy="sample",
                                                       seed=seed, temperature=2.0)

@@ -172,12 +172,16 @@ def test_empty_prefix_is_the_start_of_line_distribution(small):
     assert small.predict("", k=3) == small.predict("  ", k=3)
 
 
-def test_unknown_prefix_is_an_error_but_mixed_prefix_is_not(small):
-    from nextword.errors import NextwordError
+def test_unknown_words_in_the_context_are_read_as_the_unknown_word(small):
+    unknown = small.predict("zebra quokka")
+    assert len(unknown) == 5 and len(small.predict("zebra the")) == 5
+    from nextword.text.vocab import EOL_ID, UNK_ID
 
-    with pytest.raises(NextwordError, match="none of the words"):
-        small.predict("zebra quokka")
-    assert len(small.predict("zebra the")) == 5
+    np.testing.assert_allclose(small.distribution("zebra quokka"),
+                               small.distribution_of([EOL_ID, UNK_ID, UNK_ID]), rtol=1e-6)
+    assert not small.knows_any("zebra quokka") and small.knows_any("zebra the")
+    assert sorted(w for w, _ in small.complete("zebra quokka lo")) == ["lord", "lords",
+                                                                      "lordship"]
 
 
 def test_generate_is_reproducible_and_never_emits_padding_or_unknown(small):
@@ -219,11 +223,13 @@ def test_complete_after_a_space_or_punctuation_is_predict(small):
     assert small.completion("")[0] == small.predict("")
 
 
-def test_complete_folds_case_like_the_model_and_never_offers_specials(small):
-    assert small.complete("and the Lo") == small.complete("and the lo")
+def test_complete_finds_words_whatever_the_typed_case_and_never_offers_specials(small):
+    assert [w.lower() for w, _ in small.complete("and the Lo")] == \
+        [w for w, _ in small.complete("and the lo")]
+    assert all(w.startswith("Lo") for w, _ in small.complete("and the Lo"))
     assert small.complete("the <eo") == [] and small.complete("the <e") == []
     assert not {"<pad>", "<unk>", "<eol>"} & {w for w, _ in small.complete("the <", k=100)}
-    assert small.complete("the qu") == []  # nothing begins with it: no suggestion
+    assert small.complete("the qu") == []  # nothing begins with it, nothing is near it
 
 
 def test_complete_exact_word_is_a_candidate(small):
@@ -249,15 +255,20 @@ def test_prefix_index_finds_exact_ranges():
     assert index.candidates("c").tolist() == [] and len(index.candidates("")) == 6
 
 
-def test_typed_word_splits_where_the_word_being_typed_starts():
-    from nextword.engine.completion import typed_word
+def test_reading_splits_where_the_word_being_typed_starts(small):
+    from nextword.engine.suggestions import read
 
-    assert typed_word("and the Lo") == (["and", "the"], "lo")
-    assert typed_word("and the Lo", lowercase=False) == (["and", "the"], "Lo")
-    assert typed_word("and the ") == (["and", "the"], None)
-    assert typed_word("said,") == (["said", ","], None)
-    assert typed_word("") == ([], None)
-    assert typed_word("well-kn") == ([], "well-kn")
+    def parts(text):
+        reading = read(small, text)
+        return reading.folded, reading.typed, reading.finished
+
+    assert parts("and the Lo") == (["and", "the"], "Lo", None)
+    assert parts("and the ") == (["and", "the"], None, "the")
+    assert parts("said,") == (["said", ","], None, None)
+    assert parts("") == ([], None, None)
+    assert parts("well-kn") == ([], "well-kn", None)
+    assert read(small, "the Lord  ").written == ["the", "Lord"]
+    assert read(small, "the Lord  ").trailing == 2
 
 
 def test_older_files_with_packed_ngram_keys_predict_as_before(tmp_path):

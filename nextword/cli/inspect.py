@@ -6,6 +6,7 @@ import json
 
 import click
 
+from ..engine.keystrokes import CONVENTIONS
 from ..errors import NextwordError
 from ..text.corpus import find_files
 from .common import byte_progress, load_predictor
@@ -23,12 +24,18 @@ from .options import CONTEXT, model_option
                    "among the suggestions, and report the share of keystrokes saved.")
 @click.option("--suggestions", type=int, default=3, show_default=True,
               help="How many suggestions the simulated typist sees (with --keystrokes).")
-def evaluate(text, model_path, as_json, ngram, keystrokes, suggestions):
+@click.option("--keystrokes-convention", "convention", type=click.Choice(CONVENTIONS),
+              default="raw", show_default=True,
+              help="raw: the text typed exactly as written, every character a keystroke and a "
+                   "suggestion taken only as the text writes the word; tokens: the model's "
+                   "tokens typed, each then a space (the figures measured before 2026-12-07).")
+def evaluate(text, model_path, as_json, ngram, keystrokes, suggestions, convention):
     """Report perplexity and top-1/top-5 accuracy of a model on held-out TEXT files.
 
-    With --keystrokes, also the keystroke savings: before each keystroke the typist sees
-    --suggestions words for the word being typed (`complete` given the line so far) and takes
-    the word as soon as it is offered (one keystroke, the space after it free).
+    With --keystrokes, also the keystroke savings: a typist types each line as written, and
+    before each keystroke sees --suggestions suggestions (`complete` given the text so far),
+    taking the word as soon as one is exactly it (one keystroke, which inserts it and a
+    space); see docs/engine.md for the conventions.
 
     \b
     Examples:
@@ -48,8 +55,12 @@ def evaluate(text, model_path, as_json, ngram, keystrokes, suggestions):
         from ..engine.keystrokes import simulate
 
         with byte_progress("typing", found.files) as update:
-            typed = simulate(predictor, found.files, [suggestions], on_bytes=update)[suggestions]
-        report.update(keystroke_savings=typed.savings, suggestions=suggestions)
+            typed = simulate(predictor, found.files, [suggestions], on_bytes=update,
+                             convention=convention)[suggestions]
+        report.update(keystroke_savings=typed.savings, suggestions=suggestions,
+                      keystroke_convention=convention)
+        if typed.case_right is not None:
+            report.update(case_right=typed.case_right)
     if as_json:
         click.echo(json.dumps(report))
         return

@@ -15,13 +15,30 @@ from .options import CONTEXT, generation_options, model_option, suggestion_optio
 def predict(prefix, model_path, k, interactive):
     """List the most likely next words after PREFIX, as word<TAB>probability.
 
+    Words come as written: "God", "I", a sentence's first word capitalised. Words of PREFIX
+    outside the model's vocabulary are read as the unknown word (one line on stderr says so
+    when none is known).
+
     \b
     Examples:
       nextword predict "and the lord said"
       nextword predict -k 10 -m models/notes.keras "see you"
       printf 'in the\\nand god\\n' | nextword predict -i
     """
-    suggest(model_path, prefix, k, interactive, "predict")
+    if k < 1:
+        raise NextwordError(f"-k/--top-k must be at least 1, got {k}")
+    predictor = load_predictor(model_path)
+
+    def answer(text):
+        if not predictor.knows_any(text):
+            click.echo(f"none of the words in {text[:60]!r} are in the model's vocabulary: "
+                       "these follow unknown words", err=True)
+        print_suggestions(predictor.predict(text, k))
+
+    if interactive:
+        answer_lines(answer)
+    else:
+        answer(prefix)
 
 
 @click.command(context_settings=CONTEXT)
@@ -31,13 +48,18 @@ def predict(prefix, model_path, k, interactive):
               help="With -i: learn each finished line into the model (an input line that does "
                    "not continue the previous one finishes it) and save the model every few "
                    "seconds and at the end.")
-def complete(text, model_path, k, interactive, learn_lines):
+@click.option("--no-correct", "no_correct", is_flag=True,
+              help="Offer no corrections of typos, only completions and next words.")
+def complete(text, model_path, k, interactive, learn_lines, no_correct):
     """Complete the word being typed at the end of TEXT, or suggest the next word.
 
     If TEXT ends inside a word, lists the vocabulary words that begin with the typed part,
-    ranked by the model given the words before it (probabilities renormalised over them); if
-    it ends with a space, lists the next words as `predict` does. Prints word<TAB>probability;
-    nothing when no word begins with the typed part.
+    ranked by the model given the words before it; when none does, or they are all very
+    unlikely there, the words the typed part may have meant (a typo). If TEXT ends with a
+    space, lists the next words as `predict` does, after the correction of a likely typo in
+    the word just finished. Prints word<TAB>probability, and a third column for a correction
+    (`correction`, or `autocorrect` for one a keyboard would apply on space); nothing when no
+    word fits. Words come as written ("Moses", "LORD" after "LO").
 
     \b
     Examples:
@@ -50,7 +72,7 @@ def complete(text, model_path, k, interactive, learn_lines):
         raise NextwordError("--learn learns the lines typed in interactive mode; add -i, or "
                             "use `nextword learn TEXT` for files")
     if not learn_lines:
-        suggest(model_path, text, k, interactive, "complete")
+        suggest(model_path, text, k, interactive, not no_correct)
         return
     from ..engine.online import OnlineLearner, finished_lines
     from ..engine.sharing import Follower
@@ -68,7 +90,7 @@ def complete(text, model_path, k, interactive, learn_lines):
             done = finished(line)
             if done:
                 learner.submit(done)  # learned on the learner's thread: no answer waits
-            print_suggestions(predictor.complete(line, k))
+            print_records(predictor.suggest(line, k, not no_correct))
 
         answer_lines(answer)
         done = finished(None)
@@ -76,15 +98,24 @@ def complete(text, model_path, k, interactive, learn_lines):
             learner.submit(done)
 
 
-def suggest(model_path, text, k, interactive, method):
-    """Print the predictor's `method` (predict, complete) for text, or for each input line."""
+def suggest(model_path, text, k, interactive, correct):
+    """Print the suggestions for text, or for each line of standard input."""
     if k < 1:
         raise NextwordError(f"-k/--top-k must be at least 1, got {k}")
-    suggest = getattr(load_predictor(model_path), method)
+    predictor = load_predictor(model_path)
     if not interactive:
-        print_suggestions(suggest(text, k))
+        print_records(predictor.suggest(text, k, correct))
         return
-    answer_lines(lambda line: print_suggestions(suggest(line, k)))
+    answer_lines(lambda line: print_records(predictor.suggest(line, k, correct)))
+
+
+def print_records(records):
+    """word<TAB>probability, and for a correction a third column: correction or autocorrect."""
+    for record in records:
+        line = f"{record.word}\t{record.probability:.4f}"
+        if record.kind == "correction":
+            line += "\tautocorrect" if record.autocorrect else "\tcorrection"
+        click.echo(line)
 
 
 @click.command(context_settings=CONTEXT)

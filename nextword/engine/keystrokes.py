@@ -1,15 +1,19 @@
 """Keystroke savings: how much typing a model's suggestions save, the figure keyboards report.
 
-A simulated typist types each line of a text word by word (every token is a word: its
-characters, then a space). Before each keystroke it sees the top N suggestions for the word
-being typed, exactly what `Predictor.complete` offers given the line so far: the next words
-before the first character, then the vocabulary words that begin with the typed part. As soon
-as the word is offered the typist takes it (one keystroke; the space after it comes free).
 Savings = 1 - keystrokes used / keystrokes without suggestions (presage's simulator, Onboard's
-KSR tool).
+KSR tool), under one of two conventions:
 
-The model scores whole batches of lines at once (Predictor.score); the typing then needs only
-each word's rank among the candidates of each typed part, so one pass serves every N.
+- "raw" (the default, typist.py): the text typed exactly as written, every character a
+  keystroke, capitals and punctuation included, a suggestion taken only when it is the word
+  as written; comparable with any keyboard's figure.
+- "tokens": the model's tokens typed, lowercased where the model folds case, each token (a
+  word or a punctuation mark) then a space: taking "," saves a keystroke no typist spends.
+  Kept so that figures measured so before 2026-12-07 can be reproduced. Before each keystroke
+  the typist sees the top N suggestions (the next words before the first character, then the
+  words that begin with the typed part) and takes the word as soon as it is offered (one
+  keystroke; the space after it comes free). The model scores whole batches of lines at once
+  (Predictor.score); the typing then needs only each word's rank among the candidates of
+  each typed part, so one pass serves every N.
 """
 
 from __future__ import annotations
@@ -28,12 +32,17 @@ from .sampling import softmax
 LINES_PER_BATCH = 32
 
 
+CONVENTIONS = ("raw", "tokens")
+
+
 @dataclass
 class KeystrokeResult:
     suggestions: int  # how many suggestions the typist saw
-    words: int  # tokens typed
+    words: int  # words (raw) or tokens (tokens) typed
     keystrokes: int  # keystrokes used with suggestions
-    keystrokes_without: int  # each word's characters plus one space
+    keystrokes_without: int  # raw: every character of every line; tokens: each token and a space
+    accepted: int | None = None  # raw: suggestions taken
+    case_right: float | None = None  # raw: words offered as the text writes them (case aside)
 
     @property
     def savings(self) -> float:
@@ -84,9 +93,54 @@ def _ranks(row: np.ndarray, target: int, word: str, prefixes, limit: int) -> lis
 
 
 def simulate(predictor, files: Iterable[str], suggestions: Iterable[int] = (3,),
-             on_bytes=None, distributions=None,
-             recent_weight: float | None = None) -> dict[int, KeystrokeResult]:
+             on_bytes=None, convention: str = "raw", correct: bool = True,
+             suggest=None) -> dict[int, KeystrokeResult]:
     """Type the text of `files` with each number of suggestions; returns {N: result}.
+
+    convention: "raw" or "tokens" (see above). correct: the keyboard corrects typos (raw:
+    an autocorrection of a word typed right costs the keystroke that undoes it). suggest:
+    (text, k) -> suggestion records, another keyboard to type with (raw; default the
+    predictor's). The short-range cache starts empty and remembers the lines typed so far,
+    as in one typing session.
+    """
+    counts = sorted(set(int(n) for n in suggestions))
+    if not counts or counts[0] < 1:
+        raise NextwordError(f"--suggestions must be at least 1, got {counts}")
+    if convention == "tokens":
+        return simulate_tokens(predictor, files, counts, on_bytes)
+    if convention != "raw":
+        raise NextwordError(f"unknown keystroke convention {convention!r}; choose one of "
+                            f"{', '.join(CONVENTIONS)}")
+    from ..text.corpus import iter_blocks
+    from ..text.tokenize import surface_tokens
+    from .recent import RecentWords
+    from .typist import Typist
+
+    config = predictor.config
+    recent, predictor.recent = predictor.recent, RecentWords(predictor.recent.weight)
+    try:
+        typist = Typist(suggest or (lambda text, k: predictor.suggest(text, k, correct)),
+                        lambda line: surface_tokens(line, tokenizer=config.tokenizer), counts)
+        typed = None
+        for path in files:
+            for block in iter_blocks(path, config.encoding, on_bytes):
+                for line in block.split("\n"):
+                    typed = typist.type_lines([line], typed)
+                    if line.strip():  # what the user wrote last is what they use next
+                        predictor.recent.add(predictor.encode(line)[1:])
+    finally:
+        predictor.recent = recent
+    if typed is None or not typed.words:
+        raise NextwordError("no words to type in " + ", ".join(files))
+    return {n: KeystrokeResult(n, typed.words, typed.keystrokes[n], typed.characters,
+                               typed.accepted[n], typed.case_right) for n in counts}
+
+
+def simulate_tokens(predictor, files: Iterable[str], suggestions: Iterable[int] = (3,),
+                    on_bytes=None, distributions=None,
+                    recent_weight: float | None = None) -> dict[int, KeystrokeResult]:
+    """Type the text of `files` with each number of suggestions under the tokens convention;
+    returns {N: result}.
 
     distributions: (lines, time) ids -> (lines, time, vocab) probabilities, by default the
         predictor's (benchmarks plug in other keyboards).

@@ -15,6 +15,8 @@ import numpy as np
 
 from ..errors import NextwordError
 from ..ngram.mixture import histories as ngram_histories
+from ..text.casing import SurfaceForms, count_forms
+from ..text.tokenize import fold, surface_tokens
 from ..text.vocab import EOL_ID, PAD_ID, SPECIALS, Vocabulary
 from . import sampling
 from .userlayer import UserLayer
@@ -84,10 +86,12 @@ def learn(predictor, text: str) -> dict:
     counted (userlayer.py); `save()` keeps it in the file. Returns what was learned:
     {"lines", "tokens", "new words"}. Raises NextwordError when text has no words.
     """
-    lines = [tokens for tokens in map(predictor.tokenize, text.split("\n")) if tokens]
+    config = predictor.config
+    lines = [tokens for tokens in (surface_tokens(line, tokenizer=config.tokenizer)
+                                   for line in text.split("\n")) if tokens]
     if not lines:
         raise NextwordError("nothing to learn: the text has no words")
-    return learn_lines(predictor, lines)
+    return learn_written(predictor, lines)
 
 
 def learn_files(predictor, files, on_bytes=None) -> dict:
@@ -95,18 +99,35 @@ def learn_files(predictor, files, on_bytes=None) -> dict:
     from ..text.corpus import read_lines
 
     config = predictor.config
-    lines = list(read_lines(files, config.lowercase, config.encoding, on_bytes,
-                            config.tokenizer))
+    lines = list(read_lines(files, False, config.encoding, on_bytes, config.tokenizer))
     if not lines:
         raise NextwordError(f"nothing to learn in {', '.join(files)}: it has no words")
-    return learn_lines(predictor, lines)
+    return learn_written(predictor, lines)
 
 
-def learn_lines(predictor, lines: list, record: bool = True) -> dict:
+def learn_written(predictor, lines: list, record: bool = True) -> dict:
+    """Learn lines of tokens as written (surface_tokens: case kept): their words folded as
+    the model folds them, and how they are written counted (text/casing.py); see learn."""
+    if not predictor.config.lowercase:
+        return learn_lines(predictor, lines, record)
+    forms, first = Counter(), Counter()
+    for line in lines:  # each line begins a sentence
+        line_forms, line_first = count_forms(line)
+        forms.update(line_forms)
+        first.update(line_first)
+    return learn_lines(predictor, [fold(line) for line in lines], record, (forms, first),
+                       written=lines)
+
+
+def learn_lines(predictor, lines: list, record: bool = True, forms=None,
+                written: list | None = None) -> dict:
     """Learn lines of tokens (as `tokenize` cuts them); see learn. record=False: a replay of
-    lines learned before (sharing.rebase), neither noted again nor added to the recent words."""
+    lines learned before (sharing.rebase), neither noted again nor added to the recent words.
+    forms: count_forms's (forms, first) of the lines as written, which `written` holds."""
     with predictor.changing:
-        if record:
+        if record and written is not None:  # replayed as written: their forms count again
+            predictor.changes.written.extend(written)
+        elif record:
             predictor.changes.lines.extend(lines)
         order = predictor.ngram.order if predictor.ngram is not None else USER_ORDER
         user = predictor.user.copy() if predictor.user is not None \
@@ -124,6 +145,11 @@ def learn_lines(predictor, lines: list, record: bool = True) -> dict:
             user.count(chunk)
         user.unknown += sum(1 for line in lines for token in line
                             if token not in vocabulary.index)
+        if forms is not None:
+            totals = Counter(token for line in lines for token in line)
+            learned_forms = SurfaceForms.build(totals, totals, *forms,
+                                               always=predictor.base_forms.forms)
+            user.forms = user.forms.merged(learned_forms)
         user.table  # noqa: B018  estimated here, so the next suggestion does not wait
         predictor.set_learned(user, vocabulary)
         predictor.meta = dict(predictor.meta, learned=learned(predictor))
@@ -185,7 +211,8 @@ def reset_learning(predictor, record: bool = True) -> None:
     learned words go with them). record=False: a replay (sharing.rebase)."""
     with predictor.changing:
         if record:  # what was learned before is dropped by the reset: nothing to replay
-            predictor.changes.reset, predictor.changes.lines = True, []
+            changes = predictor.changes
+            changes.reset, changes.lines, changes.written = True, [], []
         base = predictor.vocabulary.tokens[:predictor.base_size]
         predictor.set_learned(None, Vocabulary(base, spell=predictor.config.spells))
         predictor.blocked = {i for i in predictor.blocked if i < predictor.base_size}

@@ -20,15 +20,16 @@ import threading
 
 import numpy as np
 
-from ..errors import NextwordError
 from ..ngram.kneser_ney import NGramTable
 from ..ngram.mixture import histories as ngram_histories
 from ..results import CONTINUED_FROM, TrainingResult, describe_base
-from ..text.tokenize import detokenize, tokenize
+from ..text.casing import SurfaceForms, begins_sentence
+from ..text.tokenize import detokenize, surface_tokens, tokenize
 from ..text.vocab import EOL, EOL_ID, PAD_ID, SPECIALS, UNK_ID, Vocabulary
-from . import archive, completion, generation, learning, sampling, sharing
+from . import archive, completion, generation, learning, sampling, sharing, suggestions
 from .cache import ContextCache
 from .completion import PrefixIndex
+from .correction import Speller
 from .generation import GenerationConfig
 from .recent import RecentWords
 from .stepper import NumpyStepper
@@ -71,7 +72,8 @@ class Predictor:
             self.ngram = NGramTable.from_arrays(self.base_size, arrays.ngram_arrays)
             self.mixture = np.asarray(arrays.mixture, dtype=np.float32)
         self._model = None
-        self._prefixes = None
+        self._prefixes = self._speller = self._forms = None
+        self.base_forms = SurfaceForms.from_bytes(arrays.forms)
         self._cache = ContextCache(cache_size)
         # One change (learning, blocking, saving, taking in another process's) at a time;
         # re-entrant: saving may replay changes, which learns.
@@ -237,21 +239,19 @@ class Predictor:
         return tuple(part[rows] for part in state)
 
     # ----- text in, words out ---------------------------------------------------------------
-    def encode_tokens(self, tokens: list[str], text: str = "") -> list[int]:
-        """Ids of tokens after a start-of-line token (no tokens: the start of a line).
-
-        Raises NextwordError when there are tokens but none is in the vocabulary.
-        """
-        ids = self.vocabulary.encode(tokens)
-        if ids and all(i == UNK_ID for i in ids):
-            shown = text or " ".join(tokens)
-            raise NextwordError(f"none of the words in {shown[:60]!r} are in the model's "
-                                "vocabulary; try other words or train on text that has them")
-        return [EOL_ID] + ids
+    def encode_tokens(self, tokens: list[str]) -> list[int]:
+        """Ids of tokens after a start-of-line token (no tokens: the start of a line); a word
+        outside the vocabulary is the unknown token (text is input, never an error)."""
+        return [EOL_ID] + self.vocabulary.encode(tokens)
 
     def encode(self, prefix: str) -> list[int]:
         """Token ids of a prefix, after a start-of-line token (an empty prefix starts a line)."""
-        return self.encode_tokens(self.tokenize(prefix), prefix)
+        return self.encode_tokens(self.tokenize(prefix))
+
+    def knows_any(self, text: str) -> bool:
+        """Whether any word of text is in the vocabulary (an empty text counts as known)."""
+        ids = self.encode(text)[1:]
+        return not ids or any(i != UNK_ID for i in ids)
 
     def tokenize(self, text: str) -> list[str]:
         """The tokens of text, cut and folded as the model's training text was."""
@@ -278,14 +278,17 @@ class Predictor:
         return probabilities
 
     def predict(self, prefix: str, k: int = 5) -> list[tuple[str, float]]:
-        """The k most likely next words with their probabilities, most likely first.
+        """The k most likely next words with their probabilities, most likely first, as
+        written (a sentence's first word capitalised, "God" and "I" as the corpus writes them).
 
         Padding, unknown and end-of-line tokens are never suggested; k larger than the
-        vocabulary returns every word.
+        vocabulary returns every word. Words outside the vocabulary in prefix are read as the
+        unknown token.
         """
         completion.check_k(k)
-        ids = self.encode(prefix)
-        return self.best(self.recent.mix(self.distribution_of(ids), ids), k)
+        reading = suggestions.read(self, prefix.rstrip() + " ")
+        return [(s.word, s.probability) for s in suggestions.next_words(
+            self, reading.folded, reading.written, k)]
 
     def best(self, probabilities: np.ndarray, k: int, candidates=None):
         """The k most probable ids (of candidates, default every word) as (word, p) pairs.
@@ -367,7 +370,7 @@ class Predictor:
         """Put a user layer and its vocabulary (the base's and the learned words) in place;
         what was derived from the old ones (prefix index, cached contexts) is dropped."""
         self.user, self.vocabulary = user, vocabulary
-        self._prefixes = None
+        self._prefixes = self._speller = self._forms = None
         self._cache = self._cache.emptied()
 
     # ----- completing (completion.py) -----------------------------------------------------------
@@ -378,24 +381,48 @@ class Predictor:
             self._prefixes = PrefixIndex(self.vocabulary.tokens, excluded=SPECIALS)
         return self._prefixes
 
-    def complete(self, text: str, k: int = 5) -> list[tuple[str, float]]:
-        """Suggestions for what is being typed: completions inside a word, next words after one.
+    def suggest(self, text: str, k: int = 5, correct: bool = True) -> list:
+        """What a keyboard shows at the end of text: suggestions.Suggestion records (word as
+        written, probability, kind "next", "completion" or "correction", the characters it
+        replaces, autocorrect). correct=False: no corrections. See suggestions.py."""
+        completion.check_k(k)
+        return suggestions.suggest(self, text, k, correct)
+
+    def complete(self, text: str, k: int = 5, correct: bool = True) -> list[tuple[str, float]]:
+        """Suggestions for what is being typed, as (word, probability) pairs: completions
+        inside a word (and corrections of a typo), next words after one.
 
         If text ends inside a word ("and the lo"), the vocabulary words that begin with the
-        typed part, ranked by the model's probability given the words before it and
-        renormalised over those candidates; if it ends with whitespace (or punctuation), the
-        next words exactly as `predict`. Case follows the model. No candidate: [].
+        typed part, ranked by the model's probability given the words before it; if it ends
+        with whitespace (or punctuation), the next words as `predict` (a likely typo in the
+        word just finished corrected first). Words come back as written. No candidate: [].
         """
-        return self.completion(text, k)[0]
+        return [(s.word, s.probability) for s in self.suggest(text, k, correct)]
 
     def completion(self, text: str, k: int = 5) -> tuple[list[tuple[str, float]], str]:
         """Like complete, and says which it did: (suggestions, "completion" or "next")."""
-        suggestions, typed = self.complete_typed(text, k)
-        return suggestions, "next" if typed is None else "completion"
+        found = self.complete(text, k)
+        return found, "next" if suggestions.read(self, text).typed is None else "completion"
 
-    def complete_typed(self, text: str, k: int = 5):
-        """Like complete; returns (suggestions, the typed part completed or None)."""
-        return completion.complete_typed(self, text, k)
+    def corrections(self, text: str, word: str, k: int = 3) -> list:
+        """Up to k corrections (Suggestion records) of `word` typed after text, the likeliest
+        first; empty when the engine would leave the word as it is."""
+        return suggestions.corrections(self, text, word, k)
+
+    @property
+    def forms(self) -> SurfaceForms:
+        """How the words are written: the model file's forms and the learned text's."""
+        if self._forms is None:
+            learned = self.user.forms if self.user is not None else None
+            self._forms = self.base_forms.merged(learned) if learned else self.base_forms
+        return self._forms
+
+    @property
+    def speller(self) -> Speller:
+        """The correction candidates of the vocabulary (correction.py), built on first use."""
+        if self._speller is None:
+            self._speller = Speller(self.vocabulary.tokens)
+        return self._speller
 
     def generate(self, prefix: str = "", config: GenerationConfig | None = None,
                  **settings) -> str:
@@ -404,7 +431,11 @@ class Predictor:
         config: a GenerationConfig; keyword settings (words=..., strategy=..., seed=...)
         override its fields. Same settings and seed, same text.
         """
-        return detokenize(self.generate_tokens(prefix, config, **settings), eol=EOL)
+        tokens = self.generate_tokens(prefix, config, **settings)
+        if self.config.lowercase:  # as the corpus writes the words
+            tokens = self.forms.write(tokens, begins_sentence(
+                surface_tokens(prefix, tokenizer=self.config.tokenizer)))
+        return detokenize(tokens, eol=EOL)
 
     def generate_tokens(self, prefix: str = "", config: GenerationConfig | None = None,
                         **settings) -> list[str]:

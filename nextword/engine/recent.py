@@ -8,9 +8,13 @@ user's last finished lines and the text being typed):
     p(w | v) = (1 - weight) * model(w) + weight * cache(w | v)
 
 where cache(w | v) averages a unigram and a bigram (words that followed v) of the recent
-tokens, each use weighing 2^(-age / half_life). Measured (benchmarks/README.md, recent.py
-section): with weight 0.1, +1.5 points of keystroke savings on text unlike the training text
-(KJV model, 1 MB of Shakespeare learned, typing more Shakespeare) and +0.01 on text like it.
+tokens, each use weighing 2^(-age / half_life). The weight grows with what the cache holds,
+weight * n / (n + HISTORY) for n tokens: a cache of two words is no evidence that they come
+again, and at full weight it put "i" and "will" above "not" after "i will" (and a Chinese
+prefix's own characters above every other next word). Measured (benchmarks/README.md,
+recent.py section): with weight 0.1, +1.5 points of keystroke savings on text unlike the
+training text (KJV model, 1 MB of Shakespeare learned, typing more Shakespeare) and +0.01 on
+text like it.
 
 It lives in memory, per predictor (a process serving one user), and is never saved.
 """
@@ -27,6 +31,7 @@ from ..text.vocab import SPECIALS
 SIZE = 400  # tokens remembered
 HALF_LIFE = 100.0  # tokens after which a use counts half
 BIGRAM = 0.5  # the share of the bigram cache (what followed the last word before)
+HISTORY = 100  # tokens at which the cache has half its weight
 
 
 class RecentWords:
@@ -86,9 +91,18 @@ class RecentWords:
         ids, cached = found
         inside = ids < len(probabilities)  # a word learned while this was being computed
         ids, cached = ids[inside], cached[inside] / max(cached[inside].sum(), 1e-12)
-        mixed = probabilities * np.float32(1.0 - self.weight)
-        mixed[ids] += (self.weight * cached).astype(mixed.dtype)
+        weight = self.weight_for(self.held(current))
+        mixed = probabilities * np.float32(1.0 - weight)
+        mixed[ids] += (weight * cached).astype(mixed.dtype)
         return mixed
+
+    def held(self, current=()) -> int:
+        """How many tokens the cache holds with `current` (the text being typed) added."""
+        return len(self._ids) + sum(1 for i in current if i >= len(SPECIALS))
+
+    def weight_for(self, held: int) -> float:
+        """The cache's weight when it holds `held` tokens: weight * held / (held + HISTORY)."""
+        return self.weight * held / (held + HISTORY)
 
 
 def _normalised(ids: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

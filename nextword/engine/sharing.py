@@ -31,10 +31,11 @@ class Changes:
     """What a predictor changed since it last read or wrote its file, to replay on a newer one."""
     reset: bool = False  # everything learned was dropped (learn --reset)
     lines: list = field(default_factory=list)  # lines of tokens learned, in order
+    written: list = field(default_factory=list)  # and lines learned as written (case kept)
     blocked: dict = field(default_factory=dict)  # vocabulary token -> True blocked, False freed
 
     def __bool__(self) -> bool:
-        return self.reset or bool(self.lines) or bool(self.blocked)
+        return self.reset or bool(self.lines) or bool(self.written) or bool(self.blocked)
 
 
 def same_base(meta: dict, other: dict) -> bool:
@@ -61,6 +62,8 @@ def rebase(predictor, meta: dict, user_bytes: bytes | None) -> None:
         learning.reset_learning(predictor, record=False)
     if changes.lines:
         learning.learn_lines(predictor, changes.lines, record=False)
+    if changes.written:
+        learning.learn_written(predictor, changes.written, record=False)
     blocked = set(predictor.blocked)  # a new set: readers may be iterating the old one
     for word, block in changes.blocked.items():
         index = predictor.vocabulary.index.get(word)
@@ -68,7 +71,7 @@ def rebase(predictor, meta: dict, user_bytes: bytes | None) -> None:
             (blocked.add if block else blocked.discard)(index)
     predictor.blocked = blocked
     learning.record_blocked(predictor)
-    if predictor.user is None:
+    if predictor.user is None:  # (a reset, and nothing learned since)
         predictor.meta.pop("learned", None)
     else:
         predictor.meta["learned"] = learning.learned(predictor)

@@ -34,6 +34,7 @@ from ..ngram.counts import NGramCounts
 from ..ngram.estimate import COUNT_BUCKETS
 from ..ngram.kneser_ney import NGramTable
 from ..ngram.mixture import fit_mixture
+from ..text.casing import SurfaceForms
 from ..text.vocab import EOL_ID, PAD_ID, UNK_ID
 
 STATS = 20_000  # most recent scored positions kept to fit the weights
@@ -50,6 +51,7 @@ class UserLayer:
     weights: np.ndarray | None = None  # the base's weight per user bucket
     lines: int = 0
     unknown: int = 0  # learned tokens the layer could not name (spelled or unknown)
+    forms: SurfaceForms = field(default_factory=SurfaceForms)  # how the learned text writes words
 
     @classmethod
     def new(cls, base_size: int, order: int) -> "UserLayer":
@@ -178,6 +180,7 @@ class UserLayer:
             words=np.array(self.words, dtype=str) if self.words else np.zeros(0, dtype="<U1"),
             stats=self.stats, weights=self.weights,
             lines=np.int64(self.lines), unknown=np.int64(self.unknown),
+            forms=np.frombuffer(self.forms.to_bytes(), dtype=np.uint8),
             chained=np.int64(1), **table)  # chained keys (absent in format 1: packed)
         return buffer.getvalue()
 
@@ -192,7 +195,9 @@ class UserLayer:
                         [str(word) for word in values["words"]],
                         values["stats"].astype(np.float64),
                         values["weights"].astype(np.float32),
-                        int(values["lines"]), int(values["unknown"]))
+                        int(values["lines"]), int(values["unknown"]),
+                        SurfaceForms.from_bytes(values["forms"].tobytes()
+                                                if "forms" in values else None))
             parts = sorted((name for name in values if name.startswith("table_")),
                            key=lambda name: int(name[6:]))
             if parts:

@@ -30,7 +30,7 @@ from starlette.exceptions import HTTPException
 from starlette.routing import Route
 
 from .._version import __version__
-from ..engine import learning
+from ..engine import learning, suggestions
 from ..engine.generation import GenerationConfig
 from ..engine.sampling import STRATEGIES
 from ..errors import NextwordError
@@ -50,6 +50,7 @@ class Strict(BaseModel):
 class CompleteRequest(Strict):
     text: str = Field(max_length=MAX_TEXT, description="What has been typed so far.")
     k: int = Field(5, ge=1, le=MAX_K, description="How many suggestions.")
+    correct: bool = Field(True, description="Also offer corrections of a typo (false: none).")
 
 
 class PredictRequest(Strict):
@@ -85,8 +86,16 @@ class Error(BaseModel):
 
 
 class Suggestion(BaseModel):
-    word: str
+    word: str = Field(description="The word as it is to be written (case included).")
     probability: float
+    kind: Literal["next", "completion", "correction"] = Field(
+        "next", description="next: a next word; completion: a word that begins with the "
+                            "word being typed; correction: what a typo may have meant.")
+    replace: int = Field(0, description="How many characters at the end of the text the word "
+                                        "replaces (the typed part; a finished word and the "
+                                        "space after it for its correction).")
+    autocorrect: bool = Field(False, description="A correction the engine is confident in: "
+                                                 "a keyboard applies it on space.")
 
 
 class Suggestions(BaseModel):
@@ -272,16 +281,21 @@ def create_app(predictor, cors_origins=(), title: str = "nextword", learner=None
 
     @route(app.post, "/v1/complete", response_model=Completion)
     async def complete(request: CompleteRequest):
-        """Completions of the word being typed, or the next words after whitespace."""
-        suggestions, typed = predictor.complete_typed(request.text, request.k)
-        return _json({"suggestions": _pairs(suggestions),
+        """Completions of the word being typed (and corrections of a typo), or the next words
+        after whitespace, each as it is to be written."""
+        found = predictor.suggest(request.text, request.k, request.correct)
+        typed = suggestions.read(predictor, request.text).typed
+        return _json({"suggestions": [s.to_dict() for s in found],
                       "mode": "next" if typed is None else "completion",
                       "replace": 0 if typed is None else len(typed)})
 
     @route(app.post, "/v1/predict", response_model=Suggestions)
     async def predict(request: PredictRequest):
         """The most likely next words after the prefix."""
-        return _json({"suggestions": _pairs(predictor.predict(request.prefix, request.k))})
+        return _json({"suggestions": [{"word": word, "probability": p, "kind": "next",
+                                       "replace": 0, "autocorrect": False}
+                                      for word, p in predictor.predict(request.prefix,
+                                                                       request.k)]})
 
     @route(app.post, "/v1/generate", response_model=Generated)
     async def generate(request: GenerateRequest):
@@ -363,10 +377,6 @@ def _direct(model, endpoint):
             return _error(422, _sentence(error.errors()[0]))
         return await endpoint(parsed)
     return direct
-
-
-def _pairs(suggestions):
-    return [{"word": word, "probability": probability} for word, probability in suggestions]
 
 
 def _json(content) -> Response:

@@ -12,6 +12,10 @@ let timer = null;
 let inFlight = null;
 let shown = { suggestions: [], mode: "next", replace: 0, text: "" };
 let learning = false;  // the server learns finished lines (serve --learn)
+// The last autocorrection, undone by Backspace right after it: {before, after} texts. A word
+// whose autocorrection was undone is kept as typed: no correction until the next word ends.
+let undo = null;
+let kept = null;
 
 // The server's token (serve --token), given once in the page's address as #token=TOKEN: kept
 // for this tab only (sessionStorage) and taken out of the address bar and its history.
@@ -42,14 +46,27 @@ function schedule() {
   timer = setTimeout(suggest, DEBOUNCE_MS);
 }
 
+function correcting(typed) {
+  return !(kept !== null && typed.startsWith(kept) && !/\s/.test(typed.slice(kept.length)));
+}
+
 async function suggest() {
   if (inFlight) inFlight.abort();
   const controller = new AbortController();
   inFlight = controller;
   const typed = text.value;
+  const correct = correcting(typed);
   try {
-    const answer = await post("/v1/complete", { text: typed, k: 5 }, controller.signal);
+    const answer = await post("/v1/complete", { text: typed, k: 5, correct },
+                              controller.signal);
     if (controller.signal.aborted || typed !== text.value) return;
+    const first = answer.suggestions[0];
+    if (correct && first && first.autocorrect && /\s$/.test(typed)) {  // applied on space
+      const after = `${typed.slice(0, typed.length - first.replace)}${first.word} `;
+      undo = { before: typed, after };
+      text.value = after;
+      return suggest();
+    }
     show(Object.assign(answer, { text: typed }));
     status.textContent = "";
   } catch (error) {
@@ -67,6 +84,7 @@ function show(answer) {
   list.replaceChildren(...answer.suggestions.map((suggestion, index) => {
     const item = document.createElement("li");
     item.dataset.index = String(index);
+    item.dataset.kind = suggestion.kind;  // a correction is shown apart (style.css)
     item.title = `probability ${suggestion.probability.toFixed(4)}`;
     const word = document.createElement("span");
     word.className = "word";
@@ -114,7 +132,7 @@ function accept(index) {
   const suggestion = shown.suggestions[index];
   if (!suggestion || shown.text !== text.value) return false;
   const word = suggestion.word;
-  let before = text.value.slice(0, text.value.length - shown.replace);
+  let before = text.value.slice(0, text.value.length - suggestion.replace);
   const unspaced = UNSPACED.test(word[0]) || UNSPACED.test(before.slice(-1));
   if (ATTACHED.test(word) || unspaced) before = before.replace(/[ \t]+$/, "");
   else if (before && !/\s$/.test(before)) before += " ";
@@ -127,6 +145,15 @@ function accept(index) {
 
 text.addEventListener("input", schedule);
 text.addEventListener("keydown", (event) => {
+  if (event.key === "Backspace" && undo && text.value === undo.after) {
+    event.preventDefault();  // undo the autocorrection: the word as typed, kept so
+    text.value = undo.before;
+    kept = undo.before;
+    undo = null;
+    schedule();
+    return;
+  }
+  if (event.key !== "Tab") undo = null;
   if (event.key === "Tab" && !event.shiftKey && shown.suggestions.length) {
     event.preventDefault();
     if (!accept(0)) suggest().then(() => accept(0));  // typed since: take the fresh first

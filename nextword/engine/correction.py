@@ -1,0 +1,189 @@
+"""Typos forgiven: the vocabulary words a typed string may have meant, and how likely the typo.
+
+A noisy channel (Kernighan, Church & Gale 1990): a word w is suggested for what was typed t
+by P(w | context) x P(t | w), the model's probability of w where it is typed times the
+probability of typing t for w. The second comes from the edits between them: substituting a
+neighbouring key of a QWERTY keyboard is likelier than another letter; a letter left out,
+one added (a neighbour's or the same again) or two swapped cost about as much. The model is
+the lever no plain speller has: "the lrod" is "lord" and "and the rove" is "love" or "rose"
+by what comes before.
+
+Candidates are found without scanning the vocabulary. Every string one edit from the typed one
+(deletes, swaps, substitutions and insertions over the vocabulary's letters) is looked up in
+a set of the vocabulary's words and one of its prefixes (for a word typed half, "the lro" ->
+"lord"); two edits away, the typed string's deletions are looked up in an index of the
+words' deletions (the SymSpell idea, Garbe 2012), built on first use.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from ..text.vocab import SPECIALS
+
+# log P(typed | meant) per edit (Kernighan et al.; neighbouring keys after Mays et al.)
+NO_ERROR = math.log(0.95)
+NEIGHBOUR = math.log(0.01)  # a neighbouring key's letter instead
+SUBSTITUTE = math.log(0.0005)  # another letter instead
+LEFT_OUT = math.log(0.004)  # a letter left out
+DOUBLED = math.log(0.006)  # a letter typed twice, or a neighbour's pressed with it
+ADDED = math.log(0.0008)  # another letter added
+SWAPPED = math.log(0.004)  # two letters swapped
+LETTER = math.log(1 / 20)  # a letter of a word the model does not know, per letter
+MIN_LENGTH = 2  # typed strings shorter than this are never corrected
+PREFIX_FROM = 3  # nor completed through a typo (two letters say too little)
+TWO_EDITS_FROM = 5  # typed strings this long or longer are looked up two edits away
+ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
+STAGGER = (0.0, 0.25, 0.75)  # each row's shift on a keyboard, in keys
+
+
+def _neighbours() -> dict:
+    """Each QWERTY letter's neighbouring keys."""
+    where = {key: (row, column + STAGGER[row]) for row, keys in enumerate(ROWS)
+             for column, key in enumerate(keys)}
+    return {key: {other for other, (row2, x2) in where.items() if other != key
+                  and abs(row - row2) <= 1 and abs(x - x2) <= 1.0}
+            for key, (row, x) in where.items()}
+
+
+NEIGHBOURS = _neighbours()
+
+
+def substitution(typed: str, meant: str) -> float:
+    """log P(typing `typed` for the letter `meant`)."""
+    return NEIGHBOUR if typed in NEIGHBOURS.get(meant, ()) else SUBSTITUTE
+
+
+def insertion(added: str, before: str, after: str) -> float:
+    """log P(an extra `added` between the letters `before` and `after`)."""
+    if added in (before, after) or added in NEIGHBOURS.get(before, ()) \
+            or added in NEIGHBOURS.get(after, ()):
+        return DOUBLED
+    return ADDED
+
+
+def edits(typed: str, letters: str):
+    """(string, log P(typed | string)) for every string one edit from typed."""
+    for i in range(len(typed)):
+        # typed has an extra letter at i: the meant string lacks it
+        yield typed[:i] + typed[i + 1:], insertion(typed[i], typed[i - 1:i], typed[i + 1:i + 2])
+    for i in range(len(typed) - 1):
+        if typed[i] != typed[i + 1]:
+            yield typed[:i] + typed[i + 1] + typed[i] + typed[i + 2:], SWAPPED
+    for i, was in enumerate(typed):
+        for letter in letters:
+            if letter != was:
+                yield typed[:i] + letter + typed[i + 1:], substitution(was, letter)
+    for i in range(len(typed) + 1):
+        for letter in letters:  # a letter left out of what was typed
+            yield typed[:i] + letter + typed[i:], LEFT_OUT
+
+
+def channel(typed: str, meant: str) -> float:
+    """log P(typed | meant): the likeliest way of edits (Damerau-Levenshtein with the costs
+    above; for the few candidates found two edits away)."""
+    rows, columns = len(meant) + 1, len(typed) + 1
+    best = [[-math.inf] * columns for _ in range(rows)]
+    best[0][0] = 0.0
+    for i in range(rows):
+        for j in range(columns):
+            if i == 0 and j == 0:
+                continue
+            options = []
+            if i and j:
+                same = meant[i - 1] == typed[j - 1]
+                options.append(best[i - 1][j - 1] + (0.0 if same else
+                                                     substitution(typed[j - 1], meant[i - 1])))
+            if i:
+                options.append(best[i - 1][j] + LEFT_OUT)
+            if j:
+                options.append(best[i][j - 1] + insertion(typed[j - 1], typed[j - 2:j - 1],
+                                                          meant[i:i + 1]))
+            if i > 1 and j > 1 and meant[i - 1] == typed[j - 2] and meant[i - 2] == typed[j - 1]:
+                options.append(best[i - 2][j - 2] + SWAPPED)
+            best[i][j] = max(options)
+    return best[-1][-1]
+
+
+def deletions(word: str, depth: int) -> set:
+    """Every string made by deleting up to `depth` letters of word (word itself included)."""
+    found, frontier = {word}, {word}
+    for _ in range(depth):
+        frontier = {w[:i] + w[i + 1:] for w in frontier for i in range(len(w))}
+        found |= frontier
+    return found
+
+
+@dataclass
+class Candidate:
+    word: int  # vocabulary id
+    channel: float  # log P(typed | the word, or its prefix for a completion)
+    whole: bool  # the typed string stands for the whole word (not a prefix of it)
+
+
+class Speller:
+    """The correction candidates of a vocabulary (its folded tokens), built on first use."""
+
+    def __init__(self, tokens: list[str]):
+        self.tokens = tokens
+        self.index = {token: i for i, token in enumerate(tokens)
+                      if token not in SPECIALS and token.isalpha()}
+        self.letters = "".join(sorted({c for token in self.index for c in token}))
+        self._prefixes = None
+        self._deletes = None
+
+    @property
+    def prefixes(self) -> dict:
+        """Every prefix (PREFIX_FROM - 1 letters or more: one edit from a typed part) of a
+        word -> the words that begin with it."""
+        if self._prefixes is None:
+            prefixes: dict = {}
+            for token, i in self.index.items():
+                for end in range(PREFIX_FROM - 1, len(token) + 1):
+                    prefixes.setdefault(token[:end], []).append(i)
+            self._prefixes = prefixes
+        return self._prefixes
+
+    @property
+    def deletes(self) -> dict:
+        """Each word's strings two deletions away or less -> the words (SymSpell's index)."""
+        if self._deletes is None:
+            deletes: dict = {}
+            for token, i in self.index.items():
+                if len(token) >= TWO_EDITS_FROM - 1:
+                    for variant in deletions(token, 2):
+                        deletes.setdefault(variant, []).append(i)
+            self._deletes = deletes
+        return self._deletes
+
+    def candidates(self, typed: str, completing: bool) -> list[Candidate]:
+        """The words `typed` may have meant (not typed itself): the whole word one or two
+        edits away, and when completing, words with a prefix one edit away."""
+        if len(typed) < MIN_LENGTH or not typed.isalpha():
+            return []
+        found: dict[tuple, float] = {}
+
+        def keep(word, cost, whole):
+            key = (word, whole)
+            if cost > found.get(key, -math.inf):
+                found[key] = cost
+
+        prefixes = self.prefixes if completing and len(typed) >= PREFIX_FROM else {}
+        for variant, cost in edits(typed, self.letters):
+            word = self.index.get(variant)
+            if word is not None:
+                keep(word, cost, True)
+            for word in prefixes.get(variant, ()):
+                if self.tokens[word] != variant:
+                    keep(word, cost, False)
+        if len(typed) >= TWO_EDITS_FROM and not any(whole for _, whole in found):
+            for variant in deletions(typed, 2):
+                for word in self.deletes.get(variant, ()):
+                    token = self.tokens[word]
+                    if (word, True) not in found and token != typed \
+                            and abs(len(token) - len(typed)) <= 2:
+                        cost = channel(typed, token)
+                        if cost > 2 * SUBSTITUTE - 1e-9:  # two edits at most
+                            keep(word, cost, True)
+        return [Candidate(word, cost, whole) for (word, whole), cost in found.items()]

@@ -1,0 +1,267 @@
+"""The keyboard engine: every keystroke answered, words in the case the text needs, typos
+forgiven (and the guards against wrong corrections), the recent-words cache kept in its
+place, and keystroke savings counted as a typist spends keystrokes."""
+
+import os
+
+import pytest
+from cli_helpers import run
+from fastapi.testclient import TestClient
+
+import nextword
+from nextword.engine.suggestions import Suggestion
+from nextword.text.casing import SurfaceForms, count_forms, sentence_starts
+from nextword.text.tokenize import fold, surface_tokens, tokenize
+
+DATA = os.path.join(os.path.dirname(os.path.dirname(__file__)), "data")
+
+
+@pytest.fixture(scope="module")
+def cased(tmp_path_factory):
+    """A tiny model trained on raw KJV verses that name Moses and the LORD, as written."""
+    folder = tmp_path_factory.mktemp("cased")
+    with open(os.path.join(DATA, "kjv.train.raw.txt"), encoding="utf-8") as source:
+        lines = [line for line in source if "Moses" in line or "LORD" in line][:1500]
+    corpus = folder / "verses.txt"
+    corpus.write_text("".join(lines), encoding="utf-8")
+    path = str(folder / "cased.keras")
+    nextword.train(str(corpus), path, units=32, embedding_dim=16, sequence_length=8,
+                   batch_size=16, epochs=3, max_minutes=0, ngram_order=3, dropout=0.0,
+                   mixed_precision=False, seed=1)
+    return path
+
+
+@pytest.fixture
+def keyboard(cased):
+    return nextword.load(cased)
+
+
+def words(suggestions):
+    return [s.word if isinstance(s, Suggestion) else s[0] for s in suggestions]
+
+
+# ----- how words are written ---------------------------------------------------------------------
+def test_cutting_then_folding_gives_the_tokens_of_the_folded_text():
+    for line in ["THE LORD'S house, O LORD.", "Moses' rod", "It's JOHN'S", "naïve Café"]:
+        assert fold(surface_tokens(line)) == tokenize(line, lowercase=True)
+
+
+def test_forms_are_counted_away_from_a_sentence_start():
+    tokens = surface_tokens("And Moses said. And the LORD spake unto Moses, and I went.")
+    assert sentence_starts(tokens)[:2] == [True, False]
+    forms, first = count_forms(tokens)
+    assert forms == {"Moses": 2, "LORD": 1, "I": 1} and first == {"and": 2}
+
+
+def test_the_form_follows_the_typed_case_and_the_corpus():
+    forms = SurfaceForms({"lord": [("LORD", 60), ("Lord", 9), ("lord", 2)],
+                          "moses": [("Moses", 8)], "i": [("I", 70)]})
+    cases = {("moses", "Mo"): "Moses", ("moses", "MO"): "MOSES", ("moses", "mo"): "Moses",
+             ("lord", "lo"): "lord", ("lord", "Lo"): "Lord", ("lord", "LO"): "LORD",
+             ("lord", "L"): "LORD", ("lord", "Lrod"): "Lord", ("i", "I"): "I",
+             ("the", "Th"): "The", ("the", "th"): "the"}
+    for (word, typed), written in cases.items():
+        assert forms.cased(word, typed=typed) == written, (word, typed)
+    assert forms.cased("lord") == "LORD" and forms.cased("the", start=True) == "The"
+    assert forms.write(["and", "i", "said", ".", "the", "lord", "<eol>", "moses"]) == \
+        ["And", "I", "said", ".", "The", "LORD", "<eol>", "Moses"]
+    assert SurfaceForms.from_bytes(forms.to_bytes()).forms == forms.forms
+
+
+def test_suggestions_come_in_the_case_the_text_needs(keyboard):
+    assert words(keyboard.suggest("And the Lord said unto Mo", 3))[0] == "Moses"
+    assert words(keyboard.suggest("And the Lord said unto MO", 3))[0] == "MOSES"
+    assert "LORD" in words(keyboard.suggest("And the L", 5))
+    assert all(w[:1].isupper() for w in words(keyboard.predict("", 5)) if w.isalpha())
+    after_a_sentence = words(keyboard.predict("And Moses went up.", 5))
+    assert all(w[:1].isupper() for w in after_a_sentence if w.isalpha())
+    assert keyboard.forms.cased("moses") == "Moses" and keyboard.forms.cased("i") == "I"
+
+
+def test_generated_text_is_written_as_the_corpus_writes_it(keyboard):
+    text = keyboard.generate("And the LORD spake unto", words=30, strategy="greedy")
+    assert "moses" not in text.split() and " i " not in f" {text} "
+    for line in text.split("\n")[1:]:
+        assert not line or not line[0].isalpha() or line[0].isupper()
+
+
+def test_a_keep_case_model_keeps_its_own_forms(tmp_path):
+    corpus = tmp_path / "c.txt"
+    corpus.write_text("DUKE VINCENTIO: Good morrow, I pray.\nIt is I, said the Duke.\n" * 40)
+    path = str(tmp_path / "k.keras")
+    nextword.train(str(corpus), path, lowercase=False, units=8, embedding_dim=8,
+                   sequence_length=8, batch_size=8, epochs=1, max_minutes=0, ngram_order=2,
+                   min_count=1, mixed_precision=False)
+    model = nextword.load(path)
+    assert not model.forms.forms and "DUKE" in model.vocabulary.index
+    assert "Duke" in words(model.suggest("said the Du", 3))
+
+
+def test_learning_counts_how_the_user_writes(keyboard):
+    keyboard.learn("I met Zorblax at the gate.\nZorblax said unto me, go.")
+    assert words(keyboard.suggest("and zor", 1)) == ["Zorblax"]
+
+
+# ----- every keystroke answered ---------------------------------------------------------------------
+@pytest.mark.parametrize("text", ["Hello wor", "teh lord", "Zebra quokka ", "xqz xqz xqz",
+                                  "!!!", "¿Qué? ", "今天天气"])
+def test_text_the_model_never_saw_gets_an_answer(keyboard, text):
+    assert isinstance(keyboard.suggest(text, 3), list)
+    assert len(keyboard.predict(text, 3)) == 3
+
+
+def test_unknown_words_answered_on_the_command_line_and_the_server(cased):
+    completed = run("complete", "Hello wor", "-m", cased)
+    assert completed.exit_code == 0 and completed.stdout
+    from nextword.serve.app import create_app
+
+    client = TestClient(create_app(nextword.load(cased)))
+    answer = client.post("/v1/complete", json={"text": "Hello wor"})
+    assert answer.status_code == 200 and answer.json()["suggestions"]
+    predicted = client.post("/v1/predict", json={"prefix": "zebra quokka"})
+    assert predicted.status_code == 200 and len(predicted.json()["suggestions"]) == 5
+
+
+# ----- typos forgiven -----------------------------------------------------------------------
+def test_a_finished_typo_is_corrected_and_the_next_words_follow_the_correction(keyboard):
+    found = keyboard.suggest("and the lrod ", 5)
+    assert (found[0].word, found[0].kind, found[0].replace) == ("LORD", "correction", 5)
+    assert found[0].autocorrect
+    assert found[1:] and {s.kind for s in found[1:]} == {"next"}
+    assert words(found[1:]) == words(keyboard.suggest("and the LORD ", 4))
+
+
+def test_a_word_is_completed_through_a_typo(keyboard):
+    found = keyboard.suggest("and the lro", 5)
+    assert found[0].word.lower() == "lord" and found[0].kind == "correction"
+    assert found[0].replace == 3
+    assert found[-1].word == "lro" and found[-1].kind == "completion"  # kept as typed
+
+
+@pytest.mark.parametrize("typed", ["l0rd", "LROD", "www.lrod.com", "lrod@example.org"])
+def test_guarded_words_are_never_autocorrected(keyboard, typed):
+    assert not any(s.autocorrect for s in keyboard.suggest(f"and the {typed} ", 5))
+
+
+def test_a_word_the_user_taught_is_never_autocorrected(cased):
+    model = nextword.load(cased)
+    assert model.suggest("and the lrod ", 1)[0].autocorrect
+    model.learn("the lrod of the manor")
+    assert not any(s.autocorrect for s in model.suggest("and the lrod ", 5))
+
+
+def test_a_likely_word_is_left_alone_and_no_correct_turns_corrections_off(keyboard):
+    assert all(s.kind == "next" for s in keyboard.suggest("and the LORD ", 5))
+    assert all(s.kind != "correction" for s in keyboard.suggest("and the lrod ", 5,
+                                                                 correct=False))
+    assert all(s.kind != "correction" for s in keyboard.suggest("and the lro", 5,
+                                                                 correct=False))
+
+
+def test_the_command_line_marks_corrections(cased):
+    result = run("complete", "and the lrod ", "-m", cased, "-k", "3")
+    rows = [line.split("\t") for line in result.stdout.splitlines()]
+    assert rows[0][0] == "LORD" and rows[0][2] == "autocorrect"
+    assert all(len(row) == 2 for row in rows[1:])
+    plain = run("complete", "and the lrod ", "-m", cased, "-k", "3", "--no-correct")
+    assert all(len(line.split("\t")) == 2 for line in plain.stdout.splitlines())
+
+
+def test_the_server_says_what_each_suggestion_is(cased):
+    from nextword.serve.app import create_app
+
+    client = TestClient(create_app(nextword.load(cased)))
+    answer = client.post("/v1/complete", json={"text": "and the lrod "}).json()
+    first = answer["suggestions"][0]
+    assert first == {"word": "LORD", "probability": first["probability"],
+                     "kind": "correction", "replace": 5, "autocorrect": True}
+    assert answer["suggestions"][1]["kind"] == "next"
+    plain = client.post("/v1/complete", json={"text": "and the lrod ", "correct": False})
+    assert all(s["kind"] == "next" for s in plain.json()["suggestions"])
+
+
+# ----- the recent-words cache ---------------------------------------------------------------------
+def test_the_cache_never_pushes_the_words_just_typed_above_the_model(cased):
+    cached, plain = nextword.load(cased), nextword.load(cased, recent_weight=0)
+    for prefix in ["and the LORD said", "and Moses went", "I will"]:
+        assert words(cached.predict(prefix, 1)) == words(plain.predict(prefix, 1))
+    assert cached.recent.weight_for(2) < 0.02 * cached.recent.weight_for(400) / 0.8
+
+
+# ----- keystroke savings as typed ---------------------------------------------------------------
+def brute_force_typist(predictor, lines, n):
+    """The raw convention's typist, asking Predictor.suggest before every keystroke."""
+    from nextword.engine.completion import WORD_START
+    from nextword.engine.recent import RecentWords
+
+    predictor.recent = RecentWords(predictor.recent.weight)
+    used = total = 0
+    for line in lines:
+        total += len(line)
+        tokens = surface_tokens(line)
+        box, at, spaced = "", 0, False
+        for token in tokens:
+            start = line.index(token, at)
+            gap = line[at:start]  # spaces between tokens
+            for character in gap:
+                if spaced and character == " ":
+                    spaced = False
+                    continue
+                used += 1
+            at = start
+            if WORD_START.match(token):
+                if spaced:  # a word right after a taken word, no space: delete it
+                    used, spaced = used + 1, False
+                taken = False
+                for typed in range(len(token)):
+                    offered = [s.word for s in predictor.suggest(line[:start + typed], n)
+                               if typed or s.kind != "correction"]
+                    if token in offered:
+                        used, taken = used + typed + 1, True
+                        break
+                if not taken:
+                    used += len(token)
+                    follows = line[start + len(token):start + len(token) + 1]
+                    if follows == " ":
+                        fixed = predictor.suggest(line[:start + len(token) + 1], n)
+                        used += 1 + bool(fixed and fixed[0].autocorrect)
+                        at = start + len(token) + 1
+                        spaced = False
+                        continue
+                spaced = taken
+            else:  # punctuation: typed; after a taken word it goes before the space,
+                used += len(token)  # and an apostrophe ('S) joins the taken word
+                if token[:1] in ("'", "’"):
+                    spaced = False
+            at = start + len(token)
+        predictor.recent.add(predictor.encode(line)[1:])
+    return used, total
+
+
+def test_the_raw_typist_equals_a_brute_force_typist(cased, tmp_path):
+    from nextword.engine.keystrokes import simulate
+
+    lines = ["And the LORD spake unto Moses, saying,",
+             "Speak unto the children of Israel, that they bring me an offering.",
+             "And Moses' rod; the LORD'S house: Zorblax went up.", "Amen."]
+    text = tmp_path / "typed.txt"
+    text.write_text("\n".join(lines) + "\n")
+    predictor = nextword.load(cased)
+    results = simulate(predictor, [str(text)], [1, 3])
+    for n in (1, 3):
+        used, total = brute_force_typist(nextword.load(cased), lines, n)
+        assert (results[n].keystrokes, results[n].keystrokes_without) == (used, total), n
+    assert 0 < results[1].savings < results[3].savings < 1
+    assert results[3].case_right > 0.8
+
+
+def test_evaluate_reports_both_conventions(cased, tmp_path):
+    import json
+
+    text = tmp_path / "typed.txt"
+    text.write_text("And the LORD spake unto Moses, saying,\n")
+    raw = json.loads(run("evaluate", str(text), "-m", cased, "--keystrokes", "--json").stdout)
+    tokens = json.loads(run("evaluate", str(text), "-m", cased, "--keystrokes", "--json",
+                            "--keystrokes-convention", "tokens").stdout)
+    assert raw["keystroke_convention"] == "raw" and tokens["keystroke_convention"] == "tokens"
+    assert 0 < raw["keystroke_savings"] < tokens["keystroke_savings"] < 1
