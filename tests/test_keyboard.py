@@ -265,3 +265,28 @@ def test_evaluate_reports_both_conventions(cased, tmp_path):
                             "--keystrokes-convention", "tokens").stdout)
     assert raw["keystroke_convention"] == "raw" and tokens["keystroke_convention"] == "tokens"
     assert 0 < raw["keystroke_savings"] < tokens["keystroke_savings"] < 1
+
+
+# ----- the page, in a real browser -------------------------------------------------------------
+@pytest.mark.slow
+def test_the_page_writes_moses_and_corrects_a_typo_on_space(cased):
+    from test_server import served_page
+
+    with served_page(cased) as (page, _):
+        box = page.locator("#text")
+        box.click()
+        box.press_sequentially("And the Lord said unto Mo", delay=15)
+        page.locator("#suggestions li .word", has_text="Moses").wait_for(timeout=10_000)
+        assert page.locator("#suggestions li .word").first.inner_text() == "Moses"
+        box.press("Tab")
+        page.wait_for_function("() => document.getElementById('text').value.endsWith("
+                               "'Moses ')", timeout=10_000)
+        assert box.input_value() == "And the Lord said unto Moses "
+        box.press_sequentially("and the lrod ", delay=15)
+        page.wait_for_function("() => document.getElementById('text').value.endsWith("
+                               "'the LORD ')", timeout=10_000)  # autocorrected on space
+        assert box.input_value() == "And the Lord said unto Moses and the LORD "
+        box.press("Backspace")  # undoes the autocorrection: the word as typed
+        assert box.input_value() == "And the Lord said unto Moses and the lrod "
+        page.wait_for_timeout(500)  # and it stays so
+        assert box.input_value() == "And the Lord said unto Moses and the lrod "
