@@ -216,11 +216,17 @@ def test_complete_inside_a_word_ranks_the_words_that_begin_with_it(small):
     assert [w for w, _ in small.complete("and the lo", k=2)] == [w for w, _ in suggestions[:2]]
 
 
-def test_complete_after_a_space_or_punctuation_is_predict(small):
-    assert small.complete("and the lord ") == small.predict("and the lord")
+def words_of(predicted, k=5):
+    """What a keyboard shows of predict's list: the words (punctuation is typed)."""
+    return [(w, p) for w, p in predicted if w[:1].isalnum()][:k]
+
+
+def test_complete_after_a_space_or_punctuation_is_predicts_words(small):
+    assert small.complete("and the lord ") == words_of(small.predict("and the lord", 20))
     assert small.completion("and the lord ")[1] == "next"
-    assert small.completion("the lord,")[0] == small.predict("the lord ,")
-    assert small.completion("")[0] == small.predict("")
+    assert small.completion("the lord,")[0] == words_of(small.predict("the lord ,", 20))
+    assert small.completion("")[0] == words_of(small.predict("", 20))
+    assert "," in [w for w, _ in small.predict("and the lord", 20)]  # the model's own list
 
 
 def test_complete_finds_words_whatever_the_typed_case_and_never_offers_specials(small):

@@ -48,7 +48,7 @@ def test_complete_inside_a_word_and_after_a_space(client, predictor):
     after = client.post("/v1/complete", json={"text": "and the lord "}).json()
     assert after["mode"] == "next" and after["replace"] == 0
     assert [s["word"] for s in after["suggestions"]] == \
-        [w for w, _ in predictor.predict("and the lord")]
+        [w for w, _ in predictor.predict("and the lord", 20) if w[:1].isalnum()][:5]
     assert client.post("/v1/complete", json={"text": "and the qq"}).json()["suggestions"] == []
 
 

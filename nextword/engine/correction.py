@@ -33,7 +33,7 @@ SWAPPED = math.log(0.004)  # two letters swapped
 LETTER = math.log(1 / 20)  # a letter of a word the model does not know, per letter
 MIN_LENGTH = 2  # typed strings shorter than this are never corrected
 PREFIX_FROM = 3  # nor completed through a typo (two letters say too little)
-TWO_EDITS_FROM = 5  # typed strings this long or longer are looked up two edits away
+TWO_EDITS_FROM = 4  # typed strings this long or longer are looked up two edits away
 ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
 STAGGER = (0.0, 0.25, 0.75)  # each row's shift on a keyboard, in keys
 
@@ -48,6 +48,12 @@ def _neighbours() -> dict:
 
 
 NEIGHBOURS = _neighbours()
+EMPTY = frozenset()
+# The letters likely put in between two letters ("" at either end): either one's neighbours,
+# or either one again. Computed once: the table is read at every correcting keystroke.
+INSERTED = {(before, after): "".join(sorted((NEIGHBOURS.get(before, EMPTY) | {before}
+                                             | NEIGHBOURS.get(after, EMPTY) | {after}) - {""}))
+            for before in [""] + sorted(NEIGHBOURS) for after in [""] + sorted(NEIGHBOURS)}
 
 
 def substitution(typed: str, meant: str) -> float:
@@ -63,21 +69,47 @@ def insertion(added: str, before: str, after: str) -> float:
     return ADDED
 
 
-def edits(typed: str, letters: str):
-    """(string, log P(typed | string)) for every string one edit from typed."""
-    for i in range(len(typed)):
-        # typed has an extra letter at i: the meant string lacks it
-        yield typed[:i] + typed[i + 1:], insertion(typed[i], typed[i - 1:i], typed[i + 1:i + 2])
-    for i in range(len(typed) - 1):
-        if typed[i] != typed[i + 1]:
-            yield typed[:i] + typed[i + 1] + typed[i] + typed[i + 2:], SWAPPED
-    for i, was in enumerate(typed):
-        for letter in letters:
-            if letter != was:
-                yield typed[:i] + letter + typed[i + 1:], substitution(was, letter)
-    for i in range(len(typed) + 1):
-        for letter in letters:  # a letter left out of what was typed
-            yield typed[:i] + letter + typed[i:], LEFT_OUT
+def one_edit(typed: str, letters: str) -> list[str]:
+    """Every string one edit from typed: a letter taken out, two swapped, one replaced, one
+    put in (the letters of `letters`). Built by comprehensions: it runs at every keystroke
+    that needs a correction."""
+    n = range(len(typed))
+    return ([typed[:i] + typed[i + 1:] for i in n]
+            + [typed[:i] + typed[i + 1] + typed[i] + typed[i + 2:] for i in n[:-1]
+               if typed[i] != typed[i + 1]]
+            + [typed[:i] + letter + typed[i + 1:] for i in n for letter in letters
+               if letter != typed[i]]
+            + [typed[:i] + letter + typed[i:] for i in range(len(typed) + 1)
+               for letter in letters])
+
+
+def likely_edits(typed: str) -> list[str]:
+    """The strings one likely edit from typed: a letter taken out, two swapped, a key
+    replaced by its neighbour, a neighbour's key (or the same again) put in. A third of
+    one_edit's strings, covering most slips of a typist (the costs above)."""
+    n = range(len(typed))
+    inserted = INSERTED.get
+    return ([typed[:i] + typed[i + 1:] for i in n]
+            + [typed[:i] + typed[i + 1] + typed[i] + typed[i + 2:] for i in n[:-1]
+               if typed[i] != typed[i + 1]]
+            + [typed[:i] + letter + typed[i + 1:] for i in n
+               for letter in NEIGHBOURS.get(typed[i], EMPTY)]
+            + [typed[:i] + letter + typed[i:] for i in range(len(typed) + 1)
+               for letter in inserted((typed[i - 1:i], typed[i:i + 1]), "")])
+
+
+def edit_cost(typed: str, meant: str) -> float:
+    """log P(typed | meant) for strings one edit apart (as one_edit makes them)."""
+    i, shorter = 0, min(len(typed), len(meant))
+    while i < shorter and typed[i] == meant[i]:
+        i += 1
+    if len(meant) == len(typed) - 1:  # typed has an extra letter at i
+        return insertion(typed[i], typed[i - 1:i], typed[i + 1:i + 2])
+    if len(meant) == len(typed) + 1:  # typed lacks meant's letter at i
+        return LEFT_OUT
+    if i + 1 < len(typed) and typed[i + 1:] != meant[i + 1:]:  # two letters swapped
+        return SWAPPED
+    return substitution(typed[i], meant[i])
 
 
 def channel(typed: str, meant: str) -> float:
@@ -116,10 +148,16 @@ def deletions(word: str, depth: int) -> set:
 
 
 @dataclass
-class Candidate:
-    word: int  # vocabulary id
-    channel: float  # log P(typed | the word, or its prefix for a completion)
-    whole: bool  # the typed string stands for the whole word (not a prefix of it)
+class Candidates:
+    """What a typed string may have meant: word id -> log P(typed | word), for the typed string
+    standing for the whole word, and for a prefix of the word (completing). Plain dicts: a
+    keystroke's few candidates are scored faster in Python than through numpy."""
+    whole: dict
+    begun: dict
+
+    @classmethod
+    def none(cls) -> "Candidates":
+        return cls({}, {})
 
 
 class Speller:
@@ -130,20 +168,24 @@ class Speller:
         self.index = {token: i for i, token in enumerate(tokens)
                       if token not in SPECIALS and token.isalpha()}
         self.letters = "".join(sorted({c for token in self.index for c in token}))
-        self._prefixes = None
+        self._table = None
         self._deletes = None
 
     @property
-    def prefixes(self) -> dict:
-        """Every prefix (PREFIX_FROM - 1 letters or more: one edit from a typed part) of a
-        word -> the words that begin with it."""
-        if self._prefixes is None:
-            prefixes: dict = {}
+    def table(self) -> dict:
+        """Every word and every prefix of one (PREFIX_FROM - 1 letters or more: one edit
+        from a typed part) -> (the word's id or -1, the ids of the words it begins)."""
+        if self._table is None:
+            begun: dict = {}
             for token, i in self.index.items():
                 for end in range(PREFIX_FROM - 1, len(token) + 1):
-                    prefixes.setdefault(token[:end], []).append(i)
-            self._prefixes = prefixes
-        return self._prefixes
+                    begun.setdefault(token[:end], []).append(i)
+            table = {prefix: (self.index.get(prefix, -1), words)
+                     for prefix, words in begun.items()}
+            for token, i in self.index.items():  # words shorter than any prefix kept
+                table.setdefault(token, (i, [i]))
+            self._table = table
+        return self._table
 
     @property
     def deletes(self) -> dict:
@@ -157,33 +199,47 @@ class Speller:
             self._deletes = deletes
         return self._deletes
 
-    def candidates(self, typed: str, completing: bool) -> list[Candidate]:
+    def candidates(self, typed: str, completing: bool) -> Candidates:
         """The words `typed` may have meant (not typed itself): the whole word one or two
-        edits away, and when completing, words with a prefix one edit away."""
+        edits away, and when completing, words with a prefix one edit away.
+
+        Completing (a keystroke inside a word, where speed counts) looks at the likely slips
+        first and at every other edit only when those name no word; a finished word (what a
+        space would autocorrect) is looked up every edit away."""
         if len(typed) < MIN_LENGTH or not typed.isalpha():
-            return []
-        found: dict[tuple, float] = {}
-
-        def keep(word, cost, whole):
-            key = (word, whole)
-            if cost > found.get(key, -math.inf):
-                found[key] = cost
-
-        prefixes = self.prefixes if completing and len(typed) >= PREFIX_FROM else {}
-        for variant, cost in edits(typed, self.letters):
-            word = self.index.get(variant)
-            if word is not None:
-                keep(word, cost, True)
-            for word in prefixes.get(variant, ()):
-                if self.tokens[word] != variant:
-                    keep(word, cost, False)
-        if len(typed) >= TWO_EDITS_FROM and not any(whole for _, whole in found):
-            for variant in deletions(typed, 2):
+            return Candidates.none()
+        whole: dict = {}  # word -> the best log P(typed | it)
+        begins: dict = {}  # word -> the best log P(typed | a prefix of it)
+        with_prefixes = completing and len(typed) >= PREFIX_FROM
+        table = self.table
+        # The likely slips first; the other edits (20 times less likely each) only when
+        # those name no word.
+        hits = [(v, hit) for v in likely_edits(typed) if (hit := table.get(v)) is not None] \
+            if completing else []
+        if not any(word >= 0 for _, (word, _) in hits):
+            hits = [(v, hit) for v in one_edit(typed, self.letters)
+                    if (hit := table.get(v)) is not None]
+        lowest = -math.inf
+        for variant, (word, begun) in hits:
+            if word < 0 and (not with_prefixes or len(variant) < PREFIX_FROM - 1):
+                continue
+            cost = edit_cost(typed, variant)
+            if word >= 0 and cost > whole.get(word, lowest):
+                whole[word] = cost
+            if with_prefixes:
+                get = begins.get
+                for other in begun:
+                    if other != word and cost > get(other, lowest):
+                        begins[other] = cost
+        # Two edits away: when one edit names no word, and for a finished word always (a
+        # frequent word two edits away may beat a rare one at one: "tath" is "that").
+        if len(typed) >= TWO_EDITS_FROM and (not whole or not completing):
+            for variant in deletions(typed, 1 if whole else 2):
                 for word in self.deletes.get(variant, ()):
                     token = self.tokens[word]
-                    if (word, True) not in found and token != typed \
+                    if word not in whole and token != typed \
                             and abs(len(token) - len(typed)) <= 2:
                         cost = channel(typed, token)
                         if cost > 2 * SUBSTITUTE - 1e-9:  # two edits at most
-                            keep(word, cost, True)
-        return [Candidate(word, cost, whole) for (word, whole), cost in found.items()]
+                            whole[word] = cost
+        return Candidates(whole, begins)

@@ -117,7 +117,8 @@ def simulate(predictor, files: Iterable[str], suggestions: Iterable[int] = (3,),
     from .typist import Typist
 
     config = predictor.config
-    recent, predictor.recent = predictor.recent, RecentWords(predictor.recent.weight)
+    recent = predictor.recent
+    predictor.recent = RecentWords(recent.weight, history=recent.history)
     try:
         typist = Typist(suggest or (lambda text, k: predictor.suggest(text, k, correct)),
                         lambda line: surface_tokens(line, tokenizer=config.tokenizer), counts)
@@ -149,7 +150,8 @@ def simulate_tokens(predictor, files: Iterable[str], suggestions: Iterable[int] 
     """
     from .recent import RecentWords
 
-    recent = RecentWords(predictor.recent.weight if recent_weight is None else recent_weight)
+    recent = RecentWords(predictor.recent.weight if recent_weight is None else recent_weight,
+                         history=predictor.recent.history)
     blocked = predictor.blocked
     suggestions = sorted(set(int(n) for n in suggestions))
     if not suggestions or suggestions[0] < 1:

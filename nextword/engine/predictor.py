@@ -72,7 +72,7 @@ class Predictor:
             self.ngram = NGramTable.from_arrays(self.base_size, arrays.ngram_arrays)
             self.mixture = np.asarray(arrays.mixture, dtype=np.float32)
         self._model = None
-        self._prefixes = self._speller = self._forms = None
+        self._prefixes = self._speller = self._forms = self._punctuation = None
         self.base_forms = SurfaceForms.from_bytes(arrays.forms)
         self._cache = ContextCache(cache_size)
         # One change (learning, blocking, saving, taking in another process's) at a time;
@@ -288,12 +288,14 @@ class Predictor:
         completion.check_k(k)
         reading = suggestions.read(self, prefix.rstrip() + " ")
         return [(s.word, s.probability) for s in suggestions.next_words(
-            self, reading.folded, reading.written, k)]
+            self, reading.folded, reading.written, k, words_only=False)]
 
-    def best(self, probabilities: np.ndarray, k: int, candidates=None):
+    def best(self, probabilities: np.ndarray, k: int, candidates=None,
+             words_only: bool = False):
         """The k most probable ids (of candidates, default every word) as (word, p) pairs.
 
-        Ties go to the lower id, the more frequent word.
+        Ties go to the lower id, the more frequent word. words_only: no punctuation (a
+        keyboard's next words: a punctuation mark is typed, never taken from them).
         """
         if candidates is None:
             scores = probabilities.copy()
@@ -301,7 +303,10 @@ class Predictor:
             # computed lies beyond it: only the ids it has are blocked here.
             blocked = [i for i in self.blocked if i < len(scores)]
             scores[[PAD_ID, UNK_ID, EOL_ID, *blocked]] = -1.0
-            count = min(k, len(scores) - len(SPECIALS) - len(blocked))
+            if words_only:
+                marks = self.punctuation
+                scores[marks[marks < len(scores)]] = -1.0
+            count = min(k, int((scores >= 0).sum()))
             ids = np.arange(len(scores))
         else:
             scores, ids = probabilities[candidates], candidates
@@ -310,7 +315,9 @@ class Predictor:
             return []
         best = np.argpartition(-scores, count - 1)[:count] if count < len(scores) \
             else np.arange(len(scores))
-        best = best[np.lexsort((ids[best], -scores[best]))]
+        if count < len(scores):  # words tied with the last one taken compete by id, as below
+            best = np.flatnonzero(scores >= scores[best].min())
+        best = best[np.lexsort((ids[best], -scores[best]))][:count]
         tokens = self.vocabulary.tokens
         return [(tokens[ids[i]], float(scores[i])) for i in best]
 
@@ -370,7 +377,7 @@ class Predictor:
         """Put a user layer and its vocabulary (the base's and the learned words) in place;
         what was derived from the old ones (prefix index, cached contexts) is dropped."""
         self.user, self.vocabulary = user, vocabulary
-        self._prefixes = self._speller = self._forms = None
+        self._prefixes = self._speller = self._forms = self._punctuation = None
         self._cache = self._cache.emptied()
 
     # ----- completing (completion.py) -----------------------------------------------------------
@@ -416,6 +423,16 @@ class Predictor:
             learned = self.user.forms if self.user is not None else None
             self._forms = self.base_forms.merged(learned) if learned else self.base_forms
         return self._forms
+
+    @property
+    def punctuation(self) -> np.ndarray:
+        """The ids of the vocabulary's tokens that are not words (punctuation marks)."""
+        if self._punctuation is None:
+            self._punctuation = np.array(
+                [i for i, token in enumerate(self.vocabulary.tokens)
+                 if i >= len(SPECIALS) and not completion.WORD_START.match(token)],
+                dtype=np.int64)
+        return self._punctuation
 
     @property
     def speller(self) -> Speller:

@@ -37,9 +37,11 @@ HISTORY = 100  # tokens at which the cache has half its weight
 class RecentWords:
     """The last `size` tokens the user finished, and the cache distribution they give."""
 
-    def __init__(self, weight: float, size: int = SIZE, half_life: float = HALF_LIFE):
+    def __init__(self, weight: float, size: int = SIZE, half_life: float = HALF_LIFE,
+                 history: int = HISTORY):
         self.weight = weight
         self.half_life = half_life
+        self.history = history  # 0: the full weight whatever the cache holds
         self._ids: deque = deque(maxlen=size)
         self._lock = threading.Lock()
 
@@ -101,8 +103,8 @@ class RecentWords:
         return len(self._ids) + sum(1 for i in current if i >= len(SPECIALS))
 
     def weight_for(self, held: int) -> float:
-        """The cache's weight when it holds `held` tokens: weight * held / (held + HISTORY)."""
-        return self.weight * held / (held + HISTORY)
+        """The cache's weight when it holds `held` tokens: weight * held / (held + history)."""
+        return self.weight * held / (held + self.history) if self.history else self.weight
 
 
 def _normalised(ids: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

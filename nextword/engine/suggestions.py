@@ -5,8 +5,9 @@ the case the text needs.
 vocabulary words that begin with the typed part (kind "completion"), and, when none does or
 the model finds them all very unlikely there, the words the typed part may have meant
 (kind "correction": correction.py's noisy channel, P(word | context) x P(typed | word)).
-After a word and a space it offers the next words (kind "next"), and first, when the finished
-word is unknown or very unlikely, its likeliest correction; a correction the engine is
+After a word and a space it offers the next words (kind "next"; no punctuation: a mark is
+typed, never taken from a list), and first, when the finished word is unknown (or very
+unlikely and the engine sure of another), its likeliest correction; a correction the engine is
 confident in carries `autocorrect` (a keyboard applies it on space, and the next words then
 follow the corrected word). Words the model never saw in the context are read as the unknown
 token: every text gets an answer. Words come back as written (text/casing.py).
@@ -32,9 +33,11 @@ from .completion import WORD_START
 
 ADDRESS = regex.compile(r"[@/\\]|\.\w|^www|://")
 CORRECT_BELOW = 1e-4  # a word (or the words a typed part begins) this unlikely may be a typo
-AUTOCORRECT_AT = 0.6  # a correction this likely (against the typed word and the others) is applied
+AUTOCORRECT_AT = 0.5  # a correction this likely (against the typed word and the others) is applied
 AUTOCORRECT_KNOWN_AT = 0.95  # ... and against a typed word that is a known word
 CORRECTIONS_SHOWN = 1  # corrections of a finished word shown before the next words
+CASE_FLOOR_CAPITAL = 0.05  # a capitalised typo of a word the corpus writes lowercase
+CASE_FLOOR_LOWER = 0.3  # a lowercase typo of a name
 
 
 @dataclass
@@ -105,13 +108,15 @@ def _distribution(predictor, context: list[str]) -> tuple[np.ndarray, list[int]]
     return predictor.recent.mix(predictor.distribution_of(ids), ids), ids
 
 
-def next_words(predictor, context, context_written, k) -> list[Suggestion]:
-    """The k likeliest next words after the context tokens (folded, and as written)."""
+def next_words(predictor, context, context_written, k, words_only=True) -> list[Suggestion]:
+    """The k likeliest next words after the context tokens (folded, and as written).
+    words_only: no punctuation marks (a keyboard's; `predict` lists every token)."""
     probabilities, _ = _distribution(predictor, context)
     start = begins_sentence(context_written)
     forms = predictor.forms
     return [Suggestion(forms.cased(word, start=start) if predictor.config.lowercase else word,
-                       p, "next") for word, p in predictor.best(probabilities, k)]
+                       p, "next") for word, p in predictor.best(probabilities, k,
+                                                                words_only=words_only)]
 
 
 def _completing(predictor, reading: Reading, k: int, correct: bool) -> list[Suggestion]:
@@ -124,38 +129,60 @@ def _completing(predictor, reading: Reading, k: int, correct: bool) -> list[Sugg
     if predictor.blocked:
         candidates = candidates[~np.isin(candidates, list(predictor.blocked))]
     exact = probabilities[candidates].astype(np.float64)
-    fuzzy = []
-    if correct and _correctable(predictor) and float(exact.sum()) < CORRECT_BELOW:
-        fuzzy = [c for c in predictor.speller.candidates(typed, completing=True)
-                 if c.word not in predictor.blocked and c.word < len(probabilities)]
-    if not len(candidates) and not fuzzy:
+    if not (correct and _correctable(predictor) and float(exact.sum()) < CORRECT_BELOW):
+        if not len(candidates):
+            return []
+        scores = exact * math.exp(correction.NO_ERROR)
+        total = float(scores.sum()) or 1.0
+        return [_written(predictor, reading, int(candidates[i]), float(scores[i]) / total,
+                         "completion") for i in _top(candidates, scores, k)]
+    # The typed part names no likely word: what it may have meant is scored with the words
+    # it begins, in Python (a handful of candidates: numpy's call costs would dominate).
+    near = predictor.speller.candidates(typed, completing=True)
+    size, blocked, p = len(probabilities), predictor.blocked, probabilities
+    ok = math.exp(correction.NO_ERROR)
+    scored: dict = {}  # word -> (score, kind)
+    for word, score in zip(candidates.tolist(), (exact * ok).tolist()):
+        scored[word] = (score, "completion")
+    whole = {}
+    for found, is_whole in ((near.whole, True), (near.begun, False)):
+        for word, cost in found.items():
+            if word < size and word not in blocked:
+                score = float(p[word]) * math.exp(cost)
+                if is_whole:
+                    whole[word] = score
+                if score > scored.get(word, (-1.0,))[0]:
+                    scored[word] = (score, "correction")
+    if not scored:
         return []
-    ids = np.concatenate([candidates, np.array([c.word for c in fuzzy], dtype=np.int64)])
-    scores = np.concatenate([exact * math.exp(correction.NO_ERROR),
-                             probabilities[[c.word for c in fuzzy]].astype(np.float64)
-                             * np.exp([c.channel for c in fuzzy])]) if fuzzy else exact
-    kinds = ["completion"] * len(candidates) + ["correction"] * len(fuzzy)
-    best = _top(ids, scores, k)
-    total = float(scores.sum()) or 1.0
     automatic = None
-    if fuzzy:  # what a space would do to this typed word (as for a finished word)
-        fixed = _corrections(predictor, reading.folded, reading.written, reading.typed, 1,
-                             probabilities, reading.chunk)
-        automatic = fixed[0].word if fixed and fixed[0].autocorrect else None
-    out = []
-    forms = predictor.forms
-    for i in best:
-        word = predictor.vocabulary.tokens[ids[i]]
-        shown = forms.cased(word, typed=reading.typed) if config.lowercase else word
-        out.append(Suggestion(shown, float(scores[i]) / total, kinds[i], len(reading.typed),
-                              kinds[i] == "correction" and shown == automatic))
+    if whole:  # what a space would do to this typed word (as for a finished word)
+        literal, known = _literal(predictor, typed, probabilities)
+        if not (known and literal >= CORRECT_BELOW):
+            first = max(whole, key=whole.get)
+            posterior = whole[first] / (sum(whole.values()) + literal * ok)
+            if _sure(predictor, reading.typed, reading.chunk, posterior, known):
+                automatic = first
+    total = sum(score for score, _ in scored.values()) or 1.0
+    ranked = sorted(scored.items(), key=lambda item: (-item[1][0], item[0]))[:k]
+    out = [_written(predictor, reading, word, score / total, kind,
+                    kind == "correction" and word == automatic)
+           for word, (score, kind) in ranked]
     typed_id = predictor.vocabulary.index.get(typed)
-    if fuzzy and k > 1 and reading.typed not in [s.word for s in out] \
-            and typed_id not in predictor.blocked:  # a blocked word is never shown
+    if k > 1 and reading.typed not in [s.word for s in out] \
+            and typed_id not in blocked:  # a blocked word is never shown
         # The typed text stays a possible answer: last, to keep it as typed.
-        literal = Suggestion(reading.typed, 0.0, "completion", len(reading.typed))
-        out = out[:k - 1] + [literal]
+        out = out[:k - 1] + [Suggestion(reading.typed, 0.0, "completion", len(reading.typed))]
     return out
+
+
+def _written(predictor, reading: Reading, word: int, probability: float, kind: str,
+             autocorrect: bool = False) -> Suggestion:
+    """The suggestion of vocabulary id `word` for the word being typed, as it is written."""
+    token = predictor.vocabulary.tokens[word]
+    shown = predictor.forms.cased(token, typed=reading.typed) if predictor.config.lowercase \
+        else token
+    return Suggestion(shown, probability, kind, len(reading.typed), autocorrect)
 
 
 def _top(ids: np.ndarray, scores: np.ndarray, k: int) -> np.ndarray:
@@ -197,31 +224,69 @@ def _corrections(predictor, context: list, context_written: list, word: str, k: 
     folded = word.lower() if config.lowercase else word
     if probabilities is None:
         probabilities, _ = _distribution(predictor, context)
-    index = predictor.vocabulary.index.get(folded)
-    known = index is not None and index not in SPECIALS_IDS and index < len(probabilities)
-    literal = float(probabilities[index]) if known else \
-        float(probabilities[UNK_ID]) * math.exp(correction.LETTER * len(folded))
+    literal, known = _literal(predictor, folded, probabilities)
     if known and literal >= CORRECT_BELOW:
         return []
-    found = [c for c in predictor.speller.candidates(folded, completing=False)
-             if c.word not in predictor.blocked and c.word < len(probabilities)]
-    if not found:
+    near = predictor.speller.candidates(folded, completing=False).whole
+    ids = np.fromiter(near, np.int64, len(near))
+    usable = _usable(predictor, ids, probabilities)
+    if not usable.any():
         return []
-    ids = np.array([c.word for c in found], dtype=np.int64)
-    scores = probabilities[ids].astype(np.float64) * np.exp([c.channel for c in found])
+    ids = ids[usable]
+    scores = probabilities[ids].astype(np.float64) * np.exp(
+        np.fromiter(near.values(), np.float64, len(near))[usable])
+    if config.lowercase:  # how the word was typed says which words it may be
+        scores *= _case_fits(predictor, ids, word, begins_sentence(context_written))
     total = float(scores.sum()) + literal * math.exp(correction.NO_ERROR)
     best = _top(ids, scores, k)
-    threshold = AUTOCORRECT_KNOWN_AT if known else AUTOCORRECT_AT
+    sure = _sure(predictor, word, chunk, float(scores[best[0]]) / total, known)
     forms = predictor.forms
-    out = []
-    for rank, i in enumerate(best):
-        token = predictor.vocabulary.tokens[ids[i]]
-        posterior = float(scores[i]) / total
-        out.append(Suggestion(forms.cased(token, typed=word) if config.lowercase else token,
-                              posterior, "correction", len(word),
-                              rank == 0 and posterior >= threshold
-                              and not guarded(predictor, word, chunk)))
-    return out
+    return [Suggestion(forms.cased(token, typed=word) if config.lowercase else token,
+                       float(scores[i]) / total, "correction", len(word), rank == 0 and sure)
+            for rank, (i, token) in enumerate((i, predictor.vocabulary.tokens[ids[i]])
+                                              for i in best)]
+
+
+def _usable(predictor, words: np.ndarray, probabilities: np.ndarray) -> np.ndarray:
+    """Which candidate words may be offered: not blocked, and known to the distribution (a
+    word learned by another thread since it was computed lies beyond it)."""
+    usable = words < len(probabilities)
+    if predictor.blocked:
+        usable &= ~np.isin(words, list(predictor.blocked))
+    return usable
+
+
+def _case_fits(predictor, ids: np.ndarray, word: str, start: bool) -> np.ndarray:
+    """For each candidate, how well the typed word's case fits how the corpus writes it: a
+    capital away from a sentence's start points to a name ("Sau" is "Saul", not "say"); a
+    lowercase word weighs less against one (names are typed lowercase often enough)."""
+    if start or not word[:1].isalpha() or (len(word) > 1 and word.isupper()):
+        return np.ones(len(ids))
+    capital = word[:1].isupper()
+    fits = []
+    for token in (predictor.vocabulary.tokens[i] for i in ids):
+        forms = predictor.forms.forms.get(token) or [(token, 1)]
+        total = sum(count for _, count in forms)
+        share = sum(count for form, count in forms if form[:1].isupper()) / total
+        fits.append(max(share, CASE_FLOOR_CAPITAL) if capital
+                    else max(1.0 - share, CASE_FLOOR_LOWER))
+    return np.array(fits)
+
+
+def _literal(predictor, folded: str, probabilities: np.ndarray) -> tuple[float, bool]:
+    """(P(the word as typed | context), whether it is a known word): an unknown word is the
+    unknown token's probability spread over strings of its length."""
+    index = predictor.vocabulary.index.get(folded)
+    known = index is not None and index not in SPECIALS_IDS and index < len(probabilities)
+    if known:
+        return float(probabilities[index]), True
+    return float(probabilities[UNK_ID]) * math.exp(correction.LETTER * len(folded)), False
+
+
+def _sure(predictor, word: str, chunk: str, posterior: float, known: bool) -> bool:
+    """Whether a correction this likely of `word` is applied on space."""
+    threshold = AUTOCORRECT_KNOWN_AT if known else AUTOCORRECT_AT
+    return posterior >= threshold and not guarded(predictor, word, chunk)
 
 
 SPECIALS_IDS = {PAD_ID, UNK_ID, EOL_ID}
