@@ -1,59 +1,184 @@
-"""Keystroke savings on held-out text with 1, 3 and 5 suggestions, for several keyboards.
+"""Keystroke savings on held-out text for several keyboards, under both conventions.
 
-- the model as nextword uses it (network mixed with its n-gram model);
-- the network alone, and the model's n-gram alone (mixture weights set to the n-gram);
-- a word-list keyboard: the training words by frequency (the vocabulary's order), completing
-  the typed prefix, no context.
+Keyboards, each with the same number of suggestions:
+- nextword: the model as `nextword.load` gives it (network + n-gram, the recent-words cache,
+  words as written, corrections on);
+- nextword with the cache at full weight from the first word (as before 2026-12-07);
+- the network alone;
+- a word list: the training text's words by frequency, completing the typed part, no
+  context (words as the model writes them, a sentence's first capitalised);
+- presage (Debian's 0.9.1, benchmarks/presage_keyboard.py): its smoothed 3-gram model built
+  by text2ngram from the same training text, through libpresage's C API.
 
-Every keyboard is run through the same simulator (nextword/keystrokes.py): before each
-keystroke the typist sees the top N suggestions for the word being typed given the line so far.
+Conventions (nextword/engine/keystrokes.py): "raw", the text typed as written (every
+character a keystroke, a suggestion taken only as the text writes the word); "tokens", each
+token typed lowercased with a space after it (the figures measured before 2026-12-07).
+presage_simulator's own figure (its own convention: punctuation, capitals and line ends free,
+the file typed as one text) is shown beside them.
 
-    python benchmarks/keystrokes.py [--model models/nextword.keras] [--text data/kjv.valid.txt]
+    python benchmarks/keystrokes.py --model models/nextword.keras \\
+        --train data/kjv.train.raw.txt --text data/kjv.valid.raw.txt [--suggestions 1 3 5]
+        [--lines N] [--no-presage]
 """
 
 import argparse
+import collections
+import os
+import sys
+import tempfile
 import time
 
-import numpy as np
+HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def word_list(predictor):
-    """The same distribution at every position: frequency order, most frequent first."""
-    size = len(predictor.vocabulary)
-    ranked = (1.0 / np.arange(1, size + 1)).astype(np.float32)  # ids are in frequency order
-    ranked /= ranked.sum()
-    return lambda inputs: np.broadcast_to(ranked, inputs.shape + (size,))
+class WordList:
+    """Suggestions by the training text's word frequency alone."""
+
+    def __init__(self, predictor, train: str):
+        from nextword.text.tokenize import tokenize
+
+        counts = collections.Counter()
+        with open(train, encoding="utf-8") as handle:
+            for line in handle:
+                counts.update(token for token in tokenize(line) if token[:1].isalnum())
+        self.words = [word for word, _ in counts.most_common()]
+        self.predictor = predictor
+
+    def suggest(self, text: str, k: int):
+        from nextword.engine.suggestions import Suggestion, read
+        from nextword.text.casing import begins_sentence
+
+        reading = read(self.predictor, text)
+        forms = self.predictor.forms
+        if reading.typed is None:
+            start = begins_sentence(reading.written)
+            return [Suggestion(forms.cased(word, start=start), 0.0, "next")
+                    for word in self.words[:k]]
+        typed = reading.typed.lower()
+        found = [word for word in self.words if word.startswith(typed)][:k]
+        return [Suggestion(forms.cased(word, typed=reading.typed), 0.0, "completion",
+                           len(reading.typed)) for word in found]
+
+
+def tokens_typist(suggest, lines, counts):
+    """The tokens convention for any keyboard: each token lowercased, then a space; the typist
+    takes a suggestion whose word (folded) is the token, before any of its characters."""
+    from nextword.engine.completion import WORD_START
+    from nextword.text.tokenize import tokenize
+
+    used, total = {n: 0 for n in counts}, 0
+    most = max(counts)
+    for line in lines:
+        tokens = tokenize(line)
+        for position, token in enumerate(tokens):
+            context = " ".join(tokens[:position])
+            cost = len(token) + 1
+            total += cost
+            typeable = len(token) if WORD_START.match(token) else 1
+            ranks = []
+            for typed in range(typeable):
+                text = (context + " " if context else "") + token[:typed]
+                offered = [s.word.lower() for s in suggest(text, most)]
+                ranks.append(offered.index(token) if token in offered else most)
+                if ranks[-1] < counts[0]:
+                    break
+            for n in counts:
+                first = next((typed for typed, rank in enumerate(ranks) if rank < n), None)
+                used[n] += cost if first is None else first + 1
+    return {n: 1 - used[n] / total for n in counts}
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="models/nextword.keras")
-    parser.add_argument("--text", default="data/kjv.valid.txt")
+    parser.add_argument("--train", default="data/kjv.train.raw.txt",
+                        help="the model's training text (the word list's and presage's)")
+    parser.add_argument("--text", default="data/kjv.valid.raw.txt")
     parser.add_argument("--suggestions", type=int, nargs="+", default=[1, 3, 5])
+    parser.add_argument("--lines", type=int, default=0, help="type only the first N lines")
+    parser.add_argument("--no-presage", action="store_true")
     args = parser.parse_args()
     import nextword
     from nextword.engine.keystrokes import simulate
+    from nextword.engine.typist import Typist
+    from nextword.text.tokenize import surface_tokens
 
+    scratch = tempfile.TemporaryDirectory()
+    text = args.text
+    if args.lines:
+        with open(args.text, encoding="utf-8") as handle:
+            head = [line for _, line in zip(range(args.lines), handle)]
+        text = os.path.join(scratch.name, "text.txt")
+        with open(text, "w", encoding="utf-8") as handle:
+            handle.writelines(head)
+    with open(text, encoding="utf-8") as handle:
+        lines = [line.rstrip("\n") for line in handle]
+    counts = sorted(args.suggestions)
     model = nextword.load(args.model)
-    keyboards = [("nextword model (network + n-gram)", model, None),
-                 ("network alone", nextword.load(args.model, ngram=False), None)]
-    if model.ngram is not None:
-        ngram_only = nextword.load(args.model)
-        ngram_only.mixture = np.zeros_like(ngram_only.mixture)  # weight 0 on the network
-        keyboards.append((f"the model's {model.ngram.order}-gram alone", ngram_only, None))
-    keyboards.append(("word list by frequency, no context", model, word_list(model)))
-    header = " | ".join(f"{n} suggestion{'s' if n > 1 else ''}" for n in args.suggestions)
-    print(f"keystroke savings on {args.text} ({args.model})\n")
-    print(f"| keyboard | {header} | seconds |")
-    print("|---|" + "---|" * (len(args.suggestions) + 1))
-    for name, predictor, distributions in keyboards:
+    full_cache = nextword.load(args.model)
+    full_cache.recent.history = 0
+    rows = []  # (keyboard, convention, {n: savings}, seconds, note)
+
+    def timed(name, convention, run, note=""):
         started = time.perf_counter()
-        results = simulate(predictor, [args.text], args.suggestions, distributions=distributions)
-        seconds = time.perf_counter() - started
-        cells = " | ".join(f"{100 * results[n].savings:.2f}%" for n in args.suggestions)
-        print(f"| {name} | {cells} | {seconds:.0f} |")
-    some = results[args.suggestions[0]]
-    print(f"\n{some.words:,} words, {some.keystrokes_without:,} keystrokes without suggestions")
+        savings = run()
+        rows.append((name, convention, savings, time.perf_counter() - started, note))
+        print(f"  {name}, {convention}: " + ", ".join(f"{100 * savings[n]:.2f}%"
+                                                      for n in counts), file=sys.stderr)
+
+    def nextword_raw(predictor):
+        results = simulate(predictor, [text], counts)
+        rows_case[id(predictor)] = results[counts[-1]].case_right
+        return {n: results[n].savings for n in counts}
+
+    rows_case = {}
+    timed("nextword", "raw", lambda: nextword_raw(model))
+    timed("nextword, cache at full weight", "raw", lambda: nextword_raw(full_cache))
+    network = nextword.load(args.model, ngram=False)
+    timed("network alone", "raw", lambda: nextword_raw(network))
+    words = WordList(model, args.train)
+
+    def typed_by(suggest, n_values):
+        typed = Typist(suggest, lambda line: surface_tokens(line), n_values).type_lines(lines)
+        return {n: 1 - typed.keystrokes[n] / typed.characters for n in n_values}
+
+    timed("word list by frequency", "raw", lambda: typed_by(words.suggest, counts))
+    for name, predictor in (("nextword", model), ("network alone", network)):
+        timed(name, "tokens", lambda p=predictor: {
+            n: r.savings for n, r in simulate(p, [text], counts, convention="tokens").items()})
+    timed("word list by frequency", "tokens",
+          lambda: tokens_typist(words.suggest, [line for line in lines if line.strip()],
+                                counts))
+    if not args.no_presage:
+        sys.path.insert(0, HERE)
+        from presage_keyboard import (PresageKeyboard, build_database, config_with_suggestions,
+                                      presage_simulator_savings)
+
+        folder = os.path.join(scratch.name, "presage")
+        built = build_database(args.train, folder)
+        for n in counts:  # presage remembers what it showed: one keyboard per N
+            config = config_with_suggestions(built, n, folder)
+            keyboard = PresageKeyboard(config, n)
+            timed(f"presage ({n})", "raw", lambda: typed_by(keyboard.suggest, (n,)))
+            timed(f"presage ({n})", "tokens",
+                  lambda: tokens_typist(keyboard.suggest,
+                                        [line for line in lines if line.strip()], [n]))
+            timed(f"presage ({n})", "presage_simulator",
+                  lambda: {n: presage_simulator_savings(config, text)})
+    print(f"\nkeystroke savings on {args.text}" + (f" (first {args.lines} lines)"
+                                                     if args.lines else "")
+          + f"; model {args.model}; trained on {args.train}\n")
+    header = " | ".join(f"{n} suggestion{'s' if n > 1 else ''}" for n in counts)
+    print(f"| keyboard | convention | {header} | seconds |")
+    print("|---|---|" + "---|" * (len(counts) + 1))
+    for name, convention, savings, seconds, _ in rows:
+        cells = " | ".join(f"{100 * savings[n]:.2f}%" if n in savings else ""
+                           for n in counts)
+        print(f"| {name} | {convention} | {cells} | {seconds:.0f} |")
+    case = rows_case.get(id(model))
+    if case is not None:
+        print(f"\nnextword offered {100 * case:.2f}% of the words it offered as the text "
+              f"writes them ({counts[-1]} suggestions, raw convention).")
 
 
 if __name__ == "__main__":

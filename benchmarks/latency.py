@@ -6,7 +6,10 @@ Every figure comes from the same run, so the ratios hold across machines of diff
 
 - cold `nextword predict` against a bare `python -c "import tensorflow"` (goal <= 0.15x);
 - one prediction step with the n-gram mixture against the network alone (goal <= 1.3x);
-- `complete` of a word being typed against `predict` of the same context (goal <= 1.2x).
+- `complete` of a word being typed against `predict` of the same context (goal <= 1.2x);
+- a keystroke with correction (`complete` of "sadi", a typo of "said", after the same
+  context: the noisy channel's candidates scored) against a plain completion ("sa")
+  (goal <= 1.5x).
 
     python benchmarks/latency.py [--model models/nextword.keras] [--calls 300]
 """
@@ -24,6 +27,7 @@ import numpy as np
 PREFIX = ("and it came to pass after these things that god did tempt abraham and said unto "
           "him abraham and he")  # 20 words
 TYPED = PREFIX + " sa"  # "said" being typed
+TYPO = PREFIX + " sadi"  # "said" mistyped: no word begins with it, a correction is needed
 
 
 def random_model(path):
@@ -90,6 +94,9 @@ def main():
                                        lambda: predictor.complete(TYPED), args.calls)
     step_mixed, step_alone = paired_timings(one_step(predictor), one_step(alone),
                                             args.calls * 3)
+    plain, corrected = paired_timings(lambda: predictor.complete(TYPED),
+                                      lambda: predictor.complete(TYPO), args.calls)
+    correction = predictor.complete(TYPO, 1)
     if not predictor.ngram:
         step_mixed = None
     script = os.path.join(os.path.dirname(sys.executable), "nextword")
@@ -105,6 +112,9 @@ def main():
     print(f"| in-process predict, p95 | {np.percentile(predict, 95):.2f} ms |")
     print(f"| in-process complete of \"sa\" after the same prefix, median | "
           f"{median(complete):.2f} ms ({median(complete) / median(predict):.2f}x predict) |")
+    print(f"| keystroke with correction (\"sadi\" -> {correction[0][0] if correction else '-'}), "
+          f"median | {median(corrected):.2f} ms ({median(corrected) / median(plain):.2f}x a "
+          f"plain completion, {median(plain):.2f} ms) |")
     print(f"| one step, network alone, median | {median(step_alone):.3f} ms |")
     if step_mixed:
         print(f"| one step with the n-gram mixture, median | {median(step_mixed):.3f} ms "
