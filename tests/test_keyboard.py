@@ -3,6 +3,7 @@ forgiven (and the guards against wrong corrections), the recent-words cache kept
 place, and keystroke savings counted as a typist spends keystrokes."""
 
 import os
+from collections import Counter
 
 import pytest
 from cli_helpers import run
@@ -10,7 +11,7 @@ from fastapi.testclient import TestClient
 
 import nextword
 from nextword.engine.suggestions import Suggestion
-from nextword.text.casing import SurfaceForms, count_forms, sentence_starts
+from nextword.text.casing import AFTER, SurfaceForms, count_forms, sentence_starts
 from nextword.text.tokenize import fold, surface_tokens, tokenize
 
 DATA = os.path.join(os.path.dirname(os.path.dirname(__file__)), "data")
@@ -49,8 +50,25 @@ def test_cutting_then_folding_gives_the_tokens_of_the_folded_text():
 def test_forms_are_counted_away_from_a_sentence_start():
     tokens = surface_tokens("And Moses said. And the LORD spake unto Moses, and I went.")
     assert sentence_starts(tokens)[:2] == [True, False]
-    forms, first = count_forms(tokens)
+    forms, first, capitals = count_forms(tokens)
     assert forms == {"Moses": 2, "LORD": 1, "I": 1} and first == {"and": 2}
+    assert capitals == {("spake", AFTER): 1}  # after "LORD", not in capitals
+
+
+def test_capitals_follow_the_place_the_corpus_writes_them_in():
+    speech = "GLOUCESTER:\nNow is the winter.\n\nDUKE VINCENTIO:\nGood morrow, Gloucester.\n"
+    tokens = surface_tokens(speech * 3, newlines=True)
+    counts = Counter(fold(tokens))
+    forms = SurfaceForms.build(["gloucester", "duke", "vincentio", "good"], counts,
+                               *count_forms(tokens))
+    assert forms.capitals["gloucester"] == [3, 3, 0, 0]  # begins 3 sentences, in capitals
+    assert forms.capitals["vincentio"] == [0, 0, 3, 3]  # after "DUKE", always in capitals
+    assert forms.write(["gloucester", ":", "<eol>", "good", "morrow", ",", "gloucester", "."]) \
+        == ["GLOUCESTER", ":", "<eol>", "Good", "morrow", ",", "Gloucester", "."]
+    assert forms.write(["duke", "vincentio", ":"]) == ["DUKE", "VINCENTIO", ":"]
+    again = SurfaceForms.from_bytes(forms.to_bytes())
+    assert again.capitals == forms.capitals and again.forms == forms.forms
+    assert forms.merged(forms).capitals["vincentio"] == [0, 0, 6, 6]
 
 
 def test_the_form_follows_the_typed_case_and_the_corpus():

@@ -110,20 +110,21 @@ def learn_written(predictor, lines: list, record: bool = True) -> dict:
     the model folds them, and how they are written counted (text/casing.py); see learn."""
     if not predictor.config.lowercase:
         return learn_lines(predictor, lines, record)
-    forms, first = Counter(), Counter()
+    forms, first, capitals = Counter(), Counter(), Counter()
     for line in lines:  # each line begins a sentence
-        line_forms, line_first = count_forms(line)
+        line_forms, line_first, line_capitals = count_forms(line)
         forms.update(line_forms)
         first.update(line_first)
-    return learn_lines(predictor, [fold(line) for line in lines], record, (forms, first),
-                       written=lines)
+        capitals.update(line_capitals)
+    return learn_lines(predictor, [fold(line) for line in lines], record,
+                       (forms, first, capitals), written=lines)
 
 
 def learn_lines(predictor, lines: list, record: bool = True, forms=None,
                 written: list | None = None) -> dict:
     """Learn lines of tokens (as `tokenize` cuts them); see learn. record=False: a replay of
     lines learned before (sharing.rebase), neither noted again nor added to the recent words.
-    forms: count_forms's (forms, first) of the lines as written, which `written` holds."""
+    forms: count_forms's (forms, first, capitals) of the lines as written, which `written` holds."""
     with predictor.changing:
         if record and written is not None:  # replayed as written: their forms count again
             predictor.changes.written.extend(written)

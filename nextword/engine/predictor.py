@@ -450,8 +450,9 @@ class Predictor:
         """
         tokens = self.generate_tokens(prefix, config, **settings)
         if self.config.lowercase:  # as the corpus writes the words
-            tokens = self.forms.write(tokens, begins_sentence(
-                surface_tokens(prefix, tokenizer=self.config.tokenizer)))
+            written = surface_tokens(prefix, tokenizer=self.config.tokenizer)
+            tokens = self.forms.write(tokens, begins_sentence(written),
+                                      written[-1] if written else "")
         return detokenize(tokens, eol=EOL)
 
     def generate_tokens(self, prefix: str = "", config: GenerationConfig | None = None,

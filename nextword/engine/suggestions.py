@@ -113,8 +113,10 @@ def next_words(predictor, context, context_written, k, words_only=True) -> list[
     words_only: no punctuation marks (a keyboard's; `predict` lists every token)."""
     probabilities, _ = _distribution(predictor, context)
     start = begins_sentence(context_written)
+    after = context_written[-1] if context_written else ""
     forms = predictor.forms
-    return [Suggestion(forms.cased(word, start=start) if predictor.config.lowercase else word,
+    return [Suggestion(forms.cased(word, start=start, after=after)
+                       if predictor.config.lowercase else word,
                        p, "next") for word, p in predictor.best(probabilities, k,
                                                                 words_only=words_only)]
 
@@ -180,8 +182,10 @@ def _written(predictor, reading: Reading, word: int, probability: float, kind: s
              autocorrect: bool = False) -> Suggestion:
     """The suggestion of vocabulary id `word` for the word being typed, as it is written."""
     token = predictor.vocabulary.tokens[word]
-    shown = predictor.forms.cased(token, typed=reading.typed) if predictor.config.lowercase \
-        else token
+    shown = predictor.forms.cased(token, typed=reading.typed,
+                                  start=begins_sentence(reading.written),
+                                  after=reading.written[-1] if reading.written else "") \
+        if predictor.config.lowercase else token
     return Suggestion(shown, probability, kind, len(reading.typed), autocorrect)
 
 
@@ -240,8 +244,10 @@ def _corrections(predictor, context: list, context_written: list, word: str, k: 
     total = float(scores.sum()) + literal * math.exp(correction.NO_ERROR)
     best = _top(ids, scores, k)
     sure = _sure(predictor, word, chunk, float(scores[best[0]]) / total, known)
-    forms = predictor.forms
-    return [Suggestion(forms.cased(token, typed=word) if config.lowercase else token,
+    forms, start = predictor.forms, begins_sentence(context_written)
+    after = context_written[-1] if context_written else ""
+    return [Suggestion(forms.cased(token, typed=word, start=start, after=after)
+                       if config.lowercase else token,
                        float(scores[i]) / total, "correction", len(word), rank == 0 and sure)
             for rank, (i, token) in enumerate((i, predictor.vocabulary.tokens[ids[i]])
                                               for i in best)]

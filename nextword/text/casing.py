@@ -11,7 +11,11 @@ since a sentence's first word is capitalised whatever it is. A suggestion then t
   frequent form ("Mo" -> "Moses", "MO" -> "MOSES"), and a lowercase typed part the corpus
   never writes lowercase keeps the corpus's form ("mo" -> "Moses");
 - as a next word, the most frequent form, its first letter capitalised at the start of the
-  text or after a sentence's end (".", "!", "?", closing quotes and brackets after them).
+  text or after a sentence's end (".", "!", "?", closing quotes and brackets after them);
+- in capitals where the corpus mostly writes the word so in the same place: beginning a
+  sentence ("GLOUCESTER:" opens a speech in Shakespeare, where "Gloucester" is the name in a
+  line), or right after a word in capitals ("DUKE VINCENTIO", "KING RICHARD III"). Those
+  counts are kept for the words the corpus ever writes in capitals so.
 
 Forms are kept in the model file as `nextword-forms.json`, only for words written otherwise
 than folded (a few thousand on KJV, tens of kilobytes).
@@ -26,6 +30,7 @@ SENTENCE_END = {".", "!", "?", "…"}
 LINE_ENDS = {"\n", "<eol>"}  # a text's end of line, as the corpus pass and generation write it
 CLOSERS = {'"', "'", ")", "]", "}", "”", "’", "»"}  # may follow a sentence's end
 MAX_FORMS = 4  # forms kept per word, the most frequent
+START_CAPITALS, AFTER, AFTER_CAPITALS = "start capitals", "after capitals", "capitals after"
 
 
 def sentence_starts(tokens: list[str], start: bool = True) -> list[bool]:
@@ -51,29 +56,53 @@ def begins_sentence(tokens: list[str]) -> bool:
     return True
 
 
-def count_forms(surface: list[str]) -> tuple[Counter, Counter]:
-    """(forms, first): how often each surface token occurs away from a sentence's start, for
-    those not written folded ("Moses", "LORD"); and how often each folded token begins a
-    sentence. With the folded totals, these give every word's forms (SurfaceForms.build)."""
-    forms, first = Counter(), Counter()
+def in_capitals(token: str) -> bool:
+    """A word of two letters or more written in capitals ("LORD", "DUKE"; not "I" or "O")."""
+    return len(token) > 1 and token.isupper()
+
+
+def count_forms(surface: list[str]) -> tuple[Counter, Counter, Counter]:
+    """(forms, first, capitals): how often each surface token occurs away from a sentence's
+    start, for those not written folded ("Moses", "LORD"); how often each folded token begins
+    a sentence; and, keyed (folded token, place), how often it is written in capitals where
+    that says something: ("lord", START_CAPITALS) beginning a sentence, ("duke",
+    AFTER_CAPITALS) right after a word in capitals, with (token, AFTER) counting every
+    occurrence after a word in capitals. With the folded totals, these give every word's
+    forms (SurfaceForms.build)."""
+    forms, first, capitals = Counter(), Counter(), Counter()
+    previous = ""
     for token, start in zip(surface, sentence_starts(surface)):
+        folded = token.lower()
         if start:
-            first[token.lower()] += 1
-        elif token != token.lower():
+            first[folded] += 1
+            if in_capitals(token):
+                capitals[folded, START_CAPITALS] += 1
+        elif token != folded:
             forms[token] += 1
-    return forms, first
+        if in_capitals(previous) and folded != token.upper():  # a word after capitals
+            capitals[folded, AFTER] += 1
+            if in_capitals(token):
+                capitals[folded, AFTER_CAPITALS] += 1
+        previous = token
+    return forms, first, capitals
 
 
 class SurfaceForms:
     """Each word's forms, the most frequent first: {folded token: [(form, count), ...]} for the
-    words written otherwise than folded. Words not listed are written folded."""
+    words written otherwise than folded. Words not listed are written folded.
 
-    def __init__(self, forms: dict | None = None):
+    capitals: {folded token: [sentences it begins in capitals, sentences it begins, times in
+    capitals after a word in capitals, times after a word in capitals]} for the words the
+    corpus writes in capitals in one of those places.
+    """
+
+    def __init__(self, forms: dict | None = None, capitals: dict | None = None):
         self.forms = forms or {}
+        self.capitals = capitals or {}
 
     @classmethod
     def build(cls, words, totals: Counter, forms: Counter, first: Counter,
-              always=()) -> "SurfaceForms":
+              capitals: Counter | None = None, always=()) -> "SurfaceForms":
         """From count_forms' counters over a corpus whose folded tokens occur `totals` times.
 
         words: the folded tokens to keep forms for (the vocabulary); always: words whose
@@ -94,14 +123,25 @@ class SurfaceForms:
                 written[word] = folded
             if written:
                 kept[word] = _ranked(written)
-        return cls(kept)
+        places = {}
+        for (word, place), count in (capitals or {}).items():
+            if place != AFTER:
+                places.setdefault(word, Counter())[place] = count
+        vocabulary = set(words)
+        return cls(kept, {word: [counts[START_CAPITALS], first.get(word, 0),
+                                 counts[AFTER_CAPITALS], capitals[word, AFTER]]
+                          for word, counts in sorted(places.items()) if word in vocabulary})
 
     def merged(self, other: "SurfaceForms") -> "SurfaceForms":
         """These forms with other's counts added (what `learn` adds to a model's)."""
         combined = {word: Counter(dict(forms)) for word, forms in self.forms.items()}
         for word, forms in other.forms.items():
             combined.setdefault(word, Counter()).update(dict(forms))
-        return SurfaceForms({word: _ranked(counter) for word, counter in combined.items()})
+        capitals = {word: list(counts) for word, counts in self.capitals.items()}
+        for word, counts in other.capitals.items():
+            capitals[word] = [a + b for a, b in zip(capitals.get(word, [0] * 4), counts)]
+        return SurfaceForms({word: _ranked(counter) for word, counter in combined.items()},
+                            capitals)
 
     def __len__(self) -> int:
         return len(self.forms)
@@ -111,11 +151,16 @@ class SurfaceForms:
         forms = self.forms.get(word)
         return forms[0][0] if forms else word
 
-    def cased(self, word: str, typed: str | None = None, start: bool = False) -> str:
+    def cased(self, word: str, typed: str | None = None, start: bool = False,
+              after: str = "") -> str:
         """How to write `word` here. typed: the part of it already typed, as typed (inside a
-        word); start: the word begins a sentence (a next word)."""
+        word); start: the word begins a sentence (a next word); after: the token before it,
+        as written."""
         forms = self.forms.get(word)
+        capitals = self._capitals_here(word, start, after)
         if typed:
+            if capitals and word.upper().startswith(typed):  # "G" beginning a speech
+                return word.upper()
             if forms is None:  # always written folded
                 if word.startswith(typed):
                     return word
@@ -134,24 +179,43 @@ class SurfaceForms:
                 return best[:1].upper() + best[1:]
             return best
         best = forms[0][0] if forms else word
+        if capitals:
+            return best.upper()
         return best[:1].upper() + best[1:] if start else best
 
-    def write(self, tokens: list[str], start: bool = True) -> list[str]:
+    def _capitals_here(self, word: str, start: bool, after: str) -> bool:
+        """Whether the corpus mostly writes `word` in capitals in this place."""
+        counts = self.capitals.get(word)
+        return counts is not None and (start and 2 * counts[0] > counts[1]
+                                       or in_capitals(after) and 2 * counts[2] > counts[3])
+
+    def write(self, tokens: list[str], start: bool = True, after: str = "") -> list[str]:
         """Tokens of generated text as written: each word's form, a sentence's first word
-        capitalised. start: whether the first token begins a sentence."""
-        return [self.cased(token, start=first)
-                for token, first in zip(tokens, sentence_starts(tokens, start))]
+        capitalised. start: whether the first token begins a sentence; after: the token
+        before the first, as written."""
+        written = []
+        for token, first in zip(tokens, sentence_starts(tokens, start)):
+            after = self.cased(token, start=first, after=after)
+            written.append(after)
+        return written
 
     def to_bytes(self) -> bytes:
-        return json.dumps(self.forms, ensure_ascii=False, separators=(",", ":")).encode()
+        saved = {"forms": self.forms, "capitals": self.capitals} if self.capitals \
+            else self.forms
+        return json.dumps(saved, ensure_ascii=False, separators=(",", ":")).encode()
 
     @classmethod
     def from_bytes(cls, data: bytes | None) -> "SurfaceForms":
         if not data:
             return cls()
         loaded = json.loads(data)
+        capitals = {}
+        if isinstance(loaded.get("forms"), dict):  # {"forms": ..., "capitals": ...}
+            capitals = {str(word): [int(count) for count in counts]
+                        for word, counts in loaded.get("capitals", {}).items()}
+            loaded = loaded["forms"]
         return cls({str(word): [(str(form), int(count)) for form, count in forms]
-                    for word, forms in loaded.items()})
+                    for word, forms in loaded.items()}, capitals)
 
 
 def _ranked(counts: Counter) -> list:

@@ -39,6 +39,7 @@ class CorpusScan:
     # away from a sentence's start, and how often each word begins a sentence.
     forms: Counter = field(default_factory=Counter)
     first: Counter = field(default_factory=Counter)
+    capitals: Counter = field(default_factory=Counter)  # where it is written in capitals
 
 
 PARALLEL_BYTES = 16 << 20  # corpora at least this big are tokenised by a pool of processes
@@ -54,14 +55,14 @@ def encode_block(block: str, lowercase: bool, tokenizer: str = "words") -> tuple
     if lowercase:
         surface = surface_tokens(block, newlines=True, tokenizer=tokenizer)
         tokens = fold(surface)
-        forms, first = count_forms(surface)
+        forms, first, capitals = count_forms(surface)
     else:
         tokens = tokenize(block, lowercase, newlines=True, tokenizer=tokenizer)
-        forms, first = Counter(), Counter()
+        forms, first, capitals = Counter(), Counter(), Counter()
     words = list(set(tokens))
     local = {word: i for i, word in enumerate(words)}
     ids = np.fromiter(map(local.__getitem__, tokens), dtype=np.int32, count=len(tokens))
-    return words, ids, forms, first
+    return words, ids, forms, first, capitals
 
 
 def _encoded_blocks(blocks, lowercase, workers, tokenizer="words"):
@@ -101,10 +102,11 @@ def scan_corpus(specs, lowercase: bool = True, encoding: str = "utf-8", ids_path
     frequencies = np.zeros(1024, dtype=np.int64)
     sink = open(ids_path, "wb") if ids_path else None
     try:
-        for words, local_ids, forms, first in _encoded_blocks(
+        for words, local_ids, forms, first, capitals in _encoded_blocks(
                 _counted_blocks(scan, encoding, on_bytes), lowercase, workers, tokenizer):
             scan.forms.update(forms)
             scan.first.update(first)
+            scan.capitals.update(capitals)
             remap = np.fromiter((setdefault(word, len(index)) for word in words),
                                 dtype=np.int32, count=len(words))
             ids = remap[local_ids]

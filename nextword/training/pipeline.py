@@ -101,7 +101,7 @@ def surface_forms(scan: CorpusScan, vocabulary: Vocabulary, config: Config,
     if not config.lowercase:
         return None
     forms = SurfaceForms.build(vocabulary.tokens[len(SPECIALS):], scan.counts, scan.forms,
-                               scan.first)
+                               scan.first, scan.capitals)
     return base.forms.merged(forms) if base is not None and base.forms else forms
 
 
