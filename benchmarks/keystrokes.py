@@ -18,7 +18,7 @@ the file typed as one text) is shown beside them.
 
     python benchmarks/keystrokes.py --model models/nextword.keras \\
         --train data/kjv.train.raw.txt --text data/kjv.valid.raw.txt [--suggestions 1 3 5]
-        [--lines N] [--no-presage]
+        [--lines N] [--no-presage] [--presage-suggestions 1 3 5]
 """
 
 import argparse
@@ -97,6 +97,8 @@ def main():
     parser.add_argument("--suggestions", type=int, nargs="+", default=[1, 3, 5])
     parser.add_argument("--lines", type=int, default=0, help="type only the first N lines")
     parser.add_argument("--no-presage", action="store_true")
+    parser.add_argument("--presage-suggestions", type=int, nargs="+", default=[3],
+                        help="presage types the text once per N (minutes each): these N")
     args = parser.parse_args()
     import nextword
     from nextword.engine.keystrokes import simulate
@@ -156,7 +158,8 @@ def main():
 
         folder = os.path.join(scratch.name, "presage")
         built = build_database(args.train, folder)
-        for n in counts:  # presage remembers what it showed: one keyboard per N
+        for n in sorted(args.presage_suggestions):  # presage remembers what it showed:
+            # one keyboard per N
             config = config_with_suggestions(built, n, folder)
             keyboard = PresageKeyboard(config, n)
             timed(f"presage ({n})", "raw", lambda: typed_by(keyboard.suggest, (n,)))
