@@ -126,7 +126,8 @@ def main():
         savings = run()
         rows.append((name, convention, savings, time.perf_counter() - started, note))
         print(f"  {name}, {convention}: " + ", ".join(f"{100 * savings[n]:.2f}%"
-                                                      for n in counts), file=sys.stderr)
+                                                      for n in counts if n in savings),
+              file=sys.stderr, flush=True)
 
     def nextword_raw(predictor):
         results = simulate(predictor, [text], counts)
