@@ -273,6 +273,24 @@ def test_the_raw_typist_equals_a_brute_force_typist(cased, tmp_path):
     assert results[3].case_right > 0.8
 
 
+def test_a_keyboard_of_n_slots_is_asked_for_n_suggestions():
+    from nextword.engine.typist import Typist
+
+    ranking = ["bread", "brick", "brim", "bring", "brown"]
+
+    def suggest(text, k):  # the typed part takes the last slot, as nextword's literal does
+        typed = text.rsplit(" ", 1)[-1]
+        fits = [w for w in ranking if w.startswith(typed)]
+        shown = fits[:k - 1] + ([typed] if typed else fits[k - 1:k])
+        return [Suggestion(w, 0.1, "completion", len(typed), False) for w in shown]
+
+    lines = ["bring bread"]
+    alone = Typist(suggest, str.split, [3]).type_lines(lines)
+    together = Typist(suggest, str.split, [3, 5]).type_lines(lines)
+    assert alone.keystrokes[3] == together.keystrokes[3]
+    assert together.keystrokes[5] < together.keystrokes[3]
+
+
 def test_evaluate_reports_both_conventions(cased, tmp_path):
     import json
 

@@ -78,12 +78,14 @@ class Typist:
         if not line.strip():
             return
         spans = word_spans(line, self.tokenize)
-        shown: dict = {}  # text so far -> the most suggestions (computed once for every N)
+        shown: dict = {}  # (text so far, N) -> what a keyboard of N slots shows
 
-        def offered(text):
-            if text not in shown:
-                shown[text] = self.suggest(text, self.most)
-            return shown[text]
+        def offered(text, n=self.most):
+            # Asked for each N: a keyboard of 3 slots may show other words than the first
+            # 3 of 5 (the typed text itself takes the last slot).
+            if (text, n) not in shown:
+                shown[text, n] = self.suggest(text, n)
+            return shown[text, n]
 
         result.characters += len(line)
         words = [(a, b) for a, b in spans if WORD_START.match(line[a])]
@@ -115,7 +117,7 @@ class Typist:
                 target = line[at:end]
                 taken = False
                 for typed in range(len(target)):
-                    if target in takeable(offered(line[:at + typed])[:n], typed):
+                    if target in takeable(offered(line[:at + typed], n), typed):
                         used += typed + 1
                         result.accepted[n] += 1
                         at, spaced, taken = end, True, True
@@ -125,7 +127,7 @@ class Typist:
                 used += len(target)  # typed in full
                 at = end
                 if at < len(line) and line[at] == " ":  # the space may set off autocorrect
-                    following = offered(line[:at + 1])
+                    following = offered(line[:at + 1], n)
                     used += 1 + (1 if following and following[0].autocorrect else 0)
                     at += 1
                 continue
