@@ -58,3 +58,23 @@ def predictor(trained):
     import nextword
 
     return nextword.load(trained[0])
+
+
+DATA = os.path.join(os.path.dirname(os.path.dirname(__file__)), "data")
+
+
+@pytest.fixture(scope="session")
+def cased(tmp_path_factory):
+    """A tiny model trained on raw KJV verses that name Moses and the LORD, as written."""
+    folder = tmp_path_factory.mktemp("cased")
+    with open(os.path.join(DATA, "kjv.train.raw.txt"), encoding="utf-8") as source:
+        lines = [line for line in source if "Moses" in line or "LORD" in line][:1500]
+    corpus = folder / "verses.txt"
+    corpus.write_text("".join(lines), encoding="utf-8")
+    path = str(folder / "cased.keras")
+    import nextword
+
+    nextword.train(str(corpus), path, units=32, embedding_dim=16, sequence_length=8,
+                   batch_size=16, epochs=3, max_minutes=0, ngram_order=3, dropout=0.0,
+                   mixed_precision=False, seed=1)
+    return path

@@ -2,7 +2,6 @@
 forgiven (and the guards against wrong corrections), the recent-words cache kept in its
 place, and keystroke savings counted as a typist spends keystrokes."""
 
-import os
 from collections import Counter
 
 import pytest
@@ -13,24 +12,6 @@ import nextword
 from nextword.engine.suggestions import Suggestion
 from nextword.text.casing import AFTER, SurfaceForms, count_forms, sentence_starts
 from nextword.text.tokenize import fold, surface_tokens, tokenize
-
-DATA = os.path.join(os.path.dirname(os.path.dirname(__file__)), "data")
-
-
-@pytest.fixture(scope="module")
-def cased(tmp_path_factory):
-    """A tiny model trained on raw KJV verses that name Moses and the LORD, as written."""
-    folder = tmp_path_factory.mktemp("cased")
-    with open(os.path.join(DATA, "kjv.train.raw.txt"), encoding="utf-8") as source:
-        lines = [line for line in source if "Moses" in line or "LORD" in line][:1500]
-    corpus = folder / "verses.txt"
-    corpus.write_text("".join(lines), encoding="utf-8")
-    path = str(folder / "cased.keras")
-    nextword.train(str(corpus), path, units=32, embedding_dim=16, sequence_length=8,
-                   batch_size=16, epochs=3, max_minutes=0, ngram_order=3, dropout=0.0,
-                   mixed_precision=False, seed=1)
-    return path
-
 
 @pytest.fixture
 def keyboard(cased):
@@ -217,7 +198,7 @@ def brute_force_typist(predictor, lines, n):
     for line in lines:
         total += len(line)
         tokens = surface_tokens(line)
-        box, at, spaced = "", 0, False
+        at, spaced = 0, False
         for token in tokens:
             start = line.index(token, at)
             gap = line[at:start]  # spaces between tokens
