@@ -9,7 +9,10 @@ Every figure comes from the same run, so the ratios hold across machines of diff
 - `complete` of a word being typed against `predict` of the same context (goal <= 1.2x);
 - a keystroke with correction (`complete` of "sadi", a typo of "said", after the same
   context: the noisy channel's candidates scored) against a plain completion ("sa")
-  (goal <= 1.5x).
+  (goal <= 1.5x);
+- a space typed after a word, answered with the next words and a phrase against the next
+  words alone: each text new, its context's state kept from the keystroke before, as when
+  typing (the words of data/kjv.valid.raw.txt's lines, or of the 20-word prefix).
 
     python benchmarks/latency.py [--model models/nextword.keras] [--calls 300]
 """
@@ -59,6 +62,23 @@ def paired_timings(first, second, calls):
     return times
 
 
+def word_boundaries(count):
+    """`count` different texts that end with a word and a space, from held-out lines."""
+    path = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data",
+                        "kjv.valid.raw.txt")
+    lines = [PREFIX]
+    if os.path.exists(path):
+        with open(path, encoding="utf-8") as handle:
+            lines = [line.strip() for line in handle if line.strip()]
+    texts = []
+    for line in lines:
+        words = line.split()
+        texts += [" ".join(words[:i]) + " " for i in range(1, len(words))]
+        if len(texts) >= count:
+            break
+    return texts[:count]
+
+
 def one_step(predictor):
     """A function that feeds one token from a carried state and returns the probabilities."""
     ids = np.array([predictor.encode(PREFIX)], dtype=np.int32)
@@ -97,6 +117,15 @@ def main():
     plain, corrected = paired_timings(lambda: predictor.complete(TYPED),
                                       lambda: predictor.complete(TYPO), args.calls)
     correction = predictor.complete(TYPO, 1)
+    boundaries = word_boundaries(args.calls)
+    words_only, with_phrase = nextword.load(path), nextword.load(path)
+    spaced, phrased = [], []
+    for text in boundaries:  # in alternation; each predictor types the word first
+        for timed, out, phrases in ((words_only, spaced, False), (with_phrase, phrased, True)):
+            timed.suggest(text.rstrip(), 3, phrases=phrases)
+            started = time.perf_counter()
+            timed.suggest(text, 3, phrases=phrases)
+            out.append((time.perf_counter() - started) * 1000)
     if not predictor.ngram:
         step_mixed = None
     script = os.path.join(os.path.dirname(sys.executable), "nextword")
@@ -115,6 +144,9 @@ def main():
     print(f"| keystroke with correction (\"sadi\" -> {correction[0][0] if correction else '-'}), "
           f"median | {median(corrected):.2f} ms ({median(corrected) / median(plain):.2f}x a "
           f"plain completion, {median(plain):.2f} ms) |")
+    print(f"| a space after a word: next words, median | {median(spaced):.2f} ms |")
+    print(f"| a space after a word: next words and a phrase, median | {median(phrased):.2f} ms "
+          f"({median(phrased) / median(spaced):.2f}x; p95 {np.percentile(phrased, 95):.2f} ms) |")
     print(f"| one step, network alone, median | {median(step_alone):.3f} ms |")
     if step_mixed:
         print(f"| one step with the n-gram mixture, median | {median(step_mixed):.3f} ms "

@@ -50,7 +50,15 @@ def predict(prefix, model_path, k, interactive):
                    "seconds and at the end.")
 @click.option("--no-correct", "no_correct", is_flag=True,
               help="Offer no corrections of typos, only completions and next words.")
-def complete(text, model_path, k, interactive, learn_lines, no_correct):
+@click.option("--phrases", is_flag=True,
+              help="Also offer a phrase of several words (last, marked `phrase`) when the "
+                   "model is sure enough of one.")
+@click.option("--phrase-threshold", type=float, default=None,
+              help="With --phrases: the least probability of a phrase offered (default 0.4: "
+                   "about 70% of offered phrases exact to their last word; higher offers "
+                   "fewer, surer ones).")
+def complete(text, model_path, k, interactive, learn_lines, no_correct, phrases,
+             phrase_threshold):
     """Complete the word being typed at the end of TEXT, or suggest the next word.
 
     If TEXT ends inside a word, lists the vocabulary words that begin with the typed part,
@@ -59,20 +67,26 @@ def complete(text, model_path, k, interactive, learn_lines, no_correct):
     space, lists the next words as `predict` does, after the correction of a likely typo in
     the word just finished. Prints word<TAB>probability, and a third column for a correction
     (`correction`, or `autocorrect` for one a keyboard would apply on space); nothing when no
-    word fits. Words come as written ("Moses", "LORD" after "LO").
+    word fits. Words come as written ("Moses", "LORD" after "LO"). With --phrases, a last
+    line may offer the likeliest next few words (`phrase`: "Moses, saying,").
 
     \b
     Examples:
       nextword complete "and the lo"
       nextword complete "and the lord "
       printf 'and the lo\\nmoses sa\\n' | nextword complete -i -k 3
+      nextword complete "And the LORD spake unto " --phrases
       nextword complete -i --learn -m models/mine.keras
     """
+    if phrase_threshold is not None and not phrases:
+        raise NextwordError("--phrase-threshold sets when a phrase is offered; add --phrases")
+    if phrase_threshold is not None and not 0 < phrase_threshold <= 1:
+        raise NextwordError(f"--phrase-threshold must be in (0, 1], got {phrase_threshold}")
     if learn_lines and not interactive:
         raise NextwordError("--learn learns the lines typed in interactive mode; add -i, or "
                             "use `nextword learn TEXT` for files")
     if not learn_lines:
-        suggest(model_path, text, k, interactive, not no_correct)
+        suggest(model_path, text, k, interactive, not no_correct, phrases, phrase_threshold)
         return
     from ..engine.online import OnlineLearner, finished_lines
     from ..engine.sharing import Follower
@@ -81,6 +95,8 @@ def complete(text, model_path, k, interactive, learn_lines, no_correct):
     if k < 1:
         raise NextwordError(f"-k/--top-k must be at least 1, got {k}")
     predictor = load_predictor(model_path)
+    if phrase_threshold is not None:
+        predictor.phrase_threshold = phrase_threshold
     check_writable(model_path)
     finished = finished_lines()
     log = lambda line: click.echo(line, err=True)  # noqa: E731
@@ -90,7 +106,7 @@ def complete(text, model_path, k, interactive, learn_lines, no_correct):
             done = finished(line)
             if done:
                 learner.submit(done)  # learned on the learner's thread: no answer waits
-            print_records(predictor.suggest(line, k, not no_correct))
+            print_records(predictor.suggest(line, k, not no_correct, phrases))
 
         answer_lines(answer)
         done = finished(None)
@@ -98,15 +114,17 @@ def complete(text, model_path, k, interactive, learn_lines, no_correct):
             learner.submit(done)
 
 
-def suggest(model_path, text, k, interactive, correct):
+def suggest(model_path, text, k, interactive, correct, phrases=False, phrase_threshold=None):
     """Print the suggestions for text, or for each line of standard input."""
     if k < 1:
         raise NextwordError(f"-k/--top-k must be at least 1, got {k}")
     predictor = load_predictor(model_path)
+    if phrase_threshold is not None:
+        predictor.phrase_threshold = phrase_threshold
     if not interactive:
-        print_records(predictor.suggest(text, k, correct))
+        print_records(predictor.suggest(text, k, correct, phrases))
         return
-    answer_lines(lambda line: print_records(predictor.suggest(line, k, correct)))
+    answer_lines(lambda line: print_records(predictor.suggest(line, k, correct, phrases)))
 
 
 def print_records(records):
@@ -115,6 +133,8 @@ def print_records(records):
         line = f"{record.word}\t{record.probability:.4f}"
         if record.kind == "correction":
             line += "\tautocorrect" if record.autocorrect else "\tcorrection"
+        elif record.kind == "phrase":
+            line += "\tphrase"
         click.echo(line)
 
 

@@ -43,10 +43,17 @@ class KeystrokeResult:
     keystrokes_without: int  # raw: every character of every line; tokens: each token and a space
     accepted: int | None = None  # raw: suggestions taken
     case_right: float | None = None  # raw: words offered as the text writes them (case aside)
+    phrases: dict | None = None  # raw, with phrases: typist.Typed's phrase figures
 
     @property
     def savings(self) -> float:
         return 1.0 - self.keystrokes / self.keystrokes_without if self.keystrokes_without else 0.0
+
+    @property
+    def savings_with_phrases(self) -> float | None:
+        if not self.phrases or not self.keystrokes_without:
+            return None
+        return 1.0 - self.phrases["keystrokes"] / self.keystrokes_without
 
 
 def typed_units(vocabulary, tokens: list[str]) -> tuple[list[str], list[int]]:
@@ -94,14 +101,15 @@ def _ranks(row: np.ndarray, target: int, word: str, prefixes, limit: int) -> lis
 
 def simulate(predictor, files: Iterable[str], suggestions: Iterable[int] = (3,),
              on_bytes=None, convention: str = "raw", correct: bool = True,
-             suggest=None) -> dict[int, KeystrokeResult]:
+             suggest=None, phrases: bool = False) -> dict[int, KeystrokeResult]:
     """Type the text of `files` with each number of suggestions; returns {N: result}.
 
     convention: "raw" or "tokens" (see above). correct: the keyboard corrects typos (raw:
     an autocorrection of a word typed right costs the keystroke that undoes it). suggest:
     (text, k) -> suggestion records, another keyboard to type with (raw; default the
     predictor's). The short-range cache starts empty and remembers the lines typed so far,
-    as in one typing session.
+    as in one typing session. phrases (raw): the keyboard offers phrases too, and the result
+    says how often, how far they were right, and what taking them saves.
     """
     counts = sorted(set(int(n) for n in suggestions))
     if not counts or counts[0] < 1:
@@ -120,8 +128,10 @@ def simulate(predictor, files: Iterable[str], suggestions: Iterable[int] = (3,),
     recent = predictor.recent
     predictor.recent = RecentWords(recent.weight, history=recent.history)
     try:
-        typist = Typist(suggest or (lambda text, k: predictor.suggest(text, k, correct)),
-                        lambda line: surface_tokens(line, tokenizer=config.tokenizer), counts)
+        typist = Typist(suggest or (lambda text, k: predictor.suggest(text, k, correct,
+                                                                      phrases)),
+                        lambda line: surface_tokens(line, tokenizer=config.tokenizer), counts,
+                        phrases)
         typed = None
         for path in files:
             for block in iter_blocks(path, config.encoding, on_bytes):
@@ -134,7 +144,16 @@ def simulate(predictor, files: Iterable[str], suggestions: Iterable[int] = (3,),
     if typed is None or not typed.words:
         raise NextwordError("no words to type in " + ", ".join(files))
     return {n: KeystrokeResult(n, typed.words, typed.keystrokes[n], typed.characters,
-                               typed.accepted[n], typed.case_right) for n in counts}
+                               typed.accepted[n], typed.case_right,
+                               _phrase_figures(typed, n) if phrases else None)
+            for n in counts}
+
+
+def _phrase_figures(typed, n: int) -> dict:
+    return {"keystrokes": typed.with_phrases[n], "taken": typed.phrases_taken[n],
+            "words taken": typed.phrase_words_taken[n], "offered": typed.phrases_offered,
+            "offer rate": typed.phrase_rate, "precision": typed.phrase_precision,
+            "exact match": {size: typed.exact_match(size) for size in range(1, 6)}}
 
 
 def simulate_tokens(predictor, files: Iterable[str], suggestions: Iterable[int] = (3,),

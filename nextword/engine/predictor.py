@@ -26,7 +26,8 @@ from ..results import CONTINUED_FROM, TrainingResult, describe_base
 from ..text.casing import SurfaceForms, begins_sentence
 from ..text.tokenize import detokenize, surface_tokens, tokenize
 from ..text.vocab import EOL, EOL_ID, PAD_ID, SPECIALS, UNK_ID, Vocabulary
-from . import archive, completion, generation, learning, sampling, sharing, suggestions
+from . import (archive, completion, generation, learning, phrases, sampling, sharing,
+               suggestions)
 from .cache import ContextCache
 from .completion import PrefixIndex
 from .correction import Speller
@@ -74,6 +75,8 @@ class Predictor:
         self._model = None
         self._prefixes = self._speller = self._forms = self._punctuation = None
         self.base_forms = SurfaceForms.from_bytes(arrays.forms)
+        # The least probability of a phrase offered by suggest(..., phrases=True).
+        self.phrase_threshold = phrases.DEFAULT_THRESHOLD
         self._cache = ContextCache(cache_size)
         # One change (learning, blocking, saving, taking in another process's) at a time;
         # re-entrant: saving may replay changes, which learns.
@@ -388,12 +391,15 @@ class Predictor:
             self._prefixes = PrefixIndex(self.vocabulary.tokens, excluded=SPECIALS)
         return self._prefixes
 
-    def suggest(self, text: str, k: int = 5, correct: bool = True) -> list:
+    def suggest(self, text: str, k: int = 5, correct: bool = True,
+                phrases: bool = False) -> list:
         """What a keyboard shows at the end of text: suggestions.Suggestion records (word as
         written, probability, kind "next", "completion" or "correction", the characters it
-        replaces, autocorrect). correct=False: no corrections. See suggestions.py."""
+        replaces, autocorrect). correct=False: no corrections. phrases=True: after the k
+        words, a phrase of several words (kind "phrase") when the model is sure enough of
+        one (phrases.py). See suggestions.py."""
         completion.check_k(k)
-        return suggestions.suggest(self, text, k, correct)
+        return suggestions.suggest(self, text, k, correct, phrases)
 
     def complete(self, text: str, k: int = 5, correct: bool = True) -> list[tuple[str, float]]:
         """Suggestions for what is being typed, as (word, probability) pairs: completions

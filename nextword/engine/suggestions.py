@@ -29,6 +29,7 @@ from ..text.casing import begins_sentence
 from ..text.tokenize import fold, surface_tokens
 from ..text.vocab import EOL_ID, PAD_ID, SPECIALS, UNK_ID
 from . import correction
+from . import phrases as phrase_module
 from .completion import WORD_START
 
 ADDRESS = regex.compile(r"[@/\\]|\.\w|^www|://")
@@ -78,11 +79,23 @@ def read(predictor, text: str) -> Reading:
     return Reading(written, folded, None, finished, len(text) - len(text.rstrip()), chunk)
 
 
-def suggest(predictor, text: str, k: int = 5, correct: bool = True) -> list[Suggestion]:
-    """Up to k suggestions for what comes at the end of text; see the module's docstring."""
+def suggest(predictor, text: str, k: int = 5, correct: bool = True,
+            phrases: bool = False) -> list[Suggestion]:
+    """Up to k suggestions for what comes at the end of text; see the module's docstring.
+    phrases: also a phrase (kind "phrase", after the k words) when one passes the model's
+    threshold (phrases.py)."""
     reading = read(predictor, text)
     if reading.typed is not None:
-        return _completing(predictor, reading, k, correct)
+        found = _completing(predictor, reading, k, correct)
+        if phrases and found and found[0].kind == "completion" \
+                and found[0].probability >= phrase_module.NEARLY_CERTAIN:
+            token = found[0].word.lower() if predictor.config.lowercase else found[0].word
+            first = predictor.vocabulary.index.get(token)
+            if first is not None:
+                found += _phrase(predictor, reading.folded, reading.written,
+                                 (first, found[0].probability, reading.typed),
+                                 len(reading.typed))
+        return found
     suggestions = []
     context_written, context = reading.written, reading.folded
     if correct and reading.finished is not None:
@@ -99,7 +112,17 @@ def suggest(predictor, text: str, k: int = 5, correct: bool = True) -> list[Sugg
         suggestions += fixed[:k]
     if len(suggestions) < k:
         suggestions += next_words(predictor, context, context_written, k - len(suggestions))
+    if phrases:
+        suggestions += _phrase(predictor, context, context_written)
     return suggestions
+
+
+def _phrase(predictor, context, written, typed=None, replace: int = 0) -> list[Suggestion]:
+    """[the phrase offered after the context], or []."""
+    found = phrase_module.offered(predictor, context, written, typed)
+    if found is None:
+        return []
+    return [Suggestion(found[0], found[1], "phrase", replace)]
 
 
 def _distribution(predictor, context: list[str]) -> tuple[np.ndarray, list[int]]:

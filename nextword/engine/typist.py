@@ -37,11 +37,36 @@ class Typed:
     accepted: dict = field(default_factory=dict)  # N -> suggestions taken
     offered: int = 0  # words first offered among the most suggestions (case aside)
     offered_as_written: int = 0  # ... of which as the text writes them
+    # With phrases: keystrokes when a phrase may be taken too, and phrases taken, per N;
+    # at each word's start, whether a phrase was offered, and how far it was right.
+    with_phrases: dict = field(default_factory=dict)
+    phrases_taken: dict = field(default_factory=dict)
+    phrase_words_taken: dict = field(default_factory=dict)
+    boundaries: int = 0  # word starts where a phrase might be offered
+    phrases_offered: int = 0
+    phrases_exact: int = 0  # exact to their last word (case aside)
+    exact_at: dict = field(default_factory=dict)  # N -> [phrases of N words or more, right]
 
     @property
     def case_right(self) -> float:
         """Of the words offered (case aside), the share offered as the text writes them."""
         return self.offered_as_written / self.offered if self.offered else 1.0
+
+    @property
+    def phrase_precision(self) -> float:
+        """Of the phrases offered at a word's start, the share exact to their last word."""
+        return self.phrases_exact / self.phrases_offered if self.phrases_offered else 0.0
+
+    @property
+    def phrase_rate(self) -> float:
+        """The share of word starts at which a phrase was offered."""
+        return self.phrases_offered / self.boundaries if self.boundaries else 0.0
+
+    def exact_match(self, n: int) -> float | None:
+        """ExactMatch@n: of the phrases offered of n words or more, the share whose first n
+        words are the text's next n words (case aside); None when none was offered."""
+        offered, right = self.exact_at.get(n, (0, 0))
+        return right / offered if offered else None
 
 
 def word_spans(line: str, tokenize) -> list[tuple[int, int]]:
@@ -59,17 +84,19 @@ def word_spans(line: str, tokenize) -> list[tuple[int, int]]:
 class Typist:
     """Types lines with a keyboard: suggest(text, k) -> records with .word, .kind, .autocorrect."""
 
-    def __init__(self, suggest, tokenize, suggestions=(3,)):
+    def __init__(self, suggest, tokenize, suggestions=(3,), phrases: bool = False):
         self.suggest = suggest
         self.tokenize = tokenize
         self.counts = tuple(sorted(set(int(n) for n in suggestions)))
         self.most = self.counts[-1]
+        self.phrases = phrases  # suggest offers phrases: type with them too
 
     def type_lines(self, lines, result: Typed | None = None) -> Typed:
         result = result or Typed(self.counts)
         for n in self.counts:
-            result.keystrokes.setdefault(n, 0)
-            result.accepted.setdefault(n, 0)
+            for counter in (result.keystrokes, result.accepted, result.with_phrases,
+                            result.phrases_taken, result.phrase_words_taken):
+                counter.setdefault(n, 0)
         for line in lines:
             self.type_line(unicodedata.normalize("NFC", line.rstrip("\n")), result)
         return result
@@ -93,9 +120,12 @@ class Typist:
         self._note_offers(line, words, offered, result)
         for n in self.counts:
             result.keystrokes[n] += self._keystrokes(line, words, offered, n, result)
+            if self.phrases:
+                result.with_phrases[n] += self._keystrokes(line, words, offered, n, result,
+                                                           phrases=True)
 
-    def _keystrokes(self, line, words, offered, n, result) -> int:
-        """Keystrokes typing line with n suggestions."""
+    def _keystrokes(self, line, words, offered, n, result, phrases: bool = False) -> int:
+        """Keystrokes typing line with n suggestions (and phrases, when phrases)."""
         starts = {a: b for a, b in words}
         used, at, spaced = 0, 0, False  # spaced: a space inserted after an accepted word
         while at < len(line):
@@ -117,9 +147,18 @@ class Typist:
                 target = line[at:end]
                 taken = False
                 for typed in range(len(target)):
-                    if target in takeable(offered(line[:at + typed], n), typed):
+                    shown = offered(line[:at + typed], n)
+                    phrase = phrase_taken(line, at, shown) if phrases else None
+                    if phrase is not None:  # one keystroke writes the phrase and a space
                         used += typed + 1
-                        result.accepted[n] += 1
+                        result.phrases_taken[n] += 1
+                        result.phrase_words_taken[n] += phrase[1]
+                        at, spaced, taken = at + len(phrase[0]), True, True
+                        break
+                    if target in takeable(words_of(shown), typed):
+                        used += typed + 1
+                        if not phrases:
+                            result.accepted[n] += 1
                         at, spaced, taken = end, True, True
                         break
                 if taken:
@@ -139,12 +178,50 @@ class Typist:
         it as the text writes it."""
         for a, b in words:
             target = line[a:b]
+            if self.phrases:
+                self._note_phrase(line, a, offered(line[:a]), result)
             for typed in range(len(target)):
-                listed = takeable(offered(line[:a + typed]), typed)
+                listed = takeable(words_of(offered(line[:a + typed])), typed)
                 if any(word.lower() == target.lower() for word in listed):
                     result.offered += 1
                     result.offered_as_written += target in listed
                     break
+
+    def _note_phrase(self, line, at, shown, result) -> None:
+        """At a word's start: whether a phrase is offered, and how far it is right."""
+        result.boundaries += 1
+        phrase = next((s.word for s in shown if s.kind == "phrase"), None)
+        if phrase is None:
+            return
+        result.phrases_offered += 1
+        offered = [token.casefold() for token in self.tokenize(phrase)]
+        text = [token.casefold() for token in self.tokenize(line[at:])][:len(offered)]
+        result.phrases_exact += offered == text
+        words = 0
+        for end, token in enumerate(offered):
+            if not WORD_START.match(token):
+                continue
+            words += 1
+            counts = result.exact_at.setdefault(words, [0, 0])
+            counts[0] += 1
+            counts[1] += offered[:end + 1] == text[:end + 1]
+
+
+def words_of(suggestions) -> list:
+    """The single words among suggestions (a phrase is offered apart from them)."""
+    return [s for s in suggestions if s.kind != "phrase"]
+
+
+def phrase_taken(line: str, at: int, suggestions) -> tuple[str, int] | None:
+    """(text, words) of the phrase offered among suggestions when the line goes on with it
+    from `at` to a word's end, else None."""
+    for s in suggestions:
+        if s.kind == "phrase":
+            end = at + len(s.word)
+            if line.startswith(s.word, at) and (end == len(line)
+                                                or not WORD_START.match(line[end])):
+                return s.word, sum(1 for token in s.word.split() if WORD_START.match(token))
+    return None
 
 
 def takeable(suggestions, typed: int) -> list[str]:

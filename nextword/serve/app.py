@@ -51,6 +51,9 @@ class CompleteRequest(Strict):
     text: str = Field(max_length=MAX_TEXT, description="What has been typed so far.")
     k: int = Field(5, ge=1, le=MAX_K, description="How many suggestions.")
     correct: bool = Field(True, description="Also offer corrections of a typo (false: none).")
+    phrases: bool = Field(False, description="Also offer a phrase of several words (kind "
+                                             "phrase, after the k words) when the model is "
+                                             "sure enough of one.")
 
 
 class PredictRequest(Strict):
@@ -88,9 +91,10 @@ class Error(BaseModel):
 class Suggestion(BaseModel):
     word: str = Field(description="The word as it is to be written (case included).")
     probability: float
-    kind: Literal["next", "completion", "correction"] = Field(
+    kind: Literal["next", "completion", "correction", "phrase"] = Field(
         "next", description="next: a next word; completion: a word that begins with the "
-                            "word being typed; correction: what a typo may have meant.")
+                            "word being typed; correction: what a typo may have meant; "
+                            "phrase: the likeliest next few words.")
     replace: int = Field(0, description="How many characters at the end of the text the word "
                                         "replaces (the typed part; a finished word and the "
                                         "space after it for its correction).")
@@ -120,7 +124,7 @@ def _generate_request_model():
               "temperature": dict(gt=0), "top_p": dict(gt=0, le=1),
               "repetition_penalty": dict(gt=0), "seed": dict(ge=0)}
     kinds = {"strategy": Literal[STRATEGIES], "seed": Optional[int], "words": int,
-             "top_k": int, "beams": int, "no_repeat_ngram": int, "temperature": float,
+             "top_k": int, "beams": int, "no_repeat_ngram": Optional[int], "temperature": float,
              "top_p": float, "repetition_penalty": float, "stop_at_eol": bool}
     fields = {"prefix": (str, Field("", max_length=MAX_TEXT,
                                     description="The text to continue."))}
@@ -283,7 +287,7 @@ def create_app(predictor, cors_origins=(), title: str = "nextword", learner=None
     async def complete(request: CompleteRequest):
         """Completions of the word being typed (and corrections of a typo), or the next words
         after whitespace, each as it is to be written."""
-        found = predictor.suggest(request.text, request.k, request.correct)
+        found = predictor.suggest(request.text, request.k, request.correct, request.phrases)
         typed = suggestions.read(predictor, request.text).typed
         return _json({"suggestions": [s.to_dict() for s in found],
                       "mode": "next" if typed is None else "completion",

@@ -7,10 +7,13 @@ const text = document.getElementById("text");
 const list = document.getElementById("suggestions");
 const status = document.getElementById("status");
 const continueButton = document.getElementById("continue");
+const ghost = document.getElementById("ghost");  // a phrase, grey after the cursor
 const DEBOUNCE_MS = 60;
 let timer = null;
 let inFlight = null;
 let shown = { suggestions: [], mode: "next", replace: 0, text: "" };
+let phrase = null;  // the phrase offered for shown.text, or null
+let leftover = null;  // {text, rest}: what Ctrl+Right left of a phrase, offered on after text
 let learning = false;  // the server learns finished lines (serve --learn)
 // The last autocorrection, undone by Backspace right after it: {before, after} texts. A word
 // whose autocorrection was undone is kept as typed: no correction until the next word ends.
@@ -57,7 +60,7 @@ async function suggest() {
   const typed = text.value;
   const correct = correcting(typed);
   try {
-    const answer = await post("/v1/complete", { text: typed, k: 5, correct },
+    const answer = await post("/v1/complete", { text: typed, k: 5, correct, phrases: true },
                               controller.signal);
     if (controller.signal.aborted || typed !== text.value) return;
     const first = answer.suggestions[0];
@@ -78,9 +81,50 @@ async function suggest() {
   }
 }
 
+// What a suggestion makes of the text: the text before it, the suggestion, and its space.
+function written(suggestion, value) {
+  const word = suggestion.word;
+  let before = value.slice(0, value.length - suggestion.replace);
+  const unspaced = UNSPACED.test(word[0]) || UNSPACED.test(before.slice(-1));
+  if (ATTACHED.test(word) || unspaced) before = before.replace(/[ \t]+$/, "");
+  else if (before && !/\s$/.test(before)) before += " ";
+  return { before, word, after: UNSPACED.test(word.slice(-1)) ? "" : " " };
+}
+
+// The phrase as grey text after the cursor: the typed text (invisible, for the layout), then
+// what the phrase adds to it.
+function showPhrase() {
+  const atEnd = text.selectionStart === text.value.length;
+  const rest = phrase && atEnd ? (() => {
+    const { before, word } = written(phrase, text.value);
+    const whole = before + word;
+    return whole.startsWith(text.value) ? whole.slice(text.value.length) : null;
+  })() : null;
+  if (!rest) {
+    ghost.replaceChildren();
+    ghost.hidden = true;
+    return;
+  }
+  const typed = document.createElement("span");
+  typed.className = "typed";
+  typed.textContent = text.value;
+  const more = document.createElement("span");
+  more.className = "rest";
+  more.textContent = rest;
+  ghost.replaceChildren(typed, more);
+  ghost.hidden = false;
+  ghost.scrollTop = text.scrollTop;
+}
+
 function show(answer) {
+  phrase = answer.suggestions.find((suggestion) => suggestion.kind === "phrase") || null;
+  if (!phrase && leftover && leftover.text === answer.text) {  // the rest of a phrase
+    phrase = { word: leftover.rest, kind: "phrase", replace: 0, probability: 0 };
+  }
+  answer.suggestions = answer.suggestions.filter((suggestion) => suggestion.kind !== "phrase");
   shown = answer;
   list.dataset.text = answer.text;  // which text these suggestions answer
+  showPhrase();
   list.replaceChildren(...answer.suggestions.map((suggestion, index) => {
     const item = document.createElement("li");
     item.dataset.index = String(index);
@@ -129,21 +173,38 @@ const ATTACHED = /^[,.;:?!)\]}%]|^'s$|^'$/;  // written without a space before t
 const UNSPACED = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Thai}\u3000-\u303f\uff00-\uffef]/u;
 
 function accept(index) {
-  const suggestion = shown.suggestions[index];
+  const suggestion = index === "phrase" ? phrase : shown.suggestions[index];
   if (!suggestion || shown.text !== text.value) return false;
-  const word = suggestion.word;
-  let before = text.value.slice(0, text.value.length - suggestion.replace);
-  const unspaced = UNSPACED.test(word[0]) || UNSPACED.test(before.slice(-1));
-  if (ATTACHED.test(word) || unspaced) before = before.replace(/[ \t]+$/, "");
-  else if (before && !/\s$/.test(before)) before += " ";
-  text.value = `${before}${word}${UNSPACED.test(word.slice(-1)) ? "" : " "}`;
-  text.focus();
-  text.setSelectionRange(text.value.length, text.value.length);
-  suggest();
+  const { before, word, after } = written(suggestion, text.value);
+  put(`${before}${word}${after}`);
   return true;
 }
 
-text.addEventListener("input", schedule);
+// Ctrl+Right: the phrase's next word only (with the marks attached to it).
+function acceptPhraseWord() {
+  if (!phrase || shown.text !== text.value) return false;
+  const { before, word } = written(phrase, text.value);
+  const whole = before + word;
+  if (!whole.startsWith(text.value)) return false;
+  const rest = whole.slice(text.value.length);
+  const next = rest.match(/^\s*\S+\s*/)[0];  // the word, its marks and the space after
+  const value = text.value + next + (next.length === rest.length ? " " : "");
+  leftover = next.length < rest.length ? { text: value, rest: rest.slice(next.length) } : null;
+  put(value);
+  return true;
+}
+
+function put(value) {
+  text.value = value;
+  text.focus();
+  text.setSelectionRange(text.value.length, text.value.length);
+  phrase = null;
+  showPhrase();
+  suggest();
+}
+
+text.addEventListener("input", () => { phrase = leftover = null; showPhrase(); schedule(); });
+text.addEventListener("scroll", () => { ghost.scrollTop = text.scrollTop; });
 text.addEventListener("keydown", (event) => {
   if (event.key === "Backspace" && undo && text.value === undo.after) {
     event.preventDefault();  // undo the autocorrection: the word as typed, kept so
@@ -154,7 +215,13 @@ text.addEventListener("keydown", (event) => {
     return;
   }
   if (event.key !== "Tab") undo = null;
-  if (event.key === "Tab" && !event.shiftKey && shown.suggestions.length) {
+  if (event.key === "ArrowRight" && event.ctrlKey && !ghost.hidden) {
+    event.preventDefault();
+    acceptPhraseWord();
+  } else if (event.key === "Tab" && !event.shiftKey && !ghost.hidden) {
+    event.preventDefault();
+    accept("phrase");  // the whole phrase
+  } else if (event.key === "Tab" && !event.shiftKey && shown.suggestions.length) {
     event.preventDefault();
     if (!accept(0)) suggest().then(() => accept(0));  // typed since: take the fresh first
   } else if (event.key === "Enter" && learning) {

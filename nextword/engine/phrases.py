@@ -1,0 +1,208 @@
+"""Phrase suggestions: the likeliest next few words, offered when the model is sure enough.
+
+At a word boundary (or when the word being typed is nearly certain) the engine follows the
+model's likeliest word, step by step, up to MAX_WORDS words, stopping before an end of line
+and after a sentence's end ("." "?" "!"); punctuation marks inside a phrase come with it
+("Moses, saying"). Of that continuation it offers the longest beginning of at least two words
+whose probability (the product of its tokens', from the model's own distribution) reaches the
+model's threshold.
+
+The threshold trades how often a phrase is offered against how often it is right: the higher
+it is, the fewer phrases, and the more of them exact to their last word. DEFAULT_THRESHOLD was
+calibrated on held-out text for TARGET_PRECISION (the share of offered phrases that are the
+text's next words to the last); `nextword evaluate TEXT --phrases` reports the threshold that
+reaches it on other text, and `--phrase-threshold` (`predictor.phrase_threshold`) sets one.
+A phrase's length-normalised probability (its tokens' geometric mean) was tried as the score
+too: at the same precision it offers fewer exact words (docs/experiments/phrases.md).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..text.casing import SENTENCE_END, begins_sentence
+from ..text.tokenize import detokenize
+from ..text.vocab import EOL_ID, SPECIALS
+from .completion import WORD_START
+
+MAX_WORDS = 6  # the longest phrase, in words
+MIN_WORDS = 2  # a phrase is at least this many words (one word is a next word)
+TARGET_PRECISION = 0.7  # calibrate: the share of offered phrases exact to their last word
+DEFAULT_THRESHOLD = 0.5  # for files without a calibrated threshold (KJV's, 2026-12-07)
+NEARLY_CERTAIN = 0.9  # a word being typed this likely starts a phrase before it is finished
+
+
+@dataclass
+class Phrase:
+    """A continuation: its token ids, the probability of each, and which are words."""
+    ids: list
+    probabilities: list
+    is_word: list
+
+    @property
+    def probability(self) -> float:
+        return math.prod(self.probabilities)
+
+    @property
+    def words(self) -> int:
+        return sum(self.is_word)
+
+    def cut(self, threshold: float, normalised: bool = False) -> Phrase | None:
+        """The longest beginning of at least MIN_WORDS words whose probability reaches
+        threshold, or None. normalised: its tokens' geometric mean reaches it instead."""
+        best, p, words = None, 1.0, 0
+        for end, (probability, word) in enumerate(zip(self.probabilities, self.is_word)):
+            p *= probability
+            words += word
+            if (p ** (1 / (end + 1)) if normalised else p) < threshold:
+                if normalised:
+                    continue  # the mean may rise again
+                break
+            if words >= MIN_WORDS and (end + 1 == len(self.ids) or self.is_word[end + 1]):
+                best = end + 1  # a cut never leaves a word's punctuation behind
+        if best is None:
+            return None
+        return Phrase(self.ids[:best], self.probabilities[:best], self.is_word[:best])
+
+
+def continuation(predictor, ids: list, max_words: int = MAX_WORDS, first=None) -> Phrase:
+    """The model's likeliest continuation of ids (token ids from a start of line), word by
+    word, to max_words words, a line's end or a sentence's end. first: (id, probability) of
+    a first token already chosen (the word being typed)."""
+    vocabulary, blocked = predictor.vocabulary, predictor.blocked
+    phrase = Phrase([], [], [])
+    ids = list(ids)
+    while phrase.words < max_words:
+        if first is not None:
+            token, probability = first
+            first = None
+        else:
+            probabilities = predictor.recent.mix(predictor.distribution_of(ids), ids)
+            token = _likeliest(probabilities, blocked)
+            probability = float(probabilities[token])
+        if token == EOL_ID or token < len(SPECIALS):
+            break
+        phrase.ids.append(token)
+        phrase.probabilities.append(probability)
+        phrase.is_word.append(bool(WORD_START.match(vocabulary.tokens[token])))
+        ids.append(token)
+        if vocabulary.tokens[token] in SENTENCE_END:
+            break
+    return phrase
+
+
+def _likeliest(probabilities: np.ndarray, blocked) -> int:
+    """The likeliest token that may be shown: no padding or unknown token, nothing blocked
+    (the end of line stays: it ends a phrase)."""
+    order = np.argpartition(-probabilities, 8)[:9] if len(probabilities) > 9 \
+        else np.arange(len(probabilities))
+    for token in sorted(order.tolist(), key=lambda t: (-probabilities[t], t)):
+        if token == EOL_ID or (token >= len(SPECIALS) and token not in blocked):
+            return token
+    return EOL_ID
+
+
+def offered(predictor, context: list, written: list, typed: tuple | None = None,
+            limit: float | None = None) -> tuple[str, float] | None:
+    """The phrase to offer after the context tokens (folded, and as written), as (text as
+    written, probability), or None. typed: (token id, probability, typed part as written) of
+    the word being typed, when it is nearly certain: the phrase begins with it."""
+    ids = predictor.encode_tokens(context)
+    first = typed[:2] if typed is not None else None
+    phrase = continuation(predictor, ids, first=first).cut(
+        predictor.phrase_threshold if limit is None else limit)
+    if phrase is None:
+        return None
+    return written_phrase(predictor, phrase, written, typed[2] if typed else None), \
+        phrase.probability
+
+
+def written_phrase(predictor, phrase: Phrase, written: list, typed: str | None = None) -> str:
+    """The phrase's text as it is to be written after the written context tokens: the word
+    being typed (`typed`) as it is typed, the rest as the corpus writes it."""
+    tokens = predictor.vocabulary.decode(phrase.ids)
+    if predictor.config.lowercase:
+        forms = predictor.forms
+        start, after = begins_sentence(written), written[-1] if written else ""
+        if typed is not None:
+            first = forms.cased(tokens[0], typed=typed, start=start, after=after)
+            tokens = [first] + forms.write(tokens[1:], begins_sentence(written + [first]),
+                                           first)
+        else:
+            tokens = forms.write(tokens, start, after)
+    return detokenize(tokens)
+
+
+THRESHOLDS = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+
+
+@dataclass
+class Measured:
+    """How phrases fare at the word starts of a text, for several thresholds."""
+    boundaries: int  # word starts
+    offered: dict  # threshold -> phrases offered
+    exact: dict  # threshold -> of which exact to their last word
+    words: dict  # threshold -> words in the exact ones
+    exact_at: dict  # threshold -> {n: [phrases of n words or more, of which n words right]}
+
+    def precision(self, limit: float) -> float:
+        return self.exact[limit] / self.offered[limit] if self.offered[limit] else 0.0
+
+    def rate(self, limit: float) -> float:
+        return self.offered[limit] / self.boundaries if self.boundaries else 0.0
+
+    def exact_match(self, limit: float, n: int) -> float | None:
+        offered, right = self.exact_at[limit].get(n, (0, 0))
+        return right / offered if offered else None
+
+    def calibrated(self, target: float = TARGET_PRECISION, least: int = 20) -> float | None:
+        """The lowest threshold whose phrases (at least `least` of them) are exact at least
+        `target` of the time, and of every higher one too; None when none is."""
+        found = None
+        for limit in sorted(self.offered, reverse=True):
+            if self.offered[limit] < least or self.precision(limit) < target:
+                break
+            found = limit
+        return found
+
+
+def continuations(predictor, lines):
+    """(the uncut continuation, the text's next ids) at every word start of each line (a
+    fresh line each, the text before it as context)."""
+    vocabulary = predictor.vocabulary
+    for line in lines:
+        ids = predictor.encode(line)
+        for at in range(1, len(ids)):
+            if WORD_START.match(vocabulary.tokens[ids[at]]):
+                found = continuation(predictor, ids[:at])
+                yield found, ids[at:at + len(found.ids)]
+
+
+def measure(predictor, lines, thresholds=THRESHOLDS, normalised: bool = False,
+            found=None) -> Measured:
+    """Offer a phrase at every word start of each line and compare it with the line's next
+    tokens, case aside. normalised: cut phrases by their length-normalised probability
+    (Phrase.cut). found: continuations(predictor, lines) already computed."""
+    result = Measured(0, dict.fromkeys(thresholds, 0), dict.fromkeys(thresholds, 0),
+                      dict.fromkeys(thresholds, 0), {limit: {} for limit in thresholds})
+    for whole, truth in (found if found is not None else continuations(predictor, lines)):
+        result.boundaries += 1
+        for limit in thresholds:
+            phrase = whole.cut(limit, normalised)
+            if phrase is None:
+                continue
+            result.offered[limit] += 1
+            right = phrase.ids == truth[:len(phrase.ids)]
+            result.exact[limit] += right
+            result.words[limit] += phrase.words if right else 0
+            words = 0
+            for end, is_word in enumerate(phrase.is_word):
+                if is_word:
+                    words += 1
+                    counts = result.exact_at[limit].setdefault(words, [0, 0])
+                    counts[0] += 1
+                    counts[1] += phrase.ids[:end + 1] == truth[:end + 1]
+    return result
