@@ -13,7 +13,6 @@ of its texts' values (10th to 90th percentile), which a strategy's mean should f
 """
 
 import argparse
-import sys
 import time
 
 import numpy as np
