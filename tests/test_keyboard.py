@@ -13,6 +13,7 @@ from nextword.engine.suggestions import Suggestion
 from nextword.text.casing import AFTER, SurfaceForms, count_forms, sentence_starts
 from nextword.text.tokenize import fold, surface_tokens, tokenize
 
+
 @pytest.fixture
 def keyboard(cased):
     return nextword.load(cased)

@@ -131,6 +131,7 @@ def _phrase_report(predictor, files, typed) -> dict:
             "target": phrases.TARGET_PRECISION,
             "threshold_for_target": measured.calibrated(phrases.TARGET_PRECISION)}
 
+
 @click.command(context_settings=CONTEXT)
 @model_option
 def info(model_path):
