@@ -34,7 +34,7 @@ from .options import CONTEXT, model_option
                    "report how often one is offered, ExactMatch@1-5 and the savings with them.")
 @click.option("--phrase-threshold", type=float, default=None,
               help="With --phrases: the least probability of a phrase offered (default: the "
-                   "engine's, 0.4).")
+                   "engine's, 0.5).")
 def evaluate(text, model_path, as_json, ngram, keystrokes, suggestions, convention, phrases,
              phrase_threshold):
     """Report perplexity and top-1/top-5 accuracy of a model on held-out TEXT files.
