@@ -150,6 +150,19 @@ def test_a_word_the_user_taught_is_never_autocorrected(cased):
     assert not any(s.autocorrect for s in model.suggest("and the lrod ", 5))
 
 
+def test_a_word_of_the_language_the_model_never_saw_is_offered_a_correction_not_changed(
+        keyboard, monkeypatch):
+    from nextword.text import spelling
+
+    assert "lore" not in keyboard.vocabulary.index and spelling.spelled_right("lore")
+    offered = keyboard.suggest("and the lore ", 3)
+    assert offered[0].word == "LORD" and offered[0].kind == "correction"
+    assert not offered[0].autocorrect
+    assert keyboard.suggest("and the lrod ", 3)[0].autocorrect  # not a word: corrected
+    monkeypatch.setattr(spelling, "spelled_right", lambda word, language="en": False)
+    assert keyboard.suggest("and the lore ", 3)[0].autocorrect  # what the list prevents
+
+
 def test_a_likely_word_is_left_alone_and_no_correct_turns_corrections_off(keyboard):
     assert all(s.kind == "next" for s in keyboard.suggest("and the LORD ", 5))
     assert all(s.kind != "correction" for s in keyboard.suggest("and the lrod ", 5,

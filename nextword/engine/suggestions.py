@@ -25,6 +25,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import regex
 
+from ..text import spelling
 from ..text.casing import begins_sentence
 from ..text.tokenize import fold, surface_tokens
 from ..text.vocab import EOL_ID, PAD_ID, SPECIALS, UNK_ID
@@ -232,12 +233,15 @@ def _correctable(predictor) -> bool:
 
 def guarded(predictor, word: str, chunk: str = "") -> bool:
     """Whether `word` (as written; `chunk`: the text between spaces around it) must never be
-    autocorrected: digits, an address, capitals, or a word the user taught the model."""
+    autocorrected: digits, an address, capitals, a word the user taught the model, or a word
+    outside the vocabulary that the spelling list knows (text/spelling.py)."""
     folded = word.lower() if predictor.config.lowercase else word
     chunk = chunk or word
+    index = predictor.vocabulary.index.get(folded)
     return (any(c.isdigit() for c in chunk) or bool(ADDRESS.search(chunk))
             or (len(word) > 1 and word.isupper())
-            or predictor.vocabulary.index.get(folded, -1) >= predictor.base_size)
+            or (index is not None and index >= predictor.base_size)
+            or (index is None and spelling.spelled_right(word)))
 
 
 def _corrections(predictor, context: list, context_written: list, word: str, k: int,
