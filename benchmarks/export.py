@@ -130,7 +130,7 @@ def main():
     parser.add_argument("--steps", type=int, default=500, help="Steps timed per runtime.")
     args = parser.parse_args()
     import nextword
-    from nextword.engine.keystrokes import simulate
+    from nextword.engine.keystrokes import simulate_tokens
     from nextword.export import export
 
     folder = tempfile.mkdtemp(prefix="nextword-export-bench-")
@@ -191,7 +191,7 @@ def main():
     print("| keyboard | savings | seconds |\n|---|---|---|")
     for name, predictor, distributions in keyboards:
         started = time.perf_counter()
-        result = simulate(predictor, [text], [3], distributions=distributions)[3]
+        result = simulate_tokens(predictor, [text], [3], distributions=distributions)[3]
         print(f"| {name} | {100 * result.savings:.2f}% | {time.perf_counter() - started:.0f} |")
     print(f"\n{result.words:,} words typed")
     shutil.rmtree(folder)

@@ -121,12 +121,11 @@ def simulate(predictor, files: Iterable[str], suggestions: Iterable[int] = (3,),
                             f"{', '.join(CONVENTIONS)}")
     from ..text.corpus import iter_blocks
     from ..text.tokenize import surface_tokens
-    from .recent import RecentWords
     from .typist import Typist
 
     config = predictor.config
     recent = predictor.recent
-    predictor.recent = RecentWords(recent.weight, history=recent.history)
+    predictor.recent = recent.emptied()
     try:
         typist = Typist(suggest or (lambda text, k: predictor.suggest(text, k, correct,
                                                                       phrases)),
@@ -157,20 +156,16 @@ def _phrase_figures(typed, n: int) -> dict:
 
 
 def simulate_tokens(predictor, files: Iterable[str], suggestions: Iterable[int] = (3,),
-                    on_bytes=None, distributions=None,
-                    recent_weight: float | None = None) -> dict[int, KeystrokeResult]:
+                    on_bytes=None, distributions=None) -> dict[int, KeystrokeResult]:
     """Type the text of `files` with each number of suggestions under the tokens convention;
     returns {N: result}.
 
     distributions: (lines, time) ids -> (lines, time, vocab) probabilities, by default the
-        predictor's (benchmarks plug in other keyboards).
-    recent_weight: the short-range cache's weight (default: the predictor's). The cache
-        starts empty and remembers the lines typed so far, as in one typing session.
+        predictor's (benchmarks plug in other keyboards). The short-range cache (with the
+        predictor's settings) starts empty and remembers the lines typed so far, as in one
+        typing session.
     """
-    from .recent import RecentWords
-
-    recent = RecentWords(predictor.recent.weight if recent_weight is None else recent_weight,
-                         history=predictor.recent.history)
+    recent = predictor.recent.emptied()
     blocked = predictor.blocked
     suggestions = sorted(set(int(n) for n in suggestions))
     if not suggestions or suggestions[0] < 1:

@@ -54,6 +54,10 @@ class RecentWords:
         with self._lock:
             self._ids.clear()
 
+    def emptied(self) -> "RecentWords":
+        """A cache with the same settings, holding nothing (a simulated typing session's)."""
+        return RecentWords(self.weight, self._ids.maxlen, self.half_life, self.history)
+
     def __len__(self) -> int:
         return len(self._ids)
 
