@@ -80,7 +80,7 @@ def continuation(predictor, ids: list, max_words: int = MAX_WORDS, first=None) -
             token, probability = first
             first = None
         else:
-            probabilities = predictor.recent.mix(predictor.distribution_of(ids), ids)
+            probabilities = predictor.mixed_distribution(ids)
             token = _likeliest(probabilities, blocked)
             probability = float(probabilities[token])
         if token == EOL_ID or token < len(SPECIALS):

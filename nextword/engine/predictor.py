@@ -280,6 +280,11 @@ class Predictor:
         self._cache.put(key, (probabilities, state))
         return probabilities
 
+    def mixed_distribution(self, ids: list[int]) -> np.ndarray:
+        """distribution_of(ids) with the short-range cache of recent words mixed in: what
+        suggestions rank (a new array when the cache holds anything)."""
+        return self.recent.mix(self.distribution_of(ids), ids)
+
     def predict(self, prefix: str, k: int = 5) -> list[tuple[str, float]]:
         """The k most likely next words with their probabilities, most likely first, as
         written (a sentence's first word capitalised, "God" and "I" as the corpus writes them).

@@ -126,16 +126,15 @@ def _phrase(predictor, context, written, typed=None, replace: int = 0) -> list[S
     return [Suggestion(found[0], found[1], "phrase", replace)]
 
 
-def _distribution(predictor, context: list[str]) -> tuple[np.ndarray, list[int]]:
+def _distribution(predictor, context: list[str]) -> np.ndarray:
     """The next-word distribution after the context tokens (the recent words mixed in)."""
-    ids = [EOL_ID] + predictor.vocabulary.encode(context)
-    return predictor.recent.mix(predictor.distribution_of(ids), ids), ids
+    return predictor.mixed_distribution(predictor.encode_tokens(context))
 
 
 def next_words(predictor, context, context_written, k, words_only=True) -> list[Suggestion]:
     """The k likeliest next words after the context tokens (folded, and as written).
     words_only: no punctuation marks (a keyboard's; `predict` lists every token)."""
-    probabilities, _ = _distribution(predictor, context)
+    probabilities = _distribution(predictor, context)
     start = begins_sentence(context_written)
     after = context_written[-1] if context_written else ""
     forms = predictor.forms
@@ -148,7 +147,7 @@ def next_words(predictor, context, context_written, k, words_only=True) -> list[
 def _completing(predictor, reading: Reading, k: int, correct: bool) -> list[Suggestion]:
     config = predictor.config
     typed = reading.typed.lower() if config.lowercase else reading.typed
-    probabilities, _ = _distribution(predictor, reading.folded)
+    probabilities = _distribution(predictor, reading.folded)
     candidates = predictor.prefixes.candidates(typed)
     # A word learned by another thread since the distribution was computed lies beyond it.
     candidates = candidates[candidates < len(probabilities)]
@@ -254,7 +253,7 @@ def _corrections(predictor, context: list, context_written: list, word: str, k: 
         return []
     folded = word.lower() if config.lowercase else word
     if probabilities is None:
-        probabilities, _ = _distribution(predictor, context)
+        probabilities = _distribution(predictor, context)
     literal, known = _literal(predictor, folded, probabilities)
     if known and literal >= CORRECT_BELOW:
         return []
