@@ -10,7 +10,7 @@ from ..engine.keystrokes import CONVENTIONS
 from ..errors import NextwordError
 from ..text.corpus import find_files
 from .common import byte_progress, load_predictor
-from .options import CONTEXT, model_option
+from .options import CONTEXT, check_phrases, model_option, phrase_options
 
 
 @click.command(context_settings=CONTEXT)
@@ -29,12 +29,8 @@ from .options import CONTEXT, model_option
               help="raw: the text typed exactly as written, every character a keystroke and a "
                    "suggestion taken only as the text writes the word; tokens: the model's "
                    "tokens typed, each then a space (the figures measured before 2026-12-07).")
-@click.option("--phrases", is_flag=True,
-              help="Also offer phrases as the typist types (implies --keystrokes, raw), and "
-                   "report how often one is offered, ExactMatch@1-5 and the savings with them.")
-@click.option("--phrase-threshold", type=float, default=None,
-              help="With --phrases: the least probability of a phrase offered (default: the "
-                   "engine's, 0.5).")
+@phrase_options("Also offer phrases as the typist types (implies --keystrokes, raw), and report "
+                "how often one is offered, ExactMatch@1-5 and the savings with them.")
 def evaluate(text, model_path, as_json, ngram, keystrokes, suggestions, convention, phrases,
              phrase_threshold):
     """Report perplexity and top-1/top-5 accuracy of a model on held-out TEXT files.
@@ -58,10 +54,7 @@ def evaluate(text, model_path, as_json, ngram, keystrokes, suggestions, conventi
 
     if suggestions < 1:
         raise NextwordError(f"--suggestions must be at least 1, got {suggestions}")
-    if phrase_threshold is not None and not phrases:
-        raise NextwordError("--phrase-threshold sets when a phrase is offered; add --phrases")
-    if phrase_threshold is not None and not 0 < phrase_threshold <= 1:
-        raise NextwordError(f"--phrase-threshold must be in (0, 1], got {phrase_threshold}")
+    check_phrases(phrases, phrase_threshold)
     if phrases and convention != "raw":
         raise NextwordError("--phrases types the text as written; drop --keystrokes-convention "
                             "tokens")

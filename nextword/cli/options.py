@@ -10,6 +10,7 @@ from __future__ import annotations
 import click
 
 from ..config import Config
+from ..errors import NextwordError
 from ..training.distribute import STRATEGIES
 
 DEFAULT_MODEL = "models/nextword.keras"
@@ -30,6 +31,27 @@ interactive_option = click.option(
 def suggestion_options(command):
     """-m, -k and -i: the options of the commands that suggest words (predict, complete)."""
     return model_option(k_option(interactive_option(command)))
+
+
+def phrase_options(phrases_help: str) -> callable:
+    """--phrases (with the command's own help) and --phrase-threshold: complete, evaluate."""
+    def decorate(command):
+        command = click.option(
+            "--phrase-threshold", type=float, default=None,
+            help="With --phrases: the least probability of a phrase offered (default 0.5: on "
+                 "held-out KJV, 70% of offered phrases exact to their last word; higher "
+                 "offers fewer, surer ones).")(command)
+        return click.option("--phrases", is_flag=True, help=phrases_help)(command)
+
+    return decorate
+
+
+def check_phrases(phrases: bool, phrase_threshold: float | None) -> None:
+    """A one-line error for a --phrase-threshold without --phrases or outside (0, 1]."""
+    if phrase_threshold is not None and not phrases:
+        raise NextwordError("--phrase-threshold sets when a phrase is offered; add --phrases")
+    if phrase_threshold is not None and not 0 < phrase_threshold <= 1:
+        raise NextwordError(f"--phrase-threshold must be in (0, 1], got {phrase_threshold}")
 
 
 def config_option(field) -> callable:

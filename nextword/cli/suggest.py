@@ -6,7 +6,8 @@ import click
 
 from ..errors import NextwordError
 from .common import answer_lines, load_predictor, print_suggestions
-from .options import CONTEXT, generation_options, model_option, suggestion_options
+from .options import (CONTEXT, check_phrases, generation_options, model_option, phrase_options,
+                      suggestion_options)
 
 
 @click.command(context_settings=CONTEXT)
@@ -50,13 +51,8 @@ def predict(prefix, model_path, k, interactive):
                    "seconds and at the end.")
 @click.option("--no-correct", "no_correct", is_flag=True,
               help="Offer no corrections of typos, only completions and next words.")
-@click.option("--phrases", is_flag=True,
-              help="Also offer a phrase of several words (last, marked `phrase`) when the "
-                   "model is sure enough of one.")
-@click.option("--phrase-threshold", type=float, default=None,
-              help="With --phrases: the least probability of a phrase offered (default 0.5: "
-                   "on held-out KJV, 70% of offered phrases exact to their last word; higher "
-                   "offers fewer, surer ones).")
+@phrase_options("Also offer a phrase of several words (last, marked `phrase`) when the model "
+                "is sure enough of one.")
 def complete(text, model_path, k, interactive, learn_lines, no_correct, phrases,
              phrase_threshold):
     """Complete the word being typed at the end of TEXT, or suggest the next word.
@@ -78,10 +74,7 @@ def complete(text, model_path, k, interactive, learn_lines, no_correct, phrases,
       nextword complete "And the LORD spake unto " --phrases
       nextword complete -i --learn -m models/mine.keras
     """
-    if phrase_threshold is not None and not phrases:
-        raise NextwordError("--phrase-threshold sets when a phrase is offered; add --phrases")
-    if phrase_threshold is not None and not 0 < phrase_threshold <= 1:
-        raise NextwordError(f"--phrase-threshold must be in (0, 1], got {phrase_threshold}")
+    check_phrases(phrases, phrase_threshold)
     if learn_lines and not interactive:
         raise NextwordError("--learn learns the lines typed in interactive mode; add -i, or "
                             "use `nextword learn TEXT` for files")
