@@ -198,11 +198,18 @@ def measure(predictor, lines, thresholds=THRESHOLDS, normalised: bool = False,
             right = phrase.ids == truth[:len(phrase.ids)]
             result.exact[limit] += right
             result.words[limit] += phrase.words if right else 0
-            words = 0
-            for end, is_word in enumerate(phrase.is_word):
-                if is_word:
-                    words += 1
-                    counts = result.exact_at[limit].setdefault(words, [0, 0])
-                    counts[0] += 1
-                    counts[1] += phrase.ids[:end + 1] == truth[:end + 1]
+            tally_exact_at(result.exact_at[limit], phrase.ids, truth, phrase.is_word)
     return result
+
+
+def tally_exact_at(exact_at: dict, offered: list, truth: list, is_word: list) -> None:
+    """Count ExactMatch@N for one offered phrase: for each N up to its words, one more phrase
+    of N words or more in exact_at[N][0], and in exact_at[N][1] whether its first N words
+    (and what comes with them) are the text's (truth: the text's next tokens)."""
+    words = 0
+    for end, word in enumerate(is_word):
+        if word:
+            words += 1
+            counts = exact_at.setdefault(words, [0, 0])
+            counts[0] += 1
+            counts[1] += offered[:end + 1] == truth[:end + 1]

@@ -13,8 +13,9 @@ keystroke. A word typed in full and
 then a space: when the keyboard would autocorrect it there, undoing that costs a keystroke.
 Nothing else is free. Punctuation is always typed, never taken from the suggestions.
 
-Suggestions depend only on the text so far, which is the same whichever N the typist sees:
-each text's suggestions are computed once for every N.
+Suggestions depend only on the text so far and the number asked for: each text's are computed
+once for each N (a keyboard of 3 slots may show other words than the first 3 of 5, since the
+typed text takes the last slot).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from .completion import WORD_START
+from .phrases import tally_exact_at
 
 APOSTROPHES = {"'", "’"}  # typed after a taken word, they join it ("LORD" + "'S")
 
@@ -197,14 +199,8 @@ class Typist:
         offered = [token.casefold() for token in self.tokenize(phrase)]
         text = [token.casefold() for token in self.tokenize(line[at:])][:len(offered)]
         result.phrases_exact += offered == text
-        words = 0
-        for end, token in enumerate(offered):
-            if not WORD_START.match(token):
-                continue
-            words += 1
-            counts = result.exact_at.setdefault(words, [0, 0])
-            counts[0] += 1
-            counts[1] += offered[:end + 1] == text[:end + 1]
+        tally_exact_at(result.exact_at, offered, text,
+                       [bool(WORD_START.match(token)) for token in offered])
 
 
 def words_of(suggestions) -> list:
