@@ -90,8 +90,7 @@ def suggest(predictor, text: str, k: int = 5, correct: bool = True,
         found = _completing(predictor, reading, k, correct)
         if phrases and found and found[0].kind == "completion" \
                 and found[0].probability >= phrase_module.NEARLY_CERTAIN:
-            token = found[0].word.lower() if predictor.config.lowercase else found[0].word
-            first = predictor.vocabulary.index.get(token)
+            first = predictor.vocabulary.index.get(_folded(predictor, found[0].word))
             if first is not None:
                 found += _phrase(predictor, reading.folded, reading.written,
                                  (first, found[0].probability, reading.typed),
@@ -107,8 +106,7 @@ def suggest(predictor, text: str, k: int = 5, correct: bool = True,
         for suggestion in fixed:
             suggestion.replace = len(reading.finished) + reading.trailing
         if fixed and fixed[0].autocorrect:  # the next words follow the corrected word
-            context = context[:-1] + [fixed[0].word.lower() if predictor.config.lowercase
-                                      else fixed[0].word]
+            context = context[:-1] + [_folded(predictor, fixed[0].word)]
             context_written = context_written[:-1] + [fixed[0].word]
         suggestions += fixed[:k]
     if len(suggestions) < k:
@@ -124,6 +122,11 @@ def _phrase(predictor, context, written, typed=None, replace: int = 0) -> list[S
     if found is None:
         return []
     return [Suggestion(found[0], found[1], "phrase", replace)]
+
+
+def _folded(predictor, word: str) -> str:
+    """A word as the model reads it: lowercased when the model folds case."""
+    return word.lower() if predictor.config.lowercase else word
 
 
 def _distribution(predictor, context: list[str]) -> np.ndarray:
@@ -145,8 +148,7 @@ def next_words(predictor, context, context_written, k, words_only=True) -> list[
 
 
 def _completing(predictor, reading: Reading, k: int, correct: bool) -> list[Suggestion]:
-    config = predictor.config
-    typed = reading.typed.lower() if config.lowercase else reading.typed
+    typed = _folded(predictor, reading.typed)
     probabilities = _distribution(predictor, reading.folded)
     candidates = predictor.prefixes.candidates(typed)
     # A word learned by another thread since the distribution was computed lies beyond it.
@@ -234,7 +236,7 @@ def guarded(predictor, word: str, chunk: str = "") -> bool:
     """Whether `word` (as written; `chunk`: the text between spaces around it) must never be
     autocorrected: digits, an address, capitals, a word the user taught the model, or a word
     outside the vocabulary that the spelling list knows (text/spelling.py)."""
-    folded = word.lower() if predictor.config.lowercase else word
+    folded = _folded(predictor, word)
     chunk = chunk or word
     index = predictor.vocabulary.index.get(folded)
     return (any(c.isdigit() for c in chunk) or bool(ADDRESS.search(chunk))
@@ -251,7 +253,7 @@ def _corrections(predictor, context: list, context_written: list, word: str, k: 
     config = predictor.config
     if not _correctable(predictor):
         return []
-    folded = word.lower() if config.lowercase else word
+    folded = _folded(predictor, word)
     if probabilities is None:
         probabilities = _distribution(predictor, context)
     literal, known = _literal(predictor, folded, probabilities)
