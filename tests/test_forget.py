@@ -64,7 +64,7 @@ def test_forget_command_list_and_undo(model):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["zebra"], "'zebra' is not in the model's vocabulary, so it is never suggested"),
+    (["zqxbra"], "'zqxbra' is not in the model's vocabulary, so it is never suggested"),
     (["lord's"], "is 2 tokens for this model, not one word"),
     (["<eol>"], "is 3 tokens"),
     ([], "name the words to forget (or --undo), or pass --list"),
@@ -73,6 +73,14 @@ def test_forget_bad_words_are_one_line_and_change_nothing(model, args, message):
     before = open(model, "rb").read()
     assert_one_line_error(run("forget", *args, "-m", model), message)
     assert open(model, "rb").read() == before
+
+
+def test_a_word_of_the_spelling_list_the_model_never_saw_can_be_forgotten(model):
+    """Corrections may offer such a word ("zebra" for "zebar"), so it can be blocked."""
+    assert run("forget", "zebra", "-m", model).exit_code == 0
+    assert run("forget", "--list", "-m", model).stdout.splitlines() == ["zebra"]
+    assert run("forget", "--undo", "zebra", "-m", model).exit_code == 0
+    assert run("forget", "--list", "-m", model).stdout == ""
 
 
 def test_failed_save_leaves_the_previous_file(model, tmp_path, monkeypatch):

@@ -163,6 +163,49 @@ def test_a_word_of_the_language_the_model_never_saw_is_offered_a_correction_not_
     assert keyboard.suggest("and the lore ", 3)[0].autocorrect  # what the list prevents
 
 
+def test_a_typo_of_a_word_the_model_never_saw_is_corrected_from_the_spelling_list(keyboard):
+    assert "protesting" not in keyboard.vocabulary.index
+    assert keyboard.corrections("I am ", "protesing", 3)[0].word == "protesting"
+    assert keyboard.corrections("", "Protesing", 3)[0].word == "Protesting"
+    offered = keyboard.suggest("and I am protesing ", 3)
+    assert (offered[0].word, offered[0].kind) == ("protesting", "correction")
+    assert offered[1].kind == "next"  # the next words follow it
+
+
+def test_the_spelling_list_serves_only_a_vocabulary_of_its_language():
+    from nextword.text import spelling
+
+    english = ["the", "and", "of", "to", "lord", "unto", "said", "house", "king", "land"]
+    assert "protesting" in spelling.outside(english)
+    assert "house" not in spelling.outside(english)  # the model's own words are its own
+    german = ["der", "und", "die", "nicht", "ist", "mit", "sich", "dem", "auch", "sie"]
+    assert spelling.outside(german) == {}
+
+
+def test_a_forgotten_word_of_the_spelling_list_stays_forgotten(cased, tmp_path):
+    import shutil
+
+    path = str(tmp_path / "model.keras")
+    shutil.copy(cased, path)
+    model = nextword.load(path)
+    assert model.forget(["protesting"]) == ["protesting"]
+    assert "protesting" not in words(model.corrections("I am ", "protesing", 5))
+    assert "protesting" in model.blocked_words
+    model.save()
+    again = nextword.load(path)
+    assert "protesting" not in words(again.corrections("I am ", "protesing", 5))
+    again.learn("I am protesting")  # learned later: still blocked
+    assert "protesting" not in words(again.suggest("I am protest", 5))
+    again.reset_learning()  # and after what was learned is dropped
+    assert "protesting" not in words(again.corrections("I am ", "protesing", 5))
+    assert again.unforget(["protesting"]) == ["protesting"]
+    assert "protesting" in words(again.corrections("I am ", "protesing", 5))
+    again.learn("I am protesting")
+    assert "protesting" in words(again.suggest("I am protest", 5))
+    with pytest.raises(nextword.NextwordError):
+        again.forget(["xqzvwk"])  # neither a word of the model nor of the list
+
+
 def test_a_likely_word_is_left_alone_and_no_correct_turns_corrections_off(keyboard):
     assert all(s.kind == "next" for s in keyboard.suggest("and the LORD ", 5))
     assert all(s.kind != "correction" for s in keyboard.suggest("and the lrod ", 5,

@@ -152,7 +152,7 @@ def test_bad_input_to_learn_is_a_one_line_error(model, tmp_path):
     text.write_text(PHRASES, encoding="utf-8")
     assert_one_line_error(run("learn", str(text), "-m", model, "-o", str(tmp_path / "x.h5")),
                           ".keras")
-    assert_one_line_error(run("forget", "flibbertigibbet", "-m", model), "not in the model")
+    assert_one_line_error(run("forget", "flibbqxzgibbet", "-m", model), "not in the model")
     assert_one_line_error(run("complete", "--learn", "-m", model), "-i")
 
 

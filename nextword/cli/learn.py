@@ -82,7 +82,7 @@ def forget(words, model_path, show, undo):
             predictor.save()
         verb = "unblocked" if undo else "blocked"
         click.echo(f"{verb} {len(changed)} word(s) in {model_path}; "
-                   f"{len(predictor.blocked)} blocked in all", err=True)
+                   f"{len(predictor.blocked_words)} blocked in all", err=True)
     if show:
         for word in predictor.blocked_words:
             click.echo(word)

@@ -12,14 +12,18 @@ Candidates are found without scanning the vocabulary. Every string one edit from
 (deletes, swaps, substitutions and insertions over the vocabulary's letters) is looked up in
 a set of the vocabulary's words and one of its prefixes (for a word typed half, "the lro" ->
 "lord"); two edits away, the typed string's deletions are looked up in an index of the
-words' deletions (the SymSpell idea, Garbe 2012), built on first use.
+words' deletions (the SymSpell idea, Garbe 2012), built on first use. Words of the spelling
+list outside the vocabulary (text/spelling.py) are looked up one edit away, or two letters
+added (`Speller.listed`).
 """
 
 from __future__ import annotations
 
 import math
+import string
 from dataclasses import dataclass
 
+from ..text import spelling
 from ..text.vocab import SPECIALS
 
 # log P(typed | meant) per edit (Kernighan et al.; neighbouring keys after Mays et al.)
@@ -170,6 +174,7 @@ class Speller:
         self.letters = "".join(sorted({c for token in self.index for c in token}))
         self._table = None
         self._deletes = None
+        self._listed = None
 
     @property
     def table(self) -> dict:
@@ -198,6 +203,34 @@ class Speller:
                         deletes.setdefault(variant, []).append(i)
             self._deletes = deletes
         return self._deletes
+
+    @property
+    def lexicon(self) -> dict:
+        """The spelling list's words outside the vocabulary -> log of their share of the
+        unknown token's probability (spelling.outside), read on first use."""
+        if self._listed is None:
+            words = [token for token in self.tokens if token not in SPECIALS]
+            self._listed = spelling.outside(words)
+        return self._listed
+
+    def listed(self, typed: str) -> dict:
+        """The spelling list's words outside the vocabulary that `typed` (folded, a whole
+        word of TWO_EDITS_FROM letters or more) may have meant -> log P(typed | word) + log
+        of the word's share of the unknown token: one edit away, or two letters added."""
+        lexicon = self.lexicon
+        if not lexicon or len(typed) < TWO_EDITS_FROM or not typed.isalpha():
+            return {}
+        found: dict = {}
+        for variant in one_edit(typed, string.ascii_lowercase):
+            share = lexicon.get(variant)
+            if share is not None:
+                found[variant] = max(found.get(variant, -math.inf),
+                                     share + edit_cost(typed, variant))
+        for variant in deletions(typed, 2):
+            share = lexicon.get(variant)
+            if share is not None and variant not in found and variant != typed:
+                found[variant] = share + channel(typed, variant)
+        return found
 
     def candidates(self, typed: str, completing: bool) -> Candidates:
         """The words `typed` may have meant (not typed itself): the whole word one or two

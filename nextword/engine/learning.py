@@ -38,11 +38,11 @@ def word_id(predictor, word: str) -> int:
 
 
 def known(predictor, words) -> tuple[list[str], list[str]]:
-    """(the words that can be blocked, those that cannot: not one vocabulary word)."""
+    """(the words that can be blocked, those that cannot: never suggested)."""
     found, unknown = [], []
     for word in words:
         try:
-            word_id(predictor, word)
+            blockable(predictor, word)
         except NextwordError:
             unknown.append(word)
         else:
@@ -50,29 +50,60 @@ def known(predictor, words) -> tuple[list[str], list[str]]:
     return found, unknown
 
 
+def blockable(predictor, word: str) -> tuple[int | None, str]:
+    """(its vocabulary id, or None for a word of the spelling list outside the vocabulary,
+    which corrections may offer; the token). Raises NextwordError for a word never suggested."""
+    tokens = predictor.tokenize(word)
+    if len(tokens) == 1 and predictor.config.lowercase \
+            and tokens[0] not in predictor.vocabulary.index \
+            and tokens[0] in predictor.speller.lexicon:
+        return None, tokens[0]
+    index = word_id(predictor, word)
+    return index, predictor.vocabulary.tokens[index]
+
+
+def is_blocked(predictor, index: int | None, token: str) -> bool:
+    """Whether a word (blockable's answer) is blocked."""
+    return index in predictor.blocked if index is not None \
+        else token in predictor.blocked_outside
+
+
 def forget(predictor, words) -> list[str]:
-    """Never suggest these words again (next words, completions, generation); returns
-    the words newly blocked. `save()` keeps the change in the file."""
+    """Never suggest these words again (next words, completions, corrections, generation);
+    returns the words newly blocked. `save()` keeps the change in the file."""
     with predictor.changing:
-        ids = [word_id(predictor, word) for word in words]  # all checked before any is blocked
-        for i in ids:
-            predictor.changes.blocked[predictor.vocabulary.tokens[i]] = True
-        new = [i for i in dict.fromkeys(ids) if i not in predictor.blocked]
-        predictor.blocked = predictor.blocked | set(new)  # a new set: readers may iterate the old
+        # all checked before any is blocked
+        found = [blockable(predictor, word) for word in words]
+        for _, token in found:
+            predictor.changes.blocked[token] = True
+        new = list(dict.fromkeys(t for i, t in found if not is_blocked(predictor, i, t)))
+        # new sets: readers may iterate the old ones
+        predictor.blocked = predictor.blocked | {i for i, _ in found if i is not None}
+        predictor.blocked_outside = predictor.blocked_outside | {t for i, t in found if i is None}
         record_blocked(predictor)
-        return [predictor.vocabulary.tokens[i] for i in new]
+        return new
 
 
 def unforget(predictor, words) -> list[str]:
     """Suggest these blocked words again; returns the words unblocked."""
     with predictor.changing:
-        ids = [word_id(predictor, word) for word in words]
-        for i in ids:
-            predictor.changes.blocked[predictor.vocabulary.tokens[i]] = False
-        freed = [i for i in dict.fromkeys(ids) if i in predictor.blocked]
-        predictor.blocked = predictor.blocked - set(freed)
+        found = [blockable(predictor, word) for word in words]
+        for _, token in found:
+            predictor.changes.blocked[token] = False
+        freed = list(dict.fromkeys(t for i, t in found if is_blocked(predictor, i, t)))
+        predictor.blocked = predictor.blocked - {i for i, _ in found if i is not None}
+        predictor.blocked_outside = predictor.blocked_outside - {t for i, t in found if i is None}
         record_blocked(predictor)
-        return [predictor.vocabulary.tokens[i] for i in freed]
+        return freed
+
+
+def adopt_blocked(predictor) -> None:
+    """Blocked words outside the vocabulary that have joined it (learned) stay blocked."""
+    index = predictor.vocabulary.index
+    joined = {word for word in predictor.blocked_outside if word in index}
+    if joined:
+        predictor.blocked = predictor.blocked | {index[word] for word in joined}
+        predictor.blocked_outside = predictor.blocked_outside - joined
 
 
 def record_blocked(predictor) -> None:
@@ -153,6 +184,7 @@ def learn_lines(predictor, lines: list, record: bool = True, forms=None,
             user.forms = user.forms.merged(learned_forms)
         user.table  # noqa: B018  estimated here, so the next suggestion does not wait
         predictor.set_learned(user, vocabulary)
+        adopt_blocked(predictor)
         predictor.meta = dict(predictor.meta, learned=learned(predictor))
         if record:
             for ids in encoded[-20:]:  # what the user wrote last is what they use next
@@ -209,14 +241,21 @@ def learned(predictor) -> dict:
 
 def reset_learning(predictor, record: bool = True) -> None:
     """Drop everything learned (the user layer); blocked words stay blocked (those that were
-    learned words go with them). record=False: a replay (sharing.rebase)."""
+    learned words go with them, but for words of the spelling list, which corrections could
+    offer). record=False: a replay (sharing.rebase)."""
     with predictor.changing:
         if record:  # what was learned before is dropped by the reset: nothing to replay
             changes = predictor.changes
             changes.reset, changes.lines, changes.written = True, [], []
+        learned_blocked = [predictor.vocabulary.tokens[i] for i in predictor.blocked
+                           if i >= predictor.base_size]
         base = predictor.vocabulary.tokens[:predictor.base_size]
         predictor.set_learned(None, Vocabulary(base, spell=predictor.config.spells))
         predictor.blocked = {i for i in predictor.blocked if i < predictor.base_size}
+        if learned_blocked and predictor.config.lowercase:  # a correction could offer them
+            lexicon = predictor.speller.lexicon
+            predictor.blocked_outside = predictor.blocked_outside | {
+                word for word in learned_blocked if word in lexicon}
         predictor.meta = {key: value for key, value in predictor.meta.items()
                           if key != "learned"}
         record_blocked(predictor)

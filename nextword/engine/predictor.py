@@ -66,8 +66,7 @@ class Predictor:
                                      spell=self.config.spells)
         self.network = arrays.network
         self.stepper = NumpyStepper(arrays.network)
-        self.blocked = {self.vocabulary.index[word] for word in self.meta.get("blocked", [])
-                        if word in self.vocabulary.index}
+        self.blocked, self.blocked_outside = sharing.split_blocked(self.meta, self.vocabulary)
         self.ngram, self.mixture = None, None
         if ngram and arrays.ngram_arrays is not None:
             self.ngram = NGramTable.from_arrays(self.base_size, arrays.ngram_arrays)
@@ -140,7 +139,7 @@ class Predictor:
             "n-gram entries": self.ngram.entries if self.ngram is not None else 0,
             "nextword version": versions.get("nextword"),
             "keras version": versions.get("keras"),
-            "blocked words": len(self.blocked),
+            "blocked words": len(self.blocked) + len(self.blocked_outside),
             "learned lines": learned["lines"],
             "learned tokens": learned["tokens"],
             "learned new words": learned["new words"],
@@ -346,7 +345,8 @@ class Predictor:
 
     @property
     def blocked_words(self) -> list[str]:
-        return sorted(self.vocabulary.tokens[i] for i in self.blocked)
+        return sorted([self.vocabulary.tokens[i] for i in self.blocked]
+                      + list(self.blocked_outside))
 
     def save(self, path: str | None = None) -> None:
         """Write the model, with what changed in this predictor (blocked words, learned text),

@@ -45,6 +45,14 @@ def same_base(meta: dict, other: dict) -> bool:
         and meta.get("training") == other.get("training")
 
 
+def split_blocked(meta: dict, vocabulary: Vocabulary) -> tuple[set, frozenset]:
+    """The blocked words a file names: (vocabulary ids, the words outside the vocabulary,
+    spelling-list words a correction could offer)."""
+    names = meta.get("blocked", [])
+    return ({vocabulary.index[word] for word in names if word in vocabulary.index},
+            frozenset(word for word in names if word not in vocabulary.index))
+
+
 def rebase(predictor, meta: dict, user_bytes: bytes | None) -> None:
     """Make the predictor's learned state the file's (its metadata and user layer), then
     replay what the predictor changed since it last read or wrote the file."""
@@ -52,10 +60,8 @@ def rebase(predictor, meta: dict, user_bytes: bytes | None) -> None:
     base = predictor.vocabulary.tokens[:predictor.base_size]
     vocabulary = Vocabulary(base + (user.words if user else []),
                             spell=predictor.config.spells)
-    blocked = {vocabulary.index[word] for word in meta.get("blocked", [])
-               if word in vocabulary.index}
     predictor.meta = dict(meta)
-    predictor.blocked = blocked
+    predictor.blocked, predictor.blocked_outside = split_blocked(meta, vocabulary)
     predictor.set_learned(user, vocabulary)
     changes = predictor.changes
     if changes.reset:
@@ -64,12 +70,15 @@ def rebase(predictor, meta: dict, user_bytes: bytes | None) -> None:
         learning.learn_lines(predictor, changes.lines, record=False)
     if changes.written:
         learning.learn_written(predictor, changes.written, record=False)
-    blocked = set(predictor.blocked)  # a new set: readers may be iterating the old one
+    blocked = set(predictor.blocked)  # new sets: readers may be iterating the old ones
+    outside = set(predictor.blocked_outside)
     for word, block in changes.blocked.items():
         index = predictor.vocabulary.index.get(word)
         if index is not None:
             (blocked.add if block else blocked.discard)(index)
-    predictor.blocked = blocked
+        else:
+            (outside.add if block else outside.discard)(word)
+    predictor.blocked, predictor.blocked_outside = blocked, frozenset(outside)
     learning.record_blocked(predictor)
     if predictor.user is None:  # (a reset, and nothing learned since)
         predictor.meta.pop("learned", None)

@@ -262,23 +262,39 @@ def _corrections(predictor, context: list, context_written: list, word: str, k: 
     near = predictor.speller.candidates(folded, completing=False).whole
     ids = np.fromiter(near, np.int64, len(near))
     usable = _usable(predictor, ids, probabilities)
-    if not usable.any():
-        return []
     ids = ids[usable]
     scores = probabilities[ids].astype(np.float64) * np.exp(
         np.fromiter(near.values(), np.float64, len(near))[usable])
+    start = begins_sentence(context_written)
     if config.lowercase:  # how the word was typed says which words it may be
-        scores *= _case_fits(predictor, ids, word, begins_sentence(context_written))
-    total = float(scores.sum()) + literal * math.exp(correction.NO_ERROR)
-    best = _top(ids, scores, k)
-    sure = _sure(predictor, word, chunk, float(scores[best[0]]) / total, known)
-    forms, start = predictor.forms, begins_sentence(context_written)
-    after = context_written[-1] if context_written else ""
+        scores *= _case_fits(predictor, ids, word, start)
+    listed = _listed(predictor, folded, probabilities)
+    if not len(ids) and not listed:
+        return []
+    # (score, vocabulary words before listed ones on a tie, id, token), the likeliest first
+    ranked = sorted([(-float(score), 0, int(i), predictor.vocabulary.tokens[i])
+                     for i, score in zip(ids, scores)]
+                    + [(-score, 1, 0, token) for token, score in listed.items()])[:k]
+    ranked = [(-score, *rest) for score, *rest in ranked]
+    total = float(scores.sum()) + sum(listed.values()) + literal * math.exp(correction.NO_ERROR)
+    sure = _sure(predictor, word, chunk, ranked[0][0] / total, known)
+    forms, after = predictor.forms, context_written[-1] if context_written else ""
     return [Suggestion(forms.cased(token, typed=word, start=start, after=after)
                        if config.lowercase else token,
-                       float(scores[i]) / total, "correction", len(word), rank == 0 and sure)
-            for rank, (i, token) in enumerate((i, predictor.vocabulary.tokens[ids[i]])
-                                              for i in best)]
+                       score / total, "correction", len(word), rank == 0 and sure)
+            for rank, (score, _, _, token) in enumerate(ranked)]
+
+
+def _listed(predictor, folded: str, probabilities: np.ndarray) -> dict:
+    """Words of the spelling list outside the vocabulary that `folded` may have meant ->
+    P(word | context) x P(typed | word), the first being the word's share of the unknown
+    token's probability (text/spelling.py). Empty for a model that keeps case."""
+    if not predictor.config.lowercase:
+        return {}
+    unknown = float(probabilities[UNK_ID])
+    blocked = predictor.blocked_outside
+    return {token: unknown * math.exp(cost)
+            for token, cost in predictor.speller.listed(folded).items() if token not in blocked}
 
 
 def _usable(predictor, words: np.ndarray, probabilities: np.ndarray) -> np.ndarray:

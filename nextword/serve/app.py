@@ -329,7 +329,7 @@ def create_app(predictor, cors_origins=(), title: str = "nextword", learner=None
                                "with `nextword serve --learn`, or run `nextword forget WORD`")
         words, unknown = learning.known(predictor, request.words)
         changed = await asyncio.to_thread(learner.forget, words, request.undo) if words else []
-        return _json({"changed": changed, "unknown": unknown, "blocked": len(predictor.blocked)})
+        return _json({"changed": changed, "unknown": unknown, "blocked": len(predictor.blocked_words)})
 
     # The two routes a keyboard calls on every keystroke, served first by plain Starlette
     # routes that validate the same declared models: FastAPI's request handling costs ~0.2 ms
