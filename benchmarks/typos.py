@@ -9,8 +9,11 @@ corrupted, as a typist would:
   one added (a neighbour's, or the same twice), two letters swapped.
 
 nextword corrects the word given the line before it (`Predictor.corrections`: the noisy
-channel, P(word | context) x P(typed | word)); symspellpy (SymSpell, context-free, edit distance
-2) ranks the words of the same training text by distance, then count. Reported: top-1 and
+channel, P(word | context) x P(typed | word), over the model's words and the spelling list's);
+symspellpy (SymSpell, context-free, edit distance 2) ranks the words of the same training text
+by distance, then count, and in a second column the same words plus those of the spelling list
+nextword reads (text/spelling.py; each counted as often as it would be in a text of the
+training text's length). Reported: top-1 and
 top-3 accuracy (case folded), the share of corrupted words nextword would autocorrect to the
 right word, and the share of clean words of the held-out text nextword would autocorrect
 (a keyboard's worst failure: a right word changed).
@@ -91,15 +94,23 @@ def corrupted_lines(lines, known, rng):
     return cases
 
 
-def symspell_for(train: str):
+def symspell_for(train: str, listed: bool = False):
+    """symspellpy over the training text's word counts (and the spelling list's words)."""
     from symspellpy import SymSpell
 
+    from nextword.text import spelling
     from nextword.text.tokenize import tokenize
 
     counts = collections.Counter()
     with open(train, encoding="utf-8") as handle:
         for line in handle:
             counts.update(token for token in tokenize(line) if token.isalpha())
+    if listed:
+        more = spelling._counts(spelling.LANGUAGE)
+        scale = sum(counts.values()) / sum(more.values())
+        for word, count in more.items():
+            if word.isalpha() and word not in counts:
+                counts[word] = max(1, round(count * scale))
     speller = SymSpell(max_dictionary_edit_distance=2)
     for word, count in counts.items():
         speller.create_dictionary_entry(word, count)
@@ -125,15 +136,19 @@ def main():
         lines = [line.strip() for line in handle if line.strip()]
     rng = random.Random(args.seed)
     cases = corrupted_lines(lines, misspellings(), rng)
-    speller = symspell_for(args.train)
+    spellers = {"symspellpy": symspell_for(args.train),
+                "symspellpy + list": symspell_for(args.train, listed=True)}
+    names = ("nextword", *spellers)
     tally = collections.Counter()
     started = time.perf_counter()
     for before, word, typed, kind in cases:
         ours = [s.word.lower() for s in predictor.corrections(before, typed, 3)]
-        theirs = [s.term for s in speller.lookup(typed.lower(), Verbosity.CLOSEST,
-                                                  max_edit_distance=2)][:3]
+        found_by = {"nextword": ours}
+        for name, speller in spellers.items():
+            found_by[name] = [s.term for s in speller.lookup(typed.lower(), Verbosity.CLOSEST,
+                                                             max_edit_distance=2)][:3]
         right = word.lower()
-        for name, found in (("nextword", ours), ("symspellpy", theirs)):
+        for name, found in found_by.items():
             tally[name, kind, "top1"] += found[:1] == [right]
             tally[name, kind, "top3"] += right in found
         fixed = predictor.suggest(f"{before}{typed} ", 1)
@@ -158,21 +173,22 @@ def main():
     print(f"model: {args.model}; text: {args.text}; {total} corrupted words "
           f"({tally['real']} real misspellings, {tally['slip']} keyboard slips), "
           f"{clean} clean words\n")
-    print("| | nextword | symspellpy |")
-    print("|---|---|---|")
+    print("| | " + " | ".join(names) + " |")
+    print("|---" * (len(names) + 1) + "|")
     for kind in ("real", "slip", None):
         count = tally[kind] if kind else total
         for measure in ("top1", "top3"):
             values = []
-            for name in ("nextword", "symspellpy"):
+            for name in names:
                 hits = sum(tally[name, k, measure] for k in ("real", "slip")) if kind is None \
                     else tally[name, kind, measure]
                 values.append(f"{100 * hits / max(count, 1):.1f}%")
             label = f"{'top-1' if measure == 'top1' else 'top-3'}, {kind or 'all'}"
-            print(f"| {label} | {values[0]} | {values[1]} |")
+            print(f"| {label} | {' | '.join(values)} |")
     right = tally["autocorrected right", "real"] + tally["autocorrected right", "slip"]
-    print(f"| corrupted words autocorrected to the right word | {100 * right / total:.1f}% | |")
-    print(f"| clean words autocorrected (wrongly) | {100 * changed / max(clean, 1):.2f}% | |")
+    blank = " |" * (len(names) - 1)
+    print(f"| corrupted words autocorrected to the right word | {100 * right / total:.1f}% |{blank}")
+    print(f"| clean words autocorrected (wrongly) | {100 * changed / max(clean, 1):.2f}% |{blank}")
     print(f"\n{1000 * correcting / total:.2f} ms a corrupted word (corrections and the "
           "suggestion after it)")
 
