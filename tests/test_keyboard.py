@@ -176,10 +176,10 @@ def test_the_spelling_list_serves_only_a_vocabulary_of_its_language():
     from nextword.text import spelling
 
     english = ["the", "and", "of", "to", "lord", "unto", "said", "house", "king", "land"]
-    assert "protesting" in spelling.outside(english)
-    assert "house" not in spelling.outside(english)  # the model's own words are its own
+    logs, offset = spelling.outside(english)
+    assert -20 < logs["protesting"] + offset < logs["protest"] + offset < 0
     german = ["der", "und", "die", "nicht", "ist", "mit", "sich", "dem", "auch", "sie"]
-    assert spelling.outside(german) == {}
+    assert spelling.outside(german) is None
 
 
 def test_a_forgotten_word_of_the_spelling_list_stays_forgotten(cased, tmp_path):

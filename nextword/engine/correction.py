@@ -205,31 +205,35 @@ class Speller:
         return self._deletes
 
     @property
-    def lexicon(self) -> dict:
-        """The spelling list's words outside the vocabulary -> log of their share of the
-        unknown token's probability (spelling.outside), read on first use."""
+    def lexicon(self) -> tuple[dict, float]:
+        """spelling.outside for this vocabulary (({}, 0.0) for none), read on first use."""
         if self._listed is None:
             words = [token for token in self.tokens if token not in SPECIALS]
-            self._listed = spelling.outside(words)
+            self._listed = spelling.outside(words) or ({}, 0.0)
         return self._listed
+
+    def lists(self, word: str) -> bool:
+        """Whether `word` (folded) is a word of the spelling list outside the vocabulary."""
+        return word in self.lexicon[0] and word not in self.index
 
     def listed(self, typed: str) -> dict:
         """The spelling list's words outside the vocabulary that `typed` (folded, a whole
         word of TWO_EDITS_FROM letters or more) may have meant -> log P(typed | word) + log
         of the word's share of the unknown token: one edit away, or two letters added."""
-        lexicon = self.lexicon
-        if not lexicon or len(typed) < TWO_EDITS_FROM or not typed.isalpha():
+        logs, offset = self.lexicon
+        if not logs or len(typed) < TWO_EDITS_FROM or not typed.isalpha():
             return {}
-        found: dict = {}
+        index, found = self.index, {}
         for variant in one_edit(typed, string.ascii_lowercase):
-            share = lexicon.get(variant)
-            if share is not None:
+            count = logs.get(variant)
+            if count is not None and variant not in index:
                 found[variant] = max(found.get(variant, -math.inf),
-                                     share + edit_cost(typed, variant))
+                                     count + offset + edit_cost(typed, variant))
         for variant in deletions(typed, 2):
-            share = lexicon.get(variant)
-            if share is not None and variant not in found and variant != typed:
-                found[variant] = share + channel(typed, variant)
+            count = logs.get(variant)
+            if count is not None and variant not in found and variant not in index \
+                    and variant != typed:
+                found[variant] = count + offset + channel(typed, variant)
         return found
 
     def candidates(self, typed: str, completing: bool) -> Candidates:

@@ -55,8 +55,7 @@ def blockable(predictor, word: str) -> tuple[int | None, str]:
     which corrections may offer; the token). Raises NextwordError for a word never suggested."""
     tokens = predictor.tokenize(word)
     if len(tokens) == 1 and predictor.config.lowercase \
-            and tokens[0] not in predictor.vocabulary.index \
-            and tokens[0] in predictor.speller.lexicon:
+            and predictor.speller.lists(tokens[0]):
         return None, tokens[0]
     index = word_id(predictor, word)
     return index, predictor.vocabulary.tokens[index]
@@ -253,9 +252,8 @@ def reset_learning(predictor, record: bool = True) -> None:
         predictor.set_learned(None, Vocabulary(base, spell=predictor.config.spells))
         predictor.blocked = {i for i in predictor.blocked if i < predictor.base_size}
         if learned_blocked and predictor.config.lowercase:  # a correction could offer them
-            lexicon = predictor.speller.lexicon
             predictor.blocked_outside = predictor.blocked_outside | {
-                word for word in learned_blocked if word in lexicon}
+                word for word in learned_blocked if predictor.speller.lists(word)}
         predictor.meta = {key: value for key, value in predictor.meta.items()
                           if key != "learned"}
         record_blocked(predictor)

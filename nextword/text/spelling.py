@@ -40,16 +40,26 @@ def spelled_right(word: str, language: str = LANGUAGE) -> bool:
     return word.lower() in _counts(language)
 
 
-def outside(words: list[str], language: str = LANGUAGE) -> dict:
-    """The list's words outside `words` (a vocabulary's folded words, the most frequent
-    first) -> log of their share of the unknown token's probability: LISTED_SHARE spread by
-    the list's counts. Empty when the vocabulary's frequent words are mostly not listed."""
+@lru_cache(maxsize=None)
+def _log_counts(language: str) -> dict:
+    return {word: math.log(count) for word, count in _counts(language).items() if word.isalpha()}
+
+
+def outside(words: list[str], language: str = LANGUAGE) -> tuple[dict, float] | None:
+    """How the list's words outside `words` (a vocabulary's folded words, the most frequent
+    first) share the unknown token's probability: (the list's word -> log of its count, the
+    log to add for a word's share), LISTED_SHARE spread by the counts over the words not in
+    `words`. None when the vocabulary's frequent words are mostly not listed. The first is
+    the same dict for every vocabulary: a model that learns words is not read again."""
     counts = _counts(language)
     frequent = [word for word in words[:FREQUENT] if word.isalpha()]
     if not frequent or sum(word in counts for word in frequent) < SAME_LANGUAGE * len(frequent):
-        return {}
-    known = set(words)
-    kept = {word: count for word, count in counts.items()
-            if word not in known and word.isalpha()}
-    total = sum(kept.values())
-    return {word: math.log(LISTED_SHARE * count / total) for word, count in kept.items()}
+        return None
+    logs = _log_counts(language)
+    total = _total(language) - sum(counts[word] for word in set(words) if word in logs)
+    return logs, math.log(LISTED_SHARE / max(total, 1))
+
+
+@lru_cache(maxsize=None)
+def _total(language: str) -> int:
+    return sum(count for word, count in _counts(language).items() if word.isalpha())
