@@ -163,6 +163,22 @@ def test_a_word_of_the_language_the_model_never_saw_is_offered_a_correction_not_
     assert keyboard.suggest("and the lore ", 3)[0].autocorrect  # what the list prevents
 
 
+def test_a_learned_line_extends_the_speller_to_what_a_fresh_one_would_be(cased):
+    from nextword.engine.correction import Speller
+
+    model = nextword.load(cased)
+    assert model.suggest("and the lrod ", 1)[0].autocorrect  # the speller's tables are built
+    model.speller.candidates("lrodd", completing=False)
+    model.learn("the quokkas and the wombats of Rottnest")
+    extended = model.speller
+    fresh = Speller(model.vocabulary.tokens)
+    assert {k: (i, sorted(w)) for k, (i, w) in extended.table.items()} \
+        == {k: (i, sorted(w)) for k, (i, w) in fresh.table.items()}
+    assert {k: sorted(w) for k, w in extended.deletes.items()} \
+        == {k: sorted(w) for k, w in fresh.deletes.items()}
+    assert "wombats" in words(model.corrections("and the ", "wonbats", 3))
+
+
 def test_a_typo_of_a_word_the_model_never_saw_is_corrected_from_the_spelling_list(keyboard):
     assert "protesting" not in keyboard.vocabulary.index
     assert keyboard.corrections("I am ", "protesing", 3)[0].word == "protesting"

@@ -204,6 +204,33 @@ class Speller:
             self._deletes = deletes
         return self._deletes
 
+    def extended(self, tokens: list[str]) -> "Speller":
+        """The speller of `tokens`, built from this one's tables when `tokens` only adds
+        words at the end of its vocabulary (a learned line): the words' deletions, which
+        take about 0.25 s to index for 8,000 words, are then indexed for the new words only.
+        This speller's tables are copied, never changed: readers may be using them."""
+        speller = Speller(tokens)
+        if tokens[:len(self.tokens)] != self.tokens:
+            return speller
+        added = [(token, i) for token, i in speller.index.items() if i >= len(self.tokens)]
+        if self._table is not None:
+            table = dict(self._table)
+            for token, i in added:
+                for end in range(PREFIX_FROM - 1, len(token) + 1):
+                    prefix = token[:end]
+                    _, words = table.get(prefix, (-1, []))
+                    table[prefix] = (speller.index.get(prefix, -1), words + [i])
+                table.setdefault(token, (i, [i]))
+            speller._table = table
+        if self._deletes is not None:
+            deletes = dict(self._deletes)
+            for token, i in added:
+                if len(token) >= TWO_EDITS_FROM - 1:
+                    for variant in deletions(token, 2):
+                        deletes[variant] = deletes.get(variant, []) + [i]
+            speller._deletes = deletes
+        return speller
+
     @property
     def lexicon(self) -> tuple[dict, float]:
         """spelling.outside for this vocabulary (({}, 0.0) for none), read on first use."""

@@ -73,6 +73,7 @@ class Predictor:
             self.mixture = np.asarray(arrays.mixture, dtype=np.float32)
         self._model = None
         self._prefixes = self._speller = self._forms = self._punctuation = None
+        self._speller_before = None  # the speller a learned line replaced (extended from)
         self.base_forms = SurfaceForms.from_bytes(arrays.forms)
         # The least probability of a phrase offered by suggest(..., phrases=True).
         self.phrase_threshold = phrases.DEFAULT_THRESHOLD
@@ -385,6 +386,7 @@ class Predictor:
         """Put a user layer and its vocabulary (the base's and the learned words) in place;
         what was derived from the old ones (prefix index, cached contexts) is dropped."""
         self.user, self.vocabulary = user, vocabulary
+        self._speller_before = self._speller or self._speller_before
         self._prefixes = self._speller = self._forms = self._punctuation = None
         self._cache = self._cache.emptied()
 
@@ -449,7 +451,10 @@ class Predictor:
     def speller(self) -> Speller:
         """The correction candidates of the vocabulary (correction.py), built on first use."""
         if self._speller is None:
-            self._speller = Speller(self.vocabulary.tokens)
+            before = self._speller_before
+            self._speller = before.extended(self.vocabulary.tokens) if before is not None \
+                else Speller(self.vocabulary.tokens)
+            self._speller_before = None
         return self._speller
 
     def generate(self, prefix: str = "", config: GenerationConfig | None = None,
