@@ -131,6 +131,14 @@ def test_a_finished_typo_is_corrected_and_the_next_words_follow_the_correction(k
     assert words(found[1:]) == words(keyboard.suggest("and the LORD ", 4))
 
 
+def test_a_finished_word_of_three_letters_is_corrected_two_edits_away(keyboard, monkeypatch):
+    from nextword.engine import correction
+
+    assert "said" in words(keyboard.corrections("And Moses ", "sed", 3))  # as "gud" is "good"
+    monkeypatch.setattr(correction, "TWO_EDITS_FINISHED_FROM", 4)
+    assert "said" not in words(keyboard.corrections("And Moses ", "sed", 3))
+
+
 def test_a_word_is_completed_through_a_typo(keyboard):
     found = keyboard.suggest("and the lro", 5)
     assert found[0].word.lower() == "lord" and found[0].kind == "correction"

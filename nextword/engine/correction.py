@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 import string
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ..text import spelling
 from ..text.vocab import SPECIALS
@@ -37,7 +38,8 @@ SWAPPED = math.log(0.004)  # two letters swapped
 LETTER = math.log(1 / 20)  # a letter of a word the model does not know, per letter
 MIN_LENGTH = 2  # typed strings shorter than this are never corrected
 PREFIX_FROM = 3  # nor completed through a typo (two letters say too little)
-TWO_EDITS_FROM = 4  # typed strings this long or longer are looked up two edits away
+TWO_EDITS_FROM = 4  # typed parts this long or longer are looked up two edits away
+TWO_EDITS_FINISHED_FROM = 3  # ... and finished words this long ("gud" is "good")
 ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
 STAGGER = (0.0, 0.25, 0.75)  # each row's shift on a keyboard, in keys
 
@@ -116,30 +118,35 @@ def edit_cost(typed: str, meant: str) -> float:
     return substitution(typed[i], meant[i])
 
 
+@lru_cache(maxsize=1 << 16)
 def channel(typed: str, meant: str) -> float:
     """log P(typed | meant): the likeliest way of edits (Damerau-Levenshtein with the costs
-    above; for the few candidates found two edits away)."""
-    rows, columns = len(meant) + 1, len(typed) + 1
-    best = [[-math.inf] * columns for _ in range(rows)]
-    best[0][0] = 0.0
-    for i in range(rows):
-        for j in range(columns):
-            if i == 0 and j == 0:
-                continue
-            options = []
-            if i and j:
-                same = meant[i - 1] == typed[j - 1]
-                options.append(best[i - 1][j - 1] + (0.0 if same else
-                                                     substitution(typed[j - 1], meant[i - 1])))
-            if i:
-                options.append(best[i - 1][j] + LEFT_OUT)
-            if j:
-                options.append(best[i][j - 1] + insertion(typed[j - 1], typed[j - 2:j - 1],
-                                                          meant[i:i + 1]))
-            if i > 1 and j > 1 and meant[i - 1] == typed[j - 2] and meant[i - 2] == typed[j - 1]:
-                options.append(best[i - 2][j - 2] + SWAPPED)
-            best[i][j] = max(options)
-    return best[-1][-1]
+    above; for the few candidates found two edits away). One row of the table at a time, and
+    remembered: a finished word is scored for its corrections and again for what follows."""
+    columns = len(typed) + 1
+    row = [0.0] * columns  # meant[:0] against typed[:j]: letters put in
+    for j in range(1, columns):
+        row[j] = row[j - 1] + insertion(typed[j - 1], typed[j - 2:j - 1], meant[:1])
+    before = row
+    for i in range(1, len(meant) + 1):
+        letter, after = meant[i - 1], meant[i:i + 1]
+        current = [row[0] + LEFT_OUT] * columns
+        for j in range(1, columns):
+            key = typed[j - 1]
+            best = row[j - 1] + (0.0 if letter == key else substitution(key, letter))
+            other = row[j] + LEFT_OUT
+            if other > best:
+                best = other
+            other = current[j - 1] + insertion(key, typed[j - 2:j - 1], after)
+            if other > best:
+                best = other
+            if i > 1 and j > 1 and letter == typed[j - 2] and meant[i - 2] == key:
+                other = before[j - 2] + SWAPPED
+                if other > best:
+                    best = other
+            current[j] = best
+        before, row = row, current
+    return row[-1]
 
 
 def deletions(word: str, depth: int) -> set:
@@ -297,12 +304,18 @@ class Speller:
                         begins[other] = cost
         # Two edits away: when one edit names no word, and for a finished word always (a
         # frequent word two edits away may beat a rare one at one: "tath" is "that").
-        if len(typed) >= TWO_EDITS_FROM and (not whole or not completing):
+        if len(typed) >= (TWO_EDITS_FROM if completing else TWO_EDITS_FINISHED_FROM) \
+                and (not whole or not completing):
             for variant in deletions(typed, 1 if whole else 2):
+                if len(variant) < 2:
+                    continue
                 for word in self.deletes.get(variant, ()):
                     token = self.tokens[word]
+                    # Two letters changed of three leave too little to go by: a three-letter
+                    # word is corrected two edits away only to a longer one ("gud": good).
                     if word not in whole and token != typed \
-                            and abs(len(token) - len(typed)) <= 2:
+                            and abs(len(token) - len(typed)) <= 2 \
+                            and (len(typed) > 3 or len(token) > 3):
                         cost = channel(typed, token)
                         if cost > 2 * SUBSTITUTE - 1e-9:  # two edits at most
                             whole[word] = cost
