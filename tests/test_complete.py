@@ -30,7 +30,8 @@ def test_complete_after_a_space_prints_the_words_predict_prints(trained):
         words(run("predict", "", "-m", trained[0], "-k", "20"))
 
 
-@pytest.mark.parametrize("text", [", .", "and the zzz", "qqq"])
+# No word of the model or of the spelling list begins with "xqzv" or "qqq".
+@pytest.mark.parametrize("text", [", .", "and the xqzv", "qqq"])
 def test_complete_without_candidates_or_of_punctuation(trained, text):
     result = run("complete", text, "-m", trained[0])
     assert result.exit_code == 0 and result.stderr == ""
@@ -71,8 +72,8 @@ LINES = ["and the lord said , and god said .", "the lord and the land .",
 
 def brute_force_keystrokes(predictor, lines, suggestions):
     """The typist of the tokens convention, asking Predictor.complete (no corrections, case
-    folded) before every keystroke; each finished line goes into the predictor's short-range
-    cache, as in one session."""
+    folded, the model's words only: not the spelling list's) before every keystroke; each
+    finished line goes into the predictor's short-range cache, as in one session."""
     used = total = 0
     predictor.recent.clear()
     for line in lines:
@@ -83,7 +84,9 @@ def brute_force_keystrokes(predictor, lines, suggestions):
             cost = len(word) + 1
             for typed in range(len(word)):
                 text = (context + " " if context else "") + word[:typed]
-                offered = predictor.complete(text, suggestions, correct=False) if typed \
+                offered = [(w, p) for w, p in predictor.complete(text, suggestions + 5,
+                                                                 correct=False)
+                           if w.lower() in predictor.vocabulary.index][:suggestions] if typed \
                     else predictor.predict(context, suggestions)  # punctuation offered too
                 if word in [w.lower() for w, _ in offered]:
                     cost = typed + 1

@@ -196,6 +196,16 @@ def test_a_typo_of_a_word_the_model_never_saw_is_corrected_from_the_spelling_lis
     assert offered[1].kind == "next"  # the next words follow it
 
 
+def test_a_word_the_model_never_saw_is_completed_from_the_spelling_list(keyboard):
+    assert "protesting" not in keyboard.vocabulary.index
+    found = keyboard.suggest("and I am protestin", 3)
+    assert (found[0].word, found[0].kind, found[0].replace) == ("protesting", "completion", 9)
+    assert keyboard.suggest("And Protestin", 3)[0].word == "Protesting"  # as typed
+    lord = keyboard.suggest("and the LORD sa", 3)  # the model's words come first
+    assert all(s.word.lower() in keyboard.vocabulary.index for s in lord)
+    assert all(s.word != "protesting" for s in keyboard.suggest("and I am pr", 5))  # 3 letters
+
+
 def test_the_spelling_list_serves_only_a_vocabulary_of_its_language():
     from nextword.text import spelling
 
@@ -214,6 +224,7 @@ def test_a_forgotten_word_of_the_spelling_list_stays_forgotten(cased, tmp_path):
     model = nextword.load(path)
     assert model.forget(["protesting"]) == ["protesting"]
     assert "protesting" not in words(model.corrections("I am ", "protesing", 5))
+    assert "protesting" not in words(model.suggest("I am protestin", 5))
     assert "protesting" in model.blocked_words
     model.save()
     again = nextword.load(path)

@@ -19,10 +19,13 @@ added (`Speller.listed`).
 
 from __future__ import annotations
 
+import bisect
 import math
 import string
 from dataclasses import dataclass
 from functools import lru_cache
+
+import numpy as np
 
 from ..text import spelling
 from ..text.vocab import SPECIALS
@@ -149,6 +152,13 @@ def channel(typed: str, meant: str) -> float:
     return row[-1]
 
 
+@lru_cache(maxsize=None)
+def _in_order() -> tuple[list[str], np.ndarray]:
+    """spelling.in_order, the counts as an array (sliced at every keystroke)."""
+    words, logs = spelling.in_order()
+    return words, np.array(logs)
+
+
 def deletions(word: str, depth: int) -> set:
     """Every string made by deleting up to `depth` letters of word (word itself included)."""
     found, frontier = {word}, {word}
@@ -249,6 +259,30 @@ class Speller:
     def lists(self, word: str) -> bool:
         """Whether `word` (folded) is a word of the spelling list outside the vocabulary."""
         return word in self.lexicon[0] and word not in self.index
+
+    def listed_beginning(self, typed: str, k: int) -> dict:
+        """The k most frequent words of the spelling list outside the vocabulary that begin
+        with `typed` (folded, PREFIX_FROM letters or more) -> log of their share of the
+        unknown token: a word the model never saw is completed as a keyboard's dictionary
+        completes it."""
+        logs, offset = self.lexicon
+        if not logs or len(typed) < PREFIX_FROM:
+            return {}
+        words, counts = _in_order()
+        low = bisect.bisect_left(words, typed)
+        high = bisect.bisect_left(words, typed + "\U0010ffff", low)
+        if low == high:
+            return {}
+        span = counts[low:high]
+        order = np.argsort(-span, kind="stable")
+        found: dict = {}
+        for i in order.tolist():
+            word = words[low + i]
+            if word not in self.index:
+                found[word] = float(span[i]) + offset
+                if len(found) == k:
+                    break
+        return found
 
     def listed(self, typed: str) -> dict:
         """The spelling list's words outside the vocabulary that `typed` (folded, a whole

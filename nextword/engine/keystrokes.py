@@ -163,7 +163,9 @@ def simulate_tokens(predictor, files: Iterable[str], suggestions: Iterable[int] 
     distributions: (lines, time) ids -> (lines, time, vocab) probabilities, by default the
         predictor's (benchmarks plug in other keyboards). The short-range cache (with the
         predictor's settings) starts empty and remembers the lines typed so far, as in one
-        typing session.
+        typing session. Only the model's words are offered, as when this convention's figures
+        were first measured: not the spelling list's (text/spelling.py), which the raw
+        convention's keyboard completes too.
     """
     recent = predictor.recent.emptied()
     blocked = predictor.blocked

@@ -2,7 +2,8 @@
 the case the text needs.
 
 `suggest(predictor, text, k)` reads the text as written. Inside a word it offers the
-vocabulary words that begin with the typed part (kind "completion"), and, when none does or
+vocabulary words that begin with the typed part (kind "completion"; from three letters also
+the spelling list's words the model never saw, text/spelling.py), and, when none does or
 the model finds them all very unlikely there, the words the typed part may have meant
 (kind "correction": correction.py's noisy channel, P(word | context) x P(typed | word)).
 After a word and a space it offers the next words (kind "next"; no punctuation: a mark is
@@ -156,13 +157,17 @@ def _completing(predictor, reading: Reading, k: int, correct: bool) -> list[Sugg
     if predictor.blocked:
         candidates = candidates[~np.isin(candidates, list(predictor.blocked))]
     exact = probabilities[candidates].astype(np.float64)
+    listed = _listed_beginning(predictor, typed, probabilities, k)
     if not (correct and _correctable(predictor) and float(exact.sum()) < CORRECT_BELOW):
-        if not len(candidates):
+        if not len(candidates) and not listed:
             return []
         scores = exact * math.exp(correction.NO_ERROR)
-        total = float(scores.sum()) or 1.0
-        return [_written(predictor, reading, int(candidates[i]), float(scores[i]) / total,
-                         "completion") for i in _top(candidates, scores, k)]
+        total = float(scores.sum()) + sum(listed.values()) or 1.0
+        found = [(float(scores[i]), int(candidates[i])) for i in _top(candidates, scores, k)]
+        found += [(score, token) for token, score in listed.items()]
+        found.sort(key=lambda pair: (-pair[0], isinstance(pair[1], str)))
+        return [_written(predictor, reading, word, score / total, "completion")
+                for score, word in found[:k]]
     # The typed part names no likely word: what it may have meant is scored with the words
     # it begins, in Python (a handful of candidates: numpy's call costs would dominate).
     near = predictor.speller.candidates(typed, completing=True)
@@ -171,6 +176,8 @@ def _completing(predictor, reading: Reading, k: int, correct: bool) -> list[Sugg
     scored: dict = {}  # word -> (score, kind)
     for word, score in zip(candidates.tolist(), (exact * ok).tolist()):
         scored[word] = (score, "completion")
+    for token, score in listed.items():  # keyed by the word: not in the vocabulary
+        scored[token] = (score, "completion")
     whole = {}
     for found, is_whole in ((near.whole, True), (near.begun, False)):
         for word, cost in found.items():
@@ -191,7 +198,8 @@ def _completing(predictor, reading: Reading, k: int, correct: bool) -> list[Sugg
             if _sure(predictor, reading.typed, reading.chunk, posterior, known):
                 automatic = first
     total = sum(score for score, _ in scored.values()) or 1.0
-    ranked = sorted(scored.items(), key=lambda item: (-item[1][0], item[0]))[:k]
+    ranked = sorted(scored.items(), key=lambda item: (-item[1][0], isinstance(item[0], str),
+                                                      str(item[0])))[:k]
     out = [_written(predictor, reading, word, score / total, kind,
                     kind == "correction" and word == automatic)
            for word, (score, kind) in ranked]
@@ -203,10 +211,24 @@ def _completing(predictor, reading: Reading, k: int, correct: bool) -> list[Sugg
     return out
 
 
-def _written(predictor, reading: Reading, word: int, probability: float, kind: str,
+def _listed_beginning(predictor, typed: str, probabilities: np.ndarray, k: int) -> dict:
+    """Words of the spelling list outside the vocabulary that begin with `typed` -> their
+    score as completions: the unknown token's probability times the word's share of it
+    (text/spelling.py). Empty for a model that keeps case or spells unspaced text."""
+    if not predictor.config.lowercase or not _correctable(predictor):
+        return {}
+    weight = float(probabilities[UNK_ID]) * math.exp(correction.NO_ERROR)
+    blocked = predictor.blocked_outside
+    return {token: weight * math.exp(share) for token, share
+            in predictor.speller.listed_beginning(typed, k + len(blocked)).items()
+            if token not in blocked}
+
+
+def _written(predictor, reading: Reading, word: int | str, probability: float, kind: str,
              autocorrect: bool = False) -> Suggestion:
-    """The suggestion of vocabulary id `word` for the word being typed, as it is written."""
-    token = predictor.vocabulary.tokens[word]
+    """The suggestion of vocabulary id `word` (or a word of the spelling list outside the
+    vocabulary) for the word being typed, as it is written."""
+    token = predictor.vocabulary.tokens[word] if isinstance(word, int) else word
     shown = predictor.forms.cased(token, typed=reading.typed,
                                   start=begins_sentence(reading.written),
                                   after=reading.written[-1] if reading.written else "") \

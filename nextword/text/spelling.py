@@ -8,8 +8,9 @@ would have autocorrected was a word outside the vocabulary ("tamed" -> "famed", 
 
 - a word the list knows is never autocorrected when the model does not know it (it may still
   be offered as a correction);
-- a word of the list outside the vocabulary may be what a typo meant (`outside`: each such
-  word's share of the unknown token's probability, by the list's counts).
+- a word of the list outside the vocabulary may be what a typo meant, or what a typed part
+  begins (`outside`: each such word's share of the unknown token's probability, by the
+  list's counts).
 
 The list is pyspellchecker's English dictionary (160,572 words counted in subtitles, MIT
 license; common misspellings such as "recieve" or "teh" are not in it), read on first use
@@ -58,6 +59,15 @@ def outside(words: list[str], language: str = LANGUAGE) -> tuple[dict, float] | 
     logs = _log_counts(language)
     total = _total(language) - sum(counts[word] for word in set(words) if word in logs)
     return logs, math.log(LISTED_SHARE / max(total, 1))
+
+
+@lru_cache(maxsize=None)
+def in_order(language: str = LANGUAGE) -> tuple[list[str], list[float]]:
+    """The list's words sorted as text (to find those a typed part begins), and the log of
+    each one's count."""
+    logs = _log_counts(language)
+    words = sorted(logs)
+    return words, [logs[word] for word in words]
 
 
 @lru_cache(maxsize=None)
