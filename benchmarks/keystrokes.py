@@ -2,13 +2,15 @@
 
 Keyboards, each with the same number of suggestions:
 - nextword: the model as `nextword.load` gives it (network + n-gram, the recent-words cache,
-  words as written, corrections on);
+  words as written, corrections on, the spelling list's words completed too);
+- nextword completing the model's words only (none of the spelling list's);
 - nextword with the cache at full weight from the first word (as before 2026-12-07);
 - the network alone;
 - a word list: the training text's words by frequency, completing the typed part, no
   context (words as the model writes them, a sentence's first capitalised);
 - presage (Debian's 0.9.1, benchmarks/presage_keyboard.py): its smoothed 3-gram model built
-  by text2ngram from the same training text, through libpresage's C API.
+  by text2ngram from the same training text, through libpresage's C API; and with its
+  DictionaryPredictor on the same spelling list, the most frequent words first.
 
 Conventions (nextword/engine/keystrokes.py): "raw", the text typed as written (every
 character a keystroke, a suggestion taken only as the text writes the word); "tokens", each
@@ -136,6 +138,10 @@ def main():
 
     rows_case = {}
     timed("nextword", "raw", lambda: nextword_raw(model))
+    own_words = nextword.load(args.model)
+    own_words.speller.listed_beginning = lambda typed, k: {}  # no word of the spelling list
+    timed("nextword, no completions from the spelling list", "raw",
+          lambda: nextword_raw(own_words))
     timed("nextword, cache at full weight", "raw", lambda: nextword_raw(full_cache))
     network = nextword.load(args.model, ngram=False)
     timed("network alone", "raw", lambda: nextword_raw(network))
@@ -155,7 +161,8 @@ def main():
     if not args.no_presage:
         sys.path.insert(0, HERE)
         from presage_keyboard import (PresageKeyboard, build_database, config_with_suggestions,
-                                      presage_simulator_savings)
+                                      presage_simulator_savings, write_config,
+                                      write_dictionary)
 
         folder = os.path.join(scratch.name, "presage")
         built = build_database(args.train, folder)
@@ -169,6 +176,13 @@ def main():
                                         [line for line in lines if line.strip()], [n]))
             timed(f"presage ({n})", "presage_simulator",
                   lambda: {n: presage_simulator_savings(config, text)})
+        # nextword completes the spelling list's words too: presage with the same list
+        listed = write_config(os.path.join(folder, "presage.dictionary.xml"),
+                              os.path.join(folder, "presage.db"), suggestions=3,
+                              dictionary=write_dictionary(folder))
+        keyboard = PresageKeyboard(listed, 3)
+        timed("presage (3) + dictionary (the spelling list)", "raw",
+              lambda: typed_by(keyboard.suggest, (3,)))
     print(f"\nkeystroke savings on {args.text}" + (f" (first {args.lines} lines)"
                                                      if args.lines else "")
           + f"; model {args.model}; trained on {args.train}\n")
