@@ -4,6 +4,8 @@ Keyboards, each with the same number of suggestions:
 - nextword: the model as `nextword.load` gives it (network + n-gram, the recent-words cache,
   words as written, corrections on, the spelling list's words completed too);
 - nextword completing the model's words only (none of the spelling list's);
+- nextword showing again, while a word is typed, the completions passed over for it (the
+  default passes over them, as the page and presage do);
 - nextword with the cache at full weight from the first word (as before 2026-12-07);
 - the network alone;
 - a word list: the training text's words by frequency, completing the typed part, no
@@ -131,8 +133,8 @@ def main():
                                                       for n in counts if n in savings),
               file=sys.stderr, flush=True)
 
-    def nextword_raw(predictor):
-        results = simulate(predictor, [text], counts)
+    def nextword_raw(predictor, pass_over=True):
+        results = simulate(predictor, [text], counts, pass_over=pass_over)
         rows_case[id(predictor)] = results[counts[-1]].case_right
         return {n: results[n].savings for n in counts}
 
@@ -142,6 +144,8 @@ def main():
     own_words.speller.listed_beginning = lambda typed, k: {}  # no word of the spelling list
     timed("nextword, no completions from the spelling list", "raw",
           lambda: nextword_raw(own_words))
+    timed("nextword, completions passed over shown again", "raw",
+          lambda: nextword_raw(model, pass_over=False))
     timed("nextword, cache at full weight", "raw", lambda: nextword_raw(full_cache))
     network = nextword.load(args.model, ngram=False)
     timed("network alone", "raw", lambda: nextword_raw(network))

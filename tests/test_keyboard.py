@@ -2,6 +2,7 @@
 forgiven (and the guards against wrong corrections), the recent-words cache kept in its
 place, and keystroke savings counted as a typist spends keystrokes."""
 
+import json
 from collections import Counter
 
 import pytest
@@ -269,6 +270,11 @@ def test_the_server_says_what_each_suggestion_is(cased):
     assert answer["suggestions"][1]["kind"] == "next"
     plain = client.post("/v1/complete", json={"text": "and the lrod ", "correct": False})
     assert all(s["kind"] == "next" for s in plain.json()["suggestions"])
+    shown = client.post("/v1/complete", json={"text": "and the LORD s", "k": 3}).json()
+    passed = [s["word"] for s in shown["suggestions"]]
+    others = client.post("/v1/complete", json={"text": "and the LORD sa", "k": 3,
+                                               "passed": passed}).json()["suggestions"]
+    assert others and not {s["word"] for s in others} & set(passed)
 
 
 # ----- the recent-words cache ---------------------------------------------------------------------
@@ -280,8 +286,9 @@ def test_the_cache_never_pushes_the_words_just_typed_above_the_model(cased):
 
 
 # ----- keystroke savings as typed ---------------------------------------------------------------
-def brute_force_typist(predictor, lines, n):
-    """The raw convention's typist, asking Predictor.suggest before every keystroke."""
+def brute_force_typist(predictor, lines, n, pass_over=True):
+    """The raw convention's typist, asking Predictor.suggest before every keystroke (with the
+    completions shown since the word's first letter passed over, when pass_over)."""
     from nextword.engine.completion import WORD_START
     from nextword.engine.recent import RecentWords
 
@@ -303,13 +310,15 @@ def brute_force_typist(predictor, lines, n):
             if WORD_START.match(token):
                 if spaced:  # a word right after a taken word, no space: delete it
                     used, spaced = used + 1, False
-                taken = False
+                taken, passed = False, set()
                 for typed in range(len(token)):
-                    offered = [s.word for s in predictor.suggest(line[:start + typed], n)
-                               if typed or s.kind != "correction"]
+                    shown = predictor.suggest(line[:start + typed], n, passed=passed)
+                    offered = [s.word for s in shown if typed or s.kind != "correction"]
                     if token in offered:
                         used, taken = used + typed + 1, True
                         break
+                    if typed and pass_over:
+                        passed |= {s.word for s in shown}
                 if not taken:
                     used += len(token)
                     follows = line[start + len(token):start + len(token) + 1]
@@ -338,12 +347,24 @@ def test_the_raw_typist_equals_a_brute_force_typist(cased, tmp_path):
     text = tmp_path / "typed.txt"
     text.write_text("\n".join(lines) + "\n")
     predictor = nextword.load(cased)
-    results = simulate(predictor, [str(text)], [1, 3])
-    for n in (1, 3):
-        used, total = brute_force_typist(nextword.load(cased), lines, n)
-        assert (results[n].keystrokes, results[n].keystrokes_without) == (used, total), n
-    assert 0 < results[1].savings < results[3].savings < 1
-    assert results[3].case_right > 0.8
+    for pass_over in (True, False):
+        results = simulate(predictor, [str(text)], [1, 3], pass_over=pass_over)
+        for n in (1, 3):
+            used, total = brute_force_typist(nextword.load(cased), lines, n, pass_over)
+            assert (results[n].keystrokes, results[n].keystrokes_without) == (used, total), n
+        assert 0 < results[1].savings < results[3].savings < 1
+        assert results[3].case_right > 0.8
+
+
+def test_completions_passed_over_are_not_shown_again_for_the_word(keyboard):
+    first = keyboard.suggest("and the LORD s", 3)
+    assert all(s.kind == "completion" for s in first)
+    again = keyboard.suggest("and the LORD sa", 3, passed=[s.word for s in first])
+    assert again and not {s.word.lower() for s in again} & {s.word.lower() for s in first}
+    assert all(s.word.lower().startswith("sa") for s in again)
+    assert words(keyboard.suggest("and the LORD sa", 3, passed=["SAID"]))[0].lower() != "said"
+    after = keyboard.suggest("and the LORD ", 3, passed=["said"])  # a new word: all shown
+    assert words(after) == words(keyboard.suggest("and the LORD ", 3))
 
 
 def test_a_keyboard_of_n_slots_is_asked_for_n_suggestions():
@@ -365,7 +386,6 @@ def test_a_keyboard_of_n_slots_is_asked_for_n_suggestions():
 
 
 def test_evaluate_reports_both_conventions(cased, tmp_path):
-    import json
 
     text = tmp_path / "typed.txt"
     text.write_text("And the LORD spake unto Moses, saying,\n")
@@ -399,3 +419,24 @@ def test_the_page_writes_moses_and_corrects_a_typo_on_space(cased):
         assert box.input_value() == "And the Lord said unto Moses and the lrod "
         page.wait_for_timeout(500)  # and it stays so
         assert box.input_value() == "And the Lord said unto Moses and the lrod "
+
+
+@pytest.mark.slow
+def test_the_page_sends_the_completions_passed_over_for_the_word(cased):
+    from test_server import served_page
+
+    with served_page(cased) as (page, _):
+        sent = []
+        page.on("request", lambda r: sent.append(json.loads(r.post_data))
+                if r.url.endswith("/v1/complete") else None)
+        box = page.locator("#text")
+        box.click()
+        for piece in ["And the LORD ", "s", "p"]:  # each answered before the next
+            box.press_sequentially(piece, delay=15)
+            page.wait_for_function("t => document.getElementById('suggestions').dataset.text"
+                                   " === t", arg=box.input_value(), timeout=10_000)
+        at = {body["text"]: body["passed"] for body in sent}
+        assert at["And the LORD "] == [] and at["And the LORD s"] == []
+        shown_for_s = set(at["And the LORD sp"])
+        assert shown_for_s and all(w.lower().startswith("s") for w in shown_for_s)
+

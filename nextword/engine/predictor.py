@@ -399,14 +399,15 @@ class Predictor:
         return self._prefixes
 
     def suggest(self, text: str, k: int = 5, correct: bool = True,
-                phrases: bool = False) -> list:
+                phrases: bool = False, passed=()) -> list:
         """What a keyboard shows at the end of text: suggestions.Suggestion records (word as
         written, probability, kind "next", "completion" or "correction", the characters it
         replaces, autocorrect). correct=False: no corrections. phrases=True: after the k
         words, a phrase of several words (kind "phrase") when the model is sure enough of
-        one (phrases.py). See suggestions.py."""
+        one (phrases.py). passed: the words shown since the word being typed began, which the
+        typist passed over: not shown again for it. See suggestions.py."""
         completion.check_k(k)
-        return suggestions.suggest(self, text, k, correct, phrases)
+        return suggestions.suggest(self, text, k, correct, phrases, passed)
 
     def complete(self, text: str, k: int = 5, correct: bool = True) -> list[tuple[str, float]]:
         """Suggestions for what is being typed, as (word, probability) pairs: completions

@@ -13,6 +13,11 @@ confident in carries `autocorrect` (a keyboard applies it on space, and the next
 follow the corrected word). Words the model never saw in the context are read as the unknown
 token: every text gets an answer. Words come back as written (text/casing.py).
 
+Inside a word, the words the keyboard showed for it that the typist typed on past (`passed`)
+are not shown again for it, as presage's REPEAT_SUGGESTIONS = no does: the room goes to the
+next likeliest (the page keeps that list; keystrokes.PassingOver does for the keystroke
+benchmark).
+
 Never autocorrected: a word with digits, an address (URL, e-mail), a word in capitals, a word
 the user taught the model (`learn`); and the typed text stays a possible answer (it is scored
 with the candidates, and an autocorrection is undone by Backspace on the page).
@@ -82,13 +87,14 @@ def read(predictor, text: str) -> Reading:
 
 
 def suggest(predictor, text: str, k: int = 5, correct: bool = True,
-            phrases: bool = False) -> list[Suggestion]:
+            phrases: bool = False, passed=()) -> list[Suggestion]:
     """Up to k suggestions for what comes at the end of text; see the module's docstring.
     phrases: also a phrase (kind "phrase", after the k words) when one passes the model's
-    threshold (phrases.py)."""
+    threshold (phrases.py). passed: words passed over for the word being typed (any case)."""
     reading = read(predictor, text)
     if reading.typed is not None:
-        found = _completing(predictor, reading, k, correct)
+        gone = {word.casefold() for word in passed} - {reading.typed.casefold()}
+        found = _completing(predictor, reading, k, correct, gone)
         if phrases and found and found[0].kind == "completion" \
                 and found[0].probability >= phrase_module.NEARLY_CERTAIN:
             first = predictor.vocabulary.index.get(_folded(predictor, found[0].word))
@@ -148,16 +154,21 @@ def next_words(predictor, context, context_written, k, words_only=True) -> list[
                                                                 words_only=words_only)]
 
 
-def _completing(predictor, reading: Reading, k: int, correct: bool) -> list[Suggestion]:
+def _completing(predictor, reading: Reading, k: int, correct: bool,
+                gone: set = frozenset()) -> list[Suggestion]:
+    """Completions (and corrections) of the word being typed; `gone`: words (casefolded)
+    passed over for it, never offered."""
     typed = _folded(predictor, reading.typed)
     probabilities = _distribution(predictor, reading.folded)
     candidates = predictor.prefixes.candidates(typed)
     # A word learned by another thread since the distribution was computed lies beyond it.
     candidates = candidates[candidates < len(probabilities)]
-    if predictor.blocked:
-        candidates = candidates[~np.isin(candidates, list(predictor.blocked))]
+    hidden = _ids_of(predictor, gone) | predictor.blocked
+    if hidden:
+        candidates = candidates[~np.isin(candidates, list(hidden))]
     exact = probabilities[candidates].astype(np.float64)
-    listed = _listed_beginning(predictor, typed, probabilities, k)
+    listed = _listed_beginning(predictor, typed, probabilities, k + len(gone))
+    listed = {token: score for token, score in listed.items() if token.casefold() not in gone}
     if not (correct and _correctable(predictor) and float(exact.sum()) < CORRECT_BELOW):
         if not len(candidates) and not listed:
             return []
@@ -171,7 +182,7 @@ def _completing(predictor, reading: Reading, k: int, correct: bool) -> list[Sugg
     # The typed part names no likely word: what it may have meant is scored with the words
     # it begins, in Python (a handful of candidates: numpy's call costs would dominate).
     near = predictor.speller.candidates(typed, completing=True)
-    size, blocked, p = len(probabilities), predictor.blocked, probabilities
+    size, blocked, p = len(probabilities), hidden, probabilities
     ok = math.exp(correction.NO_ERROR)
     scored: dict = {}  # word -> (score, kind)
     for word, score in zip(candidates.tolist(), (exact * ok).tolist()):
@@ -209,6 +220,17 @@ def _completing(predictor, reading: Reading, k: int, correct: bool) -> list[Sugg
         # The typed text stays a possible answer: last, to keep it as typed.
         out = out[:k - 1] + [Suggestion(reading.typed, 0.0, "completion", len(reading.typed))]
     return out
+
+
+def _ids_of(predictor, words: set) -> set:
+    """The vocabulary ids of words (casefolded): every token that folds to one of them."""
+    if not words:
+        return set()
+    index = predictor.vocabulary.index
+    found = {index[word] for word in words if word in index}
+    if not predictor.config.lowercase:  # a cased vocabulary: "Moses" passed is "moses" too
+        found |= {i for token, i in index.items() if token.casefold() in words}
+    return found
 
 
 def _listed_beginning(predictor, typed: str, probabilities: np.ndarray, k: int) -> dict:

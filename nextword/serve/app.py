@@ -18,7 +18,7 @@ import asyncio
 import hmac
 import json
 from importlib import resources
-from typing import Literal, Optional
+from typing import Annotated, Literal, Optional
 from urllib.parse import urlsplit
 
 from fastapi import Depends, FastAPI, Request
@@ -54,6 +54,10 @@ class CompleteRequest(Strict):
     phrases: bool = Field(False, description="Also offer a phrase of several words (kind "
                                              "phrase, after the k words) when the model is "
                                              "sure enough of one.")
+    passed: list[Annotated[str, Field(max_length=100)]] = Field(
+        default_factory=list, max_length=100,
+        description="The words shown since the word being typed began, which the typist "
+                    "passed over: not shown again for it (the page sends them).")
 
 
 class PredictRequest(Strict):
@@ -287,7 +291,8 @@ def create_app(predictor, cors_origins=(), title: str = "nextword", learner=None
     async def complete(request: CompleteRequest):
         """Completions of the word being typed (and corrections of a typo), or the next words
         after whitespace, each as it is to be written."""
-        found = predictor.suggest(request.text, request.k, request.correct, request.phrases)
+        found = predictor.suggest(request.text, request.k, request.correct, request.phrases,
+                                  request.passed)
         typed = suggestions.read(predictor, request.text).typed
         return _json({"suggestions": [s.to_dict() for s in found],
                       "mode": "next" if typed is None else "completion",

@@ -19,6 +19,27 @@ let learning = false;  // the server learns finished lines (serve --learn)
 // whose autocorrection was undone is kept as typed: no correction until the next word ends.
 let undo = null;
 let kept = null;
+// The words shown to complete the word being typed ({base: the text before that word, last:
+// the text they were shown for, words}): typing on past them passes them over, so the server
+// shows others for that word. Another word, or Backspace, forgets them. (The next words shown
+// before the word's first letter do not count: a typist may start a word without looking.)
+let passing = { base: null, last: "", words: new Set() };
+const WORD_END = /[^\s.,;:!?()"\[\]{}]*$/u;
+
+function passedFor(typed) {
+  const base = typed.replace(WORD_END, "");
+  if (base !== passing.base || !typed.startsWith(passing.last)) {
+    passing = { base, last: typed, words: new Set() };
+  }
+  return typed === base ? [] : [...passing.words];
+}
+
+function remember(typed, suggestions) {
+  const base = typed.replace(WORD_END, "");
+  if (base !== passing.base || typed === base) return;
+  passing.last = typed;
+  for (const s of suggestions) if (s.kind !== "phrase") passing.words.add(s.word);
+}
 
 // The server's token (serve --token), given once in the page's address as #token=TOKEN: kept
 // for this tab only (sessionStorage) and taken out of the address bar and its history.
@@ -59,8 +80,10 @@ async function suggest() {
   inFlight = controller;
   const typed = text.value;
   const correct = correcting(typed);
+  const passed = passedFor(typed);
   try {
-    const answer = await post("/v1/complete", { text: typed, k: 5, correct, phrases: true },
+    const answer = await post("/v1/complete",
+                              { text: typed, k: 5, correct, phrases: true, passed },
                               controller.signal);
     if (controller.signal.aborted || typed !== text.value) return;
     const first = answer.suggestions[0];
@@ -71,6 +94,7 @@ async function suggest() {
       return suggest();
     }
     show(Object.assign(answer, { text: typed }));
+    remember(typed, answer.suggestions);
     status.textContent = "";
   } catch (error) {
     if (error.name === "AbortError") return;
