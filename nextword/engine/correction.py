@@ -43,6 +43,7 @@ MIN_LENGTH = 2  # typed strings shorter than this are never corrected
 PREFIX_FROM = 3  # nor completed through a typo (two letters say too little)
 TWO_EDITS_FROM = 4  # typed parts this long or longer are looked up two edits away
 TWO_EDITS_FINISHED_FROM = 3  # ... and finished words this long ("gud" is "good")
+SORTED_IN_PYTHON = 64  # list words beginning with a typed part: this few are sorted in Python
 ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
 STAGGER = (0.0, 0.25, 0.75)  # each row's shift on a keyboard, in keys
 
@@ -152,11 +153,38 @@ def channel(typed: str, meant: str) -> float:
     return row[-1]
 
 
+def _most_frequent(typed: str, low: int, high: int, k: int):
+    """Positions low..high-1 of the list's words (those beginning with `typed`), the most
+    frequent first (ties in order): a few sorted in Python (numpy's call costs would
+    dominate); for a typed part of PREFIX_FROM letters, those kept beginning with it first
+    (`_in_order`); many through the likeliest 4k + 16 first; all only if those run out."""
+    _, counts, array, tops = _in_order()
+    if high - low <= SORTED_IN_PYTHON:
+        yield from sorted(range(low, high), key=counts.__getitem__, reverse=True)
+        return
+    first = tops.get(typed) if len(typed) == PREFIX_FROM else None
+    span = -array[low:high]
+    if first is None:
+        few = min(4 * k + 16, high - low - 1)
+        best = np.argpartition(span, few)[:few]
+        first = (low + best[np.argsort(span[best], kind="stable")]).tolist()
+    yield from first
+    done = set(first)
+    yield from (i for i in (low + np.argsort(span, kind="stable")).tolist() if i not in done)
+
+
 @lru_cache(maxsize=None)
-def _in_order() -> tuple[list[str], np.ndarray]:
-    """spelling.in_order, the counts as an array (sliced at every keystroke)."""
+def _in_order() -> tuple[list[str], list[float], np.ndarray, dict]:
+    """spelling.in_order, its log counts also as an array (for the long spans of a short
+    typed part), and for each beginning of PREFIX_FROM letters with more than
+    SORTED_IN_PYTHON words, the positions of its SORTED_IN_PYTHON most frequent."""
     words, logs = spelling.in_order()
-    return words, np.array(logs)
+    spans: dict = {}
+    for i, word in enumerate(words):
+        spans.setdefault(word[:PREFIX_FROM], []).append(i)
+    tops = {begun: sorted(found, key=logs.__getitem__, reverse=True)[:SORTED_IN_PYTHON]
+            for begun, found in spans.items() if len(found) > SORTED_IN_PYTHON}
+    return words, logs, np.array(logs), tops
 
 
 def deletions(word: str, depth: int) -> set:
@@ -268,18 +296,15 @@ class Speller:
         logs, offset = self.lexicon
         if not logs or len(typed) < PREFIX_FROM:
             return {}
-        words, counts = _in_order()
+        words, counts, _, _ = _in_order()
         low = bisect.bisect_left(words, typed)
         high = bisect.bisect_left(words, typed + "\U0010ffff", low)
-        if low == high:
-            return {}
-        span = counts[low:high]
-        order = np.argsort(-span, kind="stable")
         found: dict = {}
-        for i in order.tolist():
-            word = words[low + i]
-            if word not in self.index:
-                found[word] = float(span[i]) + offset
+        index = self.index
+        for i in _most_frequent(typed, low, high, k):
+            word = words[i]
+            if word not in index:
+                found[word] = counts[i] + offset
                 if len(found) == k:
                     break
         return found

@@ -209,8 +209,9 @@ def _completing(predictor, reading: Reading, k: int, correct: bool,
             if _sure(predictor, reading.typed, reading.chunk, posterior, known):
                 automatic = first
     total = sum(score for score, _ in scored.values()) or 1.0
-    ranked = sorted(scored.items(), key=lambda item: (-item[1][0], isinstance(item[0], str),
-                                                      str(item[0])))[:k]
+    # ties: the model's words (by id) before the list's (by spelling); the two never compared
+    ranked = sorted(scored.items(),
+                    key=lambda item: (-item[1][0], type(item[0]) is str, item[0]))[:k]
     out = [_written(predictor, reading, word, score / total, kind,
                     kind == "correction" and word == automatic)
            for word, (score, kind) in ranked]
