@@ -163,12 +163,14 @@ def _completing(predictor, reading: Reading, k: int, correct: bool,
     candidates = predictor.prefixes.candidates(typed)
     # A word learned by another thread since the distribution was computed lies beyond it.
     candidates = candidates[candidates < len(probabilities)]
-    hidden = _ids_of(predictor, gone) | predictor.blocked
+    hidden = _ids_of(predictor, gone) | predictor.blocked if gone else predictor.blocked
     if hidden:
         candidates = candidates[~np.isin(candidates, list(hidden))]
     exact = probabilities[candidates].astype(np.float64)
     listed = _listed_beginning(predictor, typed, probabilities, k + len(gone))
-    listed = {token: score for token, score in listed.items() if token.casefold() not in gone}
+    if gone:
+        listed = {token: score for token, score in listed.items()
+                  if token.casefold() not in gone}
     if not (correct and _correctable(predictor) and float(exact.sum()) < CORRECT_BELOW):
         if not len(candidates) and not listed:
             return []
