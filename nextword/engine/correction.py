@@ -210,10 +210,13 @@ class Candidates:
 
 
 class Speller:
-    """The correction candidates of a vocabulary (its folded tokens), built on first use."""
+    """The correction candidates of a vocabulary (its folded tokens), built on first use.
+    listing: the spelling list's words outside the vocabulary are candidates too (a model
+    that folds case and has spaces between words; the list is folded English words)."""
 
-    def __init__(self, tokens: list[str]):
+    def __init__(self, tokens: list[str], listing: bool = True):
         self.tokens = tokens
+        self.listing = listing
         self.index = {token: i for i, token in enumerate(tokens)
                       if token not in SPECIALS and token.isalpha()}
         self.letters = "".join(sorted({c for token in self.index for c in token}))
@@ -254,7 +257,7 @@ class Speller:
         words at the end of its vocabulary (a learned line): the words' deletions, which
         take about 0.25 s to index for 8,000 words, are then indexed for the new words only.
         This speller's tables are copied, never changed: readers may be using them."""
-        speller = Speller(tokens)
+        speller = Speller(tokens, self.listing)
         if tokens[:len(self.tokens)] != self.tokens:
             return speller
         added = [(token, i) for token, i in speller.index.items() if i >= len(self.tokens)]
@@ -281,7 +284,7 @@ class Speller:
         """spelling.outside for this vocabulary (({}, 0.0) for none), read on first use."""
         if self._listed is None:
             words = [token for token in self.tokens if token not in SPECIALS]
-            self._listed = spelling.outside(words) or ({}, 0.0)
+            self._listed = (self.listing and spelling.outside(words)) or ({}, 0.0)
         return self._listed
 
     def lists(self, word: str) -> bool:

@@ -54,8 +54,7 @@ def blockable(predictor, word: str) -> tuple[int | None, str]:
     """(its vocabulary id, or None for a word of the spelling list outside the vocabulary,
     which corrections may offer; the token). Raises NextwordError for a word never suggested."""
     tokens = predictor.tokenize(word)
-    if len(tokens) == 1 and predictor.config.lowercase \
-            and predictor.speller.lists(tokens[0]):
+    if len(tokens) == 1 and predictor.speller.lists(tokens[0]):
         return None, tokens[0]
     index = word_id(predictor, word)
     return index, predictor.vocabulary.tokens[index]
@@ -251,7 +250,7 @@ def reset_learning(predictor, record: bool = True) -> None:
         base = predictor.vocabulary.tokens[:predictor.base_size]
         predictor.set_learned(None, Vocabulary(base, spell=predictor.config.spells))
         predictor.blocked = {i for i in predictor.blocked if i < predictor.base_size}
-        if learned_blocked and predictor.config.lowercase:  # a correction could offer them
+        if learned_blocked:  # a correction could offer those of the spelling list
             predictor.blocked_outside = predictor.blocked_outside | {
                 word for word in learned_blocked if predictor.speller.lists(word)}
         predictor.meta = {key: value for key, value in predictor.meta.items()

@@ -453,8 +453,9 @@ class Predictor:
         """The correction candidates of the vocabulary (correction.py), built on first use."""
         if self._speller is None:
             before = self._speller_before
+            config = self.config
             self._speller = before.extended(self.vocabulary.tokens) if before is not None \
-                else Speller(self.vocabulary.tokens)
+                else Speller(self.vocabulary.tokens, config.lowercase and not config.spells)
             self._speller_before = None
         return self._speller
 

@@ -167,10 +167,8 @@ def _completing(predictor, reading: Reading, k: int, correct: bool,
     if hidden:
         candidates = candidates[~np.isin(candidates, list(hidden))]
     exact = probabilities[candidates].astype(np.float64)
-    listed = _listed_beginning(predictor, typed, probabilities, k + len(gone))
-    if gone:
-        listed = {token: score for token, score in listed.items()
-                  if token.casefold() not in gone}
+    listed = _from_list(predictor, probabilities, predictor.speller.listed_beginning(
+        typed, k + len(gone) + len(predictor.blocked_outside)), correction.NO_ERROR, gone)
     if not (correct and _correctable(predictor) and float(exact.sum()) < CORRECT_BELOW):
         if not len(candidates) and not listed:
             return []
@@ -236,17 +234,20 @@ def _ids_of(predictor, words: set) -> set:
     return found
 
 
-def _listed_beginning(predictor, typed: str, probabilities: np.ndarray, k: int) -> dict:
-    """Words of the spelling list outside the vocabulary that begin with `typed` -> their
-    score as completions: the unknown token's probability times the word's share of it
-    (text/spelling.py). Empty for a model that keeps case or spells unspaced text."""
-    if not predictor.config.lowercase or not _correctable(predictor):
+def _from_list(predictor, probabilities: np.ndarray, found: dict, log_weight: float = 0.0,
+               gone: set = frozenset()) -> dict:
+    """The spelling list's words the speller found (word -> log of its share of the unknown
+    token, plus log P(typed | word) for a correction) -> their score: the unknown token's
+    probability times exp(that + log_weight). Blocked words and those in `gone` (passed over,
+    casefolded) left out."""
+    if not found:
         return {}
-    weight = float(probabilities[UNK_ID]) * math.exp(correction.NO_ERROR)
-    blocked = predictor.blocked_outside
-    return {token: weight * math.exp(share) for token, share
-            in predictor.speller.listed_beginning(typed, k + len(blocked)).items()
-            if token not in blocked}
+    weight = float(probabilities[UNK_ID]) * math.exp(log_weight)
+    hidden = predictor.blocked_outside
+    if gone:
+        hidden = hidden | {token for token in found if token.casefold() in gone}
+    return {token: weight * math.exp(value) for token, value in found.items()
+            if token not in hidden}
 
 
 def _written(predictor, reading: Reading, word: int | str, probability: float, kind: str,
@@ -315,14 +316,14 @@ def _corrections(predictor, context: list, context_written: list, word: str, k: 
     start = begins_sentence(context_written)
     if config.lowercase:  # how the word was typed says which words it may be
         scores *= _case_fits(predictor, ids, word, start)
-    listed = _listed(predictor, folded, probabilities)
+    listed = _from_list(predictor, probabilities, predictor.speller.listed(folded))
     if not len(ids) and not listed:
         return []
     # (score, vocabulary words before listed ones on a tie, id, token), the likeliest first
-    ranked = sorted([(-float(score), 0, int(i), predictor.vocabulary.tokens[i])
+    ranked = sorted([(float(score), 0, int(i), predictor.vocabulary.tokens[i])
                      for i, score in zip(ids, scores)]
-                    + [(-score, 1, 0, token) for token, score in listed.items()])[:k]
-    ranked = [(-score, *rest) for score, *rest in ranked]
+                    + [(score, 1, 0, token) for token, score in listed.items()],
+                    key=lambda entry: (-entry[0], *entry[1:]))[:k]
     total = float(scores.sum()) + sum(listed.values()) + literal * math.exp(correction.NO_ERROR)
     sure = _sure(predictor, word, chunk, ranked[0][0] / total, known)
     forms, after = predictor.forms, context_written[-1] if context_written else ""
@@ -330,18 +331,6 @@ def _corrections(predictor, context: list, context_written: list, word: str, k: 
                        if config.lowercase else token,
                        score / total, "correction", len(word), rank == 0 and sure)
             for rank, (score, _, _, token) in enumerate(ranked)]
-
-
-def _listed(predictor, folded: str, probabilities: np.ndarray) -> dict:
-    """Words of the spelling list outside the vocabulary that `folded` may have meant ->
-    P(word | context) x P(typed | word), the first being the word's share of the unknown
-    token's probability (text/spelling.py). Empty for a model that keeps case."""
-    if not predictor.config.lowercase:
-        return {}
-    unknown = float(probabilities[UNK_ID])
-    blocked = predictor.blocked_outside
-    return {token: unknown * math.exp(cost)
-            for token, cost in predictor.speller.listed(folded).items() if token not in blocked}
 
 
 def _usable(predictor, words: np.ndarray, probabilities: np.ndarray) -> np.ndarray:
