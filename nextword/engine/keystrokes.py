@@ -28,6 +28,7 @@ from ..text.corpus import read_lines
 from ..text.vocab import EOL_ID, PAD_ID, SPECIALS, UNK_ID
 from .completion import WORD_START
 from .sampling import softmax
+from .suggestions import read
 
 LINES_PER_BATCH = 32
 
@@ -118,8 +119,6 @@ class PassingOver:
         self.base = None  # the text before that word
 
     def __call__(self, text: str, k: int) -> list:
-        from .suggestions import read
-
         typed = read(self.predictor, text).typed
         start = len(text) - len(typed) if typed else len(text)
         if text[:start] != self.base:  # another word: what was shown for this one matters
