@@ -36,6 +36,12 @@ def _counts(language: str) -> dict:
     return dict(SpellChecker(language=language, distance=1).word_frequency.dictionary)
 
 
+def counts(language: str = LANGUAGE) -> dict:
+    """The spelling list of `language`: word -> how often it is met (a shared dict: read,
+    never change it)."""
+    return _counts(language)
+
+
 def spelled_right(word: str, language: str = LANGUAGE) -> bool:
     """Whether the spelling list of `language` has `word` (case aside)."""
     return word.lower() in _counts(language)
