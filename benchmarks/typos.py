@@ -9,8 +9,10 @@ corrupted, as a typist would:
   one added (a neighbour's, or the same twice), two letters swapped.
 
 nextword corrects the word given the line before it (`Predictor.corrections`: the noisy
-channel, P(word | context) x P(typed | word), over the model's words and the spelling list's);
-symspellpy (SymSpell, context-free, edit distance 2) ranks the words of the same training text
+channel, P(word | context) x P(typed | word), over the model's words and the spelling list's;
+a typo that is itself a word, "god" for "good", is ranked with the words it may have meant);
+symspellpy (SymSpell, context-free, edit distance 2, `Verbosity.ALL`: the typed word first
+when it is a word, then its neighbours) ranks the words of the same training text
 by distance, then count, and in a second column the same words plus those of the spelling list
 nextword reads (text/spelling.py; each counted as often as it would be in a text of the
 training text's length). Reported: top-1 and
@@ -106,7 +108,7 @@ def symspell_for(train: str, listed: bool = False):
         for line in handle:
             counts.update(token for token in tokenize(line) if token.isalpha())
     if listed:
-        more = spelling._counts(spelling.LANGUAGE)
+        more = spelling.counts()
         scale = sum(counts.values()) / sum(more.values())
         for word, count in more.items():
             if word.isalpha() and word not in counts:
@@ -145,7 +147,7 @@ def main():
         ours = [s.word.lower() for s in predictor.corrections(before, typed, 3)]
         found_by = {"nextword": ours}
         for name, speller in spellers.items():
-            found_by[name] = [s.term for s in speller.lookup(typed.lower(), Verbosity.CLOSEST,
+            found_by[name] = [s.term for s in speller.lookup(typed.lower(), Verbosity.ALL,
                                                              max_edit_distance=2)][:3]
         right = word.lower()
         for name, found in found_by.items():

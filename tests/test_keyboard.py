@@ -140,6 +140,21 @@ def test_a_finished_word_of_three_letters_is_corrected_two_edits_away(keyboard, 
     assert "said" not in words(keyboard.corrections("And Moses ", "sed", 3))
 
 
+def test_a_known_word_is_offered_with_the_word_it_may_have_meant(keyboard, monkeypatch):
+    from nextword.engine import suggestions
+
+    # "unto" is a word, likely enough where it stands; "into" is one key away.
+    found = keyboard.corrections("And Moses went ", "unto", 3)
+    assert words(found)[:2] == ["unto", "into"]
+    assert [s.kind for s in found[:2]] == ["completion", "correction"]
+    assert "into" in words(keyboard.suggest("And Moses went unto", 3))
+    assert keyboard.suggest("And Moses went unto ", 3)[0].kind == "next"  # never replaced
+    # A word the model finds likely is never autocorrected, even behind a likelier neighbour.
+    monkeypatch.setattr(suggestions, "CORRECT_BELOW", 1e-12)
+    found = keyboard.corrections("And the LORD spake ", "into", 3)
+    assert words(found)[:2] == ["unto", "into"] and not found[0].autocorrect
+
+
 def test_a_word_is_completed_through_a_typo(keyboard):
     found = keyboard.suggest("and the lro", 5)
     assert found[0].word.lower() == "lord" and found[0].kind == "correction"

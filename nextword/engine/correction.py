@@ -332,9 +332,10 @@ class Speller:
                 found[variant] = count + offset + channel(typed, variant)
         return found
 
-    def candidates(self, typed: str, completing: bool) -> Candidates:
+    def candidates(self, typed: str, completing: bool, prefixes: bool = True) -> Candidates:
         """The words `typed` may have meant (not typed itself): the whole word one or two
-        edits away, and when completing, words with a prefix one edit away.
+        edits away, and when completing (unless not `prefixes`), words with a prefix one
+        edit away.
 
         Completing (a keystroke inside a word, where speed counts) looks at the likely slips
         first and at every other edit only when those name no word; a finished word (what a
@@ -343,7 +344,7 @@ class Speller:
             return Candidates.none()
         whole: dict = {}  # word -> the best log P(typed | it)
         begins: dict = {}  # word -> the best log P(typed | a prefix of it)
-        with_prefixes = completing and len(typed) >= PREFIX_FROM
+        with_prefixes = completing and prefixes and len(typed) >= PREFIX_FROM
         table = self.table
         # The likely slips first; the other edits (20 times less likely each) only when
         # those name no word.

@@ -5,7 +5,9 @@ the case the text needs.
 vocabulary words that begin with the typed part (kind "completion"; from three letters also
 the spelling list's words the model never saw, text/spelling.py), and, when none does or
 the model finds them all very unlikely there, the words the typed part may have meant
-(kind "correction": correction.py's noisy channel, P(word | context) x P(typed | word)).
+(kind "correction": correction.py's noisy channel, P(word | context) x P(typed | word));
+a typed part that is itself a word has the words one edit from it ranked with its
+completions by the same channel ("god" may be "good").
 After a word and a space it offers the next words (kind "next"; no punctuation: a mark is
 typed, never taken from a list), and first, when the finished word is unknown (or very
 unlikely and the engine sure of another), its likeliest correction; a correction the engine is
@@ -173,12 +175,17 @@ def _completing(predictor, reading: Reading, k: int, correct: bool,
         if not len(candidates) and not listed:
             return []
         scores = exact * math.exp(correction.NO_ERROR)
-        total = float(scores.sum()) + sum(listed.values()) or 1.0
-        found = [(float(scores[i]), int(candidates[i])) for i in _top(candidates, scores, k)]
-        found += [(score, token) for token, score in listed.items()]
-        found.sort(key=lambda pair: (-pair[0], isinstance(pair[1], str)))
-        return [_written(predictor, reading, word, score / total, "completion")
-                for score, word in found[:k]]
+        found = [(float(scores[i]), int(candidates[i]), "completion")
+                 for i in _top(candidates, scores, k)]
+        found += [(score, token, "completion") for token, score in listed.items()]
+        near = _near_a_word(predictor, typed, probabilities, hidden) if correct else {}
+        shown = {word for _, word, _ in found}
+        found += [(score, word, "correction") for word, score in near.items()
+                  if word not in shown]
+        total = float(scores.sum()) + sum(listed.values()) + sum(near.values()) or 1.0
+        found.sort(key=lambda entry: (-entry[0], isinstance(entry[1], str)))
+        return [_written(predictor, reading, word, score / total, kind)
+                for score, word, kind in found[:k]]
     # The typed part names no likely word: what it may have meant is scored with the words
     # it begins, in Python (a handful of candidates: numpy's call costs would dominate).
     near = predictor.speller.candidates(typed, completing=True)
@@ -221,6 +228,20 @@ def _completing(predictor, reading: Reading, k: int, correct: bool,
         # The typed text stays a possible answer: last, to keep it as typed.
         out = out[:k - 1] + [Suggestion(reading.typed, 0.0, "completion", len(reading.typed))]
     return out
+
+
+def _near_a_word(predictor, typed: str, probabilities: np.ndarray, hidden) -> dict:
+    """When the typed part (folded) is itself a word of PREFIX_FROM letters or more: the
+    words one edit from it (id -> P(word | context) x P(typed | word)), ranked with its
+    completions by the same noisy channel, as a phone keyboard offers "good" for "god" in "a
+    god man". Nothing for a shorter part, or where the model cannot correct."""
+    if len(typed) < correction.PREFIX_FROM or typed not in predictor.vocabulary.index \
+            or not _correctable(predictor):
+        return {}
+    near = predictor.speller.candidates(typed, completing=True, prefixes=False).whole
+    size = len(probabilities)
+    return {word: float(probabilities[word]) * math.exp(cost) for word, cost in near.items()
+            if word < size and word not in hidden}
 
 
 def _ids_of(predictor, words: set) -> set:
@@ -294,10 +315,13 @@ def guarded(predictor, word: str, chunk: str = "") -> bool:
 
 
 def _corrections(predictor, context: list, context_written: list, word: str, k: int,
-                 probabilities: np.ndarray | None = None, chunk: str = "") -> list[Suggestion]:
+                 probabilities: np.ndarray | None = None, chunk: str = "",
+                 alternatives: bool = False) -> list[Suggestion]:
     """Up to k corrections of `word` (as written, a whole word) after the context tokens, the
     likeliest first; the first carries autocorrect when the engine is confident in it. Empty
-    when the word is likely enough where it stands, or cannot be corrected."""
+    when the word is likely enough where it stands, or cannot be corrected; with
+    `alternatives`, a known word is ranked with the words it may have meant instead (kind
+    "completion" for it), and the word itself is never autocorrected."""
     config = predictor.config
     if not _correctable(predictor):
         return []
@@ -305,7 +329,8 @@ def _corrections(predictor, context: list, context_written: list, word: str, k: 
     if probabilities is None:
         probabilities = _distribution(predictor, context)
     literal, known = _literal(predictor, folded, probabilities)
-    if known and literal >= CORRECT_BELOW:
+    likely = known and literal >= CORRECT_BELOW
+    if likely and not alternatives:
         return []
     near = predictor.speller.candidates(folded, completing=False).whole
     ids = np.fromiter(near, np.int64, len(near))
@@ -319,18 +344,22 @@ def _corrections(predictor, context: list, context_written: list, word: str, k: 
     listed = _from_list(predictor, probabilities, predictor.speller.listed(folded))
     if not len(ids) and not listed:
         return []
+    as_typed = literal * math.exp(correction.NO_ERROR)
     # (score, vocabulary words before listed ones on a tie, id, token), the likeliest first
     ranked = sorted([(float(score), 0, int(i), predictor.vocabulary.tokens[i])
                      for i, score in zip(ids, scores)]
-                    + [(score, 1, 0, token) for token, score in listed.items()],
+                    + [(score, 1, 0, token) for token, score in listed.items()]
+                    + ([(as_typed, 0, -1, folded)] if alternatives and known else []),
                     key=lambda entry: (-entry[0], *entry[1:]))[:k]
-    total = float(scores.sum()) + sum(listed.values()) + literal * math.exp(correction.NO_ERROR)
-    sure = _sure(predictor, word, chunk, ranked[0][0] / total, known)
+    total = float(scores.sum()) + sum(listed.values()) + as_typed
+    sure = not likely and ranked[0][2] >= 0 \
+        and _sure(predictor, word, chunk, ranked[0][0] / total, known)
     forms, after = predictor.forms, context_written[-1] if context_written else ""
-    return [Suggestion(forms.cased(token, typed=word, start=start, after=after)
+    return [Suggestion(word if i < 0 else forms.cased(token, typed=word, start=start, after=after)
                        if config.lowercase else token,
-                       score / total, "correction", len(word), rank == 0 and sure)
-            for rank, (score, _, _, token) in enumerate(ranked)]
+                       score / total, "completion" if i < 0 else "correction", len(word),
+                       rank == 0 and sure)
+            for rank, (score, _, i, token) in enumerate(ranked)]
 
 
 def _usable(predictor, words: np.ndarray, probabilities: np.ndarray) -> np.ndarray:
@@ -380,10 +409,11 @@ assert len(SPECIALS) == len(SPECIALS_IDS)
 
 
 def corrections(predictor, text: str, word: str, k: int = 3) -> list[Suggestion]:
-    """Up to k corrections of `word` typed after `text`, the likeliest first (the typo
-    benchmark asks for them whatever their likelihood): empty when the engine would not
-    correct it."""
+    """Up to k words `word` typed after `text` may have meant, the likeliest first (what a
+    keyboard offers for a word tapped again; the typo benchmark asks for them whatever their
+    likelihood). A known word is ranked with them, as typed (kind "completion"): "god" may
+    be "good" where "good" is far likelier. Empty when nothing near it is a word."""
     config = predictor.config
     written = surface_tokens(text, tokenizer=config.tokenizer)
     folded = fold(written) if config.lowercase else written
-    return _corrections(predictor, folded, written, word, k)
+    return _corrections(predictor, folded, written, word, k, alternatives=True)
