@@ -56,11 +56,13 @@ def test_capitals_follow_the_place_the_corpus_writes_them_in():
 
 def test_the_form_follows_the_typed_case_and_the_corpus():
     forms = SurfaceForms({"lord": [("LORD", 60), ("Lord", 9), ("lord", 2)],
-                          "moses": [("Moses", 8)], "i": [("I", 70)]})
+                          "moses": [("Moses", 8)], "i": [("I", 70)],
+                          "for": [("for", 1275), ("FOR", 1)]})
     cases = {("moses", "Mo"): "Moses", ("moses", "MO"): "MOSES", ("moses", "mo"): "Moses",
              ("lord", "lo"): "lord", ("lord", "Lo"): "Lord", ("lord", "LO"): "LORD",
              ("lord", "L"): "LORD", ("lord", "Lrod"): "Lord", ("i", "I"): "I",
-             ("the", "Th"): "The", ("the", "th"): "the"}
+             ("the", "Th"): "The", ("the", "th"): "the",
+             ("for", "F"): "For", ("for", "FO"): "FOR"}  # "FOR" once in a title
     for (word, typed), written in cases.items():
         assert forms.cased(word, typed=typed) == written, (word, typed)
     assert forms.cased("lord") == "LORD" and forms.cased("the", start=True) == "The"

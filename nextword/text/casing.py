@@ -165,9 +165,13 @@ class SurfaceForms:
                 if word.startswith(typed):
                     return word
             else:
-                for form, _ in forms:
-                    if form.startswith(typed):
+                for form, count in forms:
+                    if form.startswith(typed) and not (
+                            len(typed) == 1 and in_capitals(form)
+                            and count < sum(n for f, n in forms if not in_capitals(f))):
                         return form
+                # A capital alone begins "For" as well as "FOR": the form in capitals only
+                # where the corpus writes it so more often than otherwise ("LORD", not "FOR").
             best = forms[0][0] if forms else word
             if len(typed) > 1 and typed.isupper():
                 return best.upper()
