@@ -11,7 +11,14 @@ from fastapi.testclient import TestClient
 
 import nextword
 from nextword.engine.suggestions import Suggestion
-from nextword.text.casing import AFTER, SurfaceForms, count_forms, sentence_starts
+from nextword.text.casing import (
+    AFTER,
+    PLACE,
+    TITLED,
+    SurfaceForms,
+    count_forms,
+    sentence_starts,
+)
 from nextword.text.tokenize import fold, surface_tokens, tokenize
 
 
@@ -35,7 +42,31 @@ def test_forms_are_counted_away_from_a_sentence_start():
     assert sentence_starts(tokens)[:2] == [True, False]
     forms, first, capitals = count_forms(tokens)
     assert forms == {"Moses": 2, "LORD": 1, "I": 1} and first == {"and": 2}
-    assert capitals == {("spake", AFTER): 1}  # after "LORD", not in capitals
+    assert {key: n for key, n in capitals.items() if key[1] not in (PLACE, TITLED)} \
+        == {("spake", AFTER): 1}  # after "LORD", not in capitals
+    assert capitals[".", PLACE] == 1 and capitals[".\tand", TITLED] == 1
+    assert capitals["moses ,", PLACE] == 1 and capitals["moses ,\tand", TITLED] == 0
+
+
+def test_a_capital_after_a_mark_follows_the_corpus():
+    # After "said," a speech begins with a capital; after "?" this corpus goes on in lowercase.
+    text = ("And he said, Behold the man, and the woman. Who is he? and where? and why? or how? "
+            "behold and behold and behold.\n") * 6
+    tokens = surface_tokens(text, newlines=True)
+    counts = Counter(fold(tokens))
+    forms = SurfaceForms.build(sorted(set(fold(tokens))), counts, *count_forms(tokens))
+    assert forms.places["said ,"] == [6, 6] and forms.places[","] == [6, 12]
+    assert forms.places["?"] == [0, 24]
+    assert "man ," not in forms.places  # decides as "," alone does: not kept
+    assert forms.begins_here(surface_tokens("And Moses said,"))
+    assert not forms.begins_here(surface_tokens("And Moses spake,"))
+    assert not forms.begins_here(surface_tokens("Who is he?"))
+    assert forms.begins_here(surface_tokens("Who is he."))
+    assert forms.write(["and", "he", "said", ",", "behold", "?", "and"]) \
+        == ["And", "he", "said", ",", "Behold", "?", "and"]
+    again = SurfaceForms.from_bytes(forms.to_bytes())
+    assert again.places == forms.places and forms.merged(forms).places["?"] == [0, 48]
+    assert SurfaceForms().begins_here(surface_tokens("Who is he?"))  # no places: the rule
 
 
 def test_capitals_follow_the_place_the_corpus_writes_them_in():
@@ -69,6 +100,14 @@ def test_the_form_follows_the_typed_case_and_the_corpus():
     assert forms.write(["and", "i", "said", ".", "the", "lord", "<eol>", "moses"]) == \
         ["And", "I", "said", ".", "The", "LORD", "<eol>", "Moses"]
     assert SurfaceForms.from_bytes(forms.to_bytes()).forms == forms.forms
+
+
+def test_a_speech_after_said_begins_with_a_capital(keyboard):
+    assert keyboard.forms.places["saying ,"][0] > 0.9 * keyboard.forms.places["saying ,"][1]
+    after_saying = words(keyboard.suggest("And the LORD spake unto Moses, saying, ", 3))
+    assert all(word[:1].isupper() for word in after_saying)
+    assert words(keyboard.suggest("And the LORD spake unto Moses, saying, S", 3))[0][0] == "S"
+    assert "and" in words(keyboard.suggest("And Moses went, ", 3))
 
 
 def test_suggestions_come_in_the_case_the_text_needs(keyboard):

@@ -178,7 +178,7 @@ def learn_lines(predictor, lines: list, record: bool = True, forms=None,
         if forms is not None:
             totals = Counter(token for line in lines for token in line)
             learned_forms = SurfaceForms.build(totals, totals, *forms,
-                                               always=predictor.base_forms.forms)
+                                               always=predictor.base_forms.forms, least=1)
             user.forms = user.forms.merged(learned_forms)
         user.table  # noqa: B018  estimated here, so the next suggestion does not wait
         predictor.set_learned(user, vocabulary)

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..text.casing import SENTENCE_END, begins_sentence
+from ..text.casing import SENTENCE_END
 from ..text.tokenize import detokenize
 from ..text.vocab import EOL_ID, SPECIALS
 from .completion import WORD_START
@@ -126,10 +126,10 @@ def written_phrase(predictor, phrase: Phrase, written: list, typed: str | None =
     tokens = predictor.vocabulary.decode(phrase.ids)
     if predictor.config.lowercase:
         forms = predictor.forms
-        start, after = begins_sentence(written), written[-1] if written else ""
+        start, after = forms.begins_here(written), written[-1] if written else ""
         if typed is not None:
             first = forms.cased(tokens[0], typed=typed, start=start, after=after)
-            tokens = [first] + forms.write(tokens[1:], begins_sentence(written + [first]),
+            tokens = [first] + forms.write(tokens[1:], forms.begins_here(written + [first]),
                                            first)
         else:
             tokens = forms.write(tokens, start, after)

@@ -23,7 +23,7 @@ import numpy as np
 from ..ngram.kneser_ney import NGramTable
 from ..ngram.mixture import histories as ngram_histories
 from ..results import CONTINUED_FROM, TrainingResult, describe_base
-from ..text.casing import SurfaceForms, begins_sentence
+from ..text.casing import SurfaceForms
 from ..text.tokenize import detokenize, surface_tokens, tokenize
 from ..text.vocab import EOL, EOL_ID, PAD_ID, SPECIALS, UNK_ID, Vocabulary
 from . import (archive, completion, generation, learning, phrases, sampling, sharing,
@@ -469,7 +469,7 @@ class Predictor:
         tokens = self.generate_tokens(prefix, config, **settings)
         if self.config.lowercase:  # as the corpus writes the words
             written = surface_tokens(prefix, tokenizer=self.config.tokenizer)
-            tokens = self.forms.write(tokens, begins_sentence(written),
+            tokens = self.forms.write(tokens, self.forms.begins_here(written),
                                       written[-1] if written else "")
         return detokenize(tokens, eol=EOL)
 

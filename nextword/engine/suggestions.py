@@ -34,7 +34,6 @@ import numpy as np
 import regex
 
 from ..text import spelling
-from ..text.casing import begins_sentence
 from ..text.tokenize import fold, surface_tokens
 from ..text.vocab import EOL_ID, PAD_ID, SPECIALS, UNK_ID
 from . import correction
@@ -147,7 +146,7 @@ def next_words(predictor, context, context_written, k, words_only=True) -> list[
     """The k likeliest next words after the context tokens (folded, and as written).
     words_only: no punctuation marks (a keyboard's; `predict` lists every token)."""
     probabilities = _distribution(predictor, context)
-    start = begins_sentence(context_written)
+    start = predictor.forms.begins_here(context_written)
     after = context_written[-1] if context_written else ""
     forms = predictor.forms
     return [Suggestion(forms.cased(word, start=start, after=after)
@@ -277,7 +276,7 @@ def _written(predictor, reading: Reading, word: int | str, probability: float, k
     vocabulary) for the word being typed, as it is written."""
     token = predictor.vocabulary.tokens[word] if isinstance(word, int) else word
     shown = predictor.forms.cased(token, typed=reading.typed,
-                                  start=begins_sentence(reading.written),
+                                  start=predictor.forms.begins_here(reading.written),
                                   after=reading.written[-1] if reading.written else "") \
         if predictor.config.lowercase else token
     return Suggestion(shown, probability, kind, len(reading.typed), autocorrect)
@@ -338,7 +337,7 @@ def _corrections(predictor, context: list, context_written: list, word: str, k: 
     ids = ids[usable]
     scores = probabilities[ids].astype(np.float64) * np.exp(
         np.fromiter(near.values(), np.float64, len(near))[usable])
-    start = begins_sentence(context_written)
+    start = predictor.forms.begins_here(context_written)
     if config.lowercase:  # how the word was typed says which words it may be
         scores *= _case_fits(predictor, ids, word, start)
     listed = _from_list(predictor, probabilities, predictor.speller.listed(folded))

@@ -17,8 +17,14 @@ since a sentence's first word is capitalised whatever it is. A suggestion then t
   line), or right after a word in capitals ("DUKE VINCENTIO", "KING RICHARD III"). Those
   counts are kept for the words the corpus ever writes in capitals so.
 
+Whether a word begins with a capital after a punctuation mark is learned too: after "said,"
+or "saying," KJV begins a speech with one ("saying, Behold"), after "?" it mostly goes on in
+lowercase ("knowest thou? or"). Training counts, after each mark (and after each word and the
+mark), how often the next word is capitalised, names left out; where a place has been seen
+MIN_PLACE times, its majority decides (`SurfaceForms.begins_here`), else the sentence rule.
+
 Forms are kept in the model file as `nextword-forms.json`, only for words written otherwise
-than folded (a few thousand on KJV, tens of kilobytes).
+than folded, and the places seen MIN_PLACE times (a few thousand on KJV, tens of kilobytes).
 """
 
 from __future__ import annotations
@@ -31,6 +37,8 @@ LINE_ENDS = {"\n", "<eol>"}  # a text's end of line, as the corpus pass and gene
 CLOSERS = {'"', "'", ")", "]", "}", "”", "’", "»"}  # may follow a sentence's end
 MAX_FORMS = 4  # forms kept per word, the most frequent
 START_CAPITALS, AFTER, AFTER_CAPITALS = "start capitals", "after capitals", "capitals after"
+PLACE, TITLED = "place", "titled"  # count_forms's keys for the words after a punctuation mark
+MIN_PLACE = 5  # a place after a mark seen this often decides whether a capital follows it
 
 
 def sentence_starts(tokens: list[str], start: bool = True) -> list[bool]:
@@ -67,10 +75,12 @@ def count_forms(surface: list[str]) -> tuple[Counter, Counter, Counter]:
     a sentence; and, keyed (folded token, place), how often it is written in capitals where
     that says something: ("lord", START_CAPITALS) beginning a sentence, ("duke",
     AFTER_CAPITALS) right after a word in capitals, with (token, AFTER) counting every
-    occurrence after a word in capitals. With the folded totals, these give every word's
-    forms (SurfaceForms.build)."""
+    occurrence after a word in capitals. Also keyed (place, PLACE) the words after a
+    punctuation mark (place: the mark, or the word before it and the mark: "said ,"), and
+    ("place\tword", TITLED) those of them capitalised. With the folded totals, these give
+    every word's forms (SurfaceForms.build)."""
     forms, first, capitals = Counter(), Counter(), Counter()
-    previous = ""
+    previous = before = ""
     for token, start in zip(surface, sentence_starts(surface)):
         folded = token.lower()
         if start:
@@ -83,8 +93,24 @@ def count_forms(surface: list[str]) -> tuple[Counter, Counter, Counter]:
             capitals[folded, AFTER] += 1
             if in_capitals(token):
                 capitals[folded, AFTER_CAPITALS] += 1
-        previous = token
+        if _a_mark(previous) and token[:1].isalpha() and not in_capitals(token):
+            for place in _places(before, previous):
+                capitals[place, PLACE] += 1
+                if token[:1].isupper():
+                    capitals[f"{place}\t{folded}", TITLED] += 1
+        before, previous = previous, token
     return forms, first, capitals
+
+
+def _a_mark(token: str) -> bool:
+    """A punctuation mark (not a word, a number or an end of line)."""
+    return bool(token) and not token[:1].isalnum() and token not in LINE_ENDS
+
+
+def _places(before: str, mark: str) -> tuple[str, ...]:
+    """The places a word after `mark` (and `before` it, as written: "" or an end of line at
+    a text's start) is counted in."""
+    return (mark, f"{'<eol>' if not before or before in LINE_ENDS else before.lower()} {mark}")
 
 
 class SurfaceForms:
@@ -94,20 +120,27 @@ class SurfaceForms:
     capitals: {folded token: [sentences it begins in capitals, sentences it begins, times in
     capitals after a word in capitals, times after a word in capitals]} for the words the
     corpus writes in capitals in one of those places.
+
+    places: {a mark, or a word and a mark ("said ,"): [words after it capitalised, words
+    after it]}, names left out, for the places that decide (count_forms, begins_here).
     """
 
-    def __init__(self, forms: dict | None = None, capitals: dict | None = None):
+    def __init__(self, forms: dict | None = None, capitals: dict | None = None,
+                 places: dict | None = None):
         self.forms = forms or {}
         self.capitals = capitals or {}
+        self.places = places or {}  # {place after a mark: [words capitalised, words]}
 
     @classmethod
     def build(cls, words, totals: Counter, forms: Counter, first: Counter,
-              capitals: Counter | None = None, always=()) -> "SurfaceForms":
+              capitals: Counter | None = None, always=(),
+              least: int = MIN_PLACE) -> "SurfaceForms":
         """From count_forms' counters over a corpus whose folded tokens occur `totals` times.
 
         words: the folded tokens to keep forms for (the vocabulary); always: words whose
         folded count is kept even when the corpus writes them only folded (learned text, where
-        the model already has other forms for them).
+        the model already has other forms for them); least: the places after a mark kept are
+        those seen this often (1 for learned text, added to a model's).
         """
         by_word: dict[str, Counter] = {}
         for form, count in forms.items():
@@ -123,14 +156,25 @@ class SurfaceForms:
                 written[word] = folded
             if written:
                 kept[word] = _ranked(written)
-        places = {}
+        places, after_marks = {}, {}
         for (word, place), count in (capitals or {}).items():
-            if place != AFTER:
+            if place == PLACE:
+                after_marks.setdefault(word, [0, 0])[1] += count
+            elif place == TITLED:
+                where, _, titled = word.partition("\t")
+                counts = after_marks.setdefault(where, [0, 0])
+                if _best(titled, kept, by_word, totals, first)[:1].isupper():
+                    # a name, capitalised anywhere: says nothing of the place
+                    counts[1] -= count
+                else:
+                    counts[0] += count
+            elif place != AFTER:
                 places.setdefault(word, Counter())[place] = count
         vocabulary = set(words)
         return cls(kept, {word: [counts[START_CAPITALS], first.get(word, 0),
                                  counts[AFTER_CAPITALS], capitals[word, AFTER]]
-                          for word, counts in sorted(places.items()) if word in vocabulary})
+                          for word, counts in sorted(places.items()) if word in vocabulary},
+                   _deciding(after_marks, least))
 
     def merged(self, other: "SurfaceForms") -> "SurfaceForms":
         """These forms with other's counts added (what `learn` adds to a model's)."""
@@ -140,8 +184,11 @@ class SurfaceForms:
         capitals = {word: list(counts) for word, counts in self.capitals.items()}
         for word, counts in other.capitals.items():
             capitals[word] = [a + b for a, b in zip(capitals.get(word, [0] * 4), counts)]
+        places = {place: list(counts) for place, counts in self.places.items()}
+        for place, counts in other.places.items():
+            places[place] = [a + b for a, b in zip(places.get(place, [0, 0]), counts)]
         return SurfaceForms({word: _ranked(counter) for word, counter in combined.items()},
-                            capitals)
+                            capitals, places)
 
     def __len__(self) -> int:
         return len(self.forms)
@@ -193,19 +240,30 @@ class SurfaceForms:
         return counts is not None and (start and 2 * counts[0] > counts[1]
                                        or in_capitals(after) and 2 * counts[2] > counts[3])
 
+    def begins_here(self, tokens: list[str]) -> bool:
+        """Whether the word after `tokens` (a text's tokens so far, as written) begins with a
+        capital: as the corpus mostly writes it after the same mark (and the word before it:
+        "said ,"), where it has seen that MIN_PLACE times; else at a sentence's start."""
+        if len(tokens) > 0 and self.places and _a_mark(tokens[-1]):
+            for place in reversed(_places(tokens[-2] if len(tokens) > 1 else "", tokens[-1])):
+                counts = self.places.get(place)
+                if counts is not None and counts[1] >= MIN_PLACE:
+                    return 2 * counts[0] > counts[1]
+        return begins_sentence(tokens)
+
     def write(self, tokens: list[str], start: bool = True, after: str = "") -> list[str]:
-        """Tokens of generated text as written: each word's form, a sentence's first word
-        capitalised. start: whether the first token begins a sentence; after: the token
-        before the first, as written."""
-        written = []
-        for token, first in zip(tokens, sentence_starts(tokens, start)):
-            after = self.cased(token, start=first, after=after)
-            written.append(after)
-        return written
+        """Tokens of generated text as written: each word's form, a sentence's (or a speech's)
+        first word capitalised. start: whether the first token begins a sentence; after:
+        the token before the first, as written."""
+        written = [after] if after else []
+        for i, token in enumerate(tokens):
+            first = start if i == 0 else self.begins_here(written)
+            written.append(self.cased(token, start=first, after=written[-1] if written else ""))
+        return written[1:] if after else written
 
     def to_bytes(self) -> bytes:
-        saved = {"forms": self.forms, "capitals": self.capitals} if self.capitals \
-            else self.forms
+        saved = {"forms": self.forms, "capitals": self.capitals, "places": self.places} \
+            if self.capitals or self.places else self.forms
         return json.dumps(saved, ensure_ascii=False, separators=(",", ":")).encode()
 
     @classmethod
@@ -213,13 +271,42 @@ class SurfaceForms:
         if not data:
             return cls()
         loaded = json.loads(data)
-        capitals = {}
-        if isinstance(loaded.get("forms"), dict):  # {"forms": ..., "capitals": ...}
+        capitals, places = {}, {}
+        if isinstance(loaded.get("forms"), dict):  # {"forms": ..., "capitals": ..., ...}
             capitals = {str(word): [int(count) for count in counts]
                         for word, counts in loaded.get("capitals", {}).items()}
+            places = {str(place): [int(count) for count in counts]
+                      for place, counts in loaded.get("places", {}).items()}
             loaded = loaded["forms"]
         return cls({str(word): [(str(form), int(count)) for form, count in forms]
-                    for word, forms in loaded.items()}, capitals)
+                    for word, forms in loaded.items()}, capitals, places)
+
+
+def _deciding(places: dict, least: int) -> dict:
+    """The places seen `least` times: every mark, and a word and a mark where its majority
+    differs from the mark's alone (the others would decide as the mark does)."""
+    seen = {place: counts for place, counts in places.items() if counts[1] >= least}
+    if least <= 1:  # learned text: kept whole, to be added to a model's
+        return dict(sorted(seen.items()))
+
+    def capital(counts):
+        return 2 * counts[0] > counts[1]
+
+    return {place: counts for place, counts in sorted(seen.items())
+            if " " not in place or place.rpartition(" ")[2] not in seen
+            or capital(counts) != capital(seen[place.rpartition(" ")[2]])}
+
+
+def _best(word: str, kept: dict, by_word: dict, totals: Counter, first: Counter) -> str:
+    """The most frequent form of a folded word, for words outside the vocabulary too."""
+    if word in kept:
+        return kept[word][0][0]
+    written = by_word.get(word)
+    if not written:
+        return word
+    form, count = max(written.items(), key=lambda pair: (pair[1], pair[0]))
+    return form if count > totals.get(word, 0) - first.get(word, 0) - sum(written.values()) \
+        else word
 
 
 def _ranked(counts: Counter) -> list:
