@@ -196,6 +196,13 @@ def test_a_known_word_is_offered_with_the_word_it_may_have_meant(keyboard, monke
     assert words(found)[:2] == ["unto", "into"] and not found[0].autocorrect
 
 
+def test_the_typed_text_kept_as_an_answer_has_its_chance(keyboard):
+    found = keyboard.suggest("and the lrod", 3)
+    assert (found[-1].word, found[-1].kind) == ("lrod", "completion")
+    assert 0.0 < found[-1].probability < found[0].probability
+    assert sum(s.probability for s in found) <= 1.0 + 1e-9
+
+
 def test_a_word_is_completed_through_a_typo(keyboard):
     found = keyboard.suggest("and the lro", 5)
     assert found[0].word.lower() == "lord" and found[0].kind == "correction"

@@ -224,8 +224,14 @@ def _completing(predictor, reading: Reading, k: int, correct: bool,
     typed_id = predictor.vocabulary.index.get(typed)
     if k > 1 and reading.typed not in [s.word for s in out] \
             and typed_id not in blocked:  # a blocked word is never shown
-        # The typed text stays a possible answer: last, to keep it as typed.
-        out = out[:k - 1] + [Suggestion(reading.typed, 0.0, "completion", len(reading.typed))]
+        # The typed text stays a possible answer: last, to keep it as typed, with the chance
+        # that it was meant as typed (an unknown word's: the unknown token's, spread).
+        if typed_id in scored:
+            chance = scored[typed_id][0] / total
+        else:
+            chance = _literal(predictor, typed, probabilities)[0] * ok
+            chance /= total + chance
+        out = out[:k - 1] + [Suggestion(reading.typed, chance, "completion", len(reading.typed))]
     return out
 
 
