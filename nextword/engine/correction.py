@@ -296,8 +296,10 @@ class Speller:
         with `typed` (folded, PREFIX_FROM letters or more) -> log of their share of the
         unknown token: a word the model never saw is completed as a keyboard's dictionary
         completes it."""
+        if len(typed) < PREFIX_FROM:  # before the list is read: two letters need none of it
+            return {}
         logs, offset = self.lexicon
-        if not logs or len(typed) < PREFIX_FROM:
+        if not logs:
             return {}
         words, counts, _, _ = _in_order()
         low = bisect.bisect_left(words, typed)
@@ -316,8 +318,10 @@ class Speller:
         """The spelling list's words outside the vocabulary that `typed` (folded, a whole
         word of TWO_EDITS_FROM letters or more) may have meant -> log P(typed | word) + log
         of the word's share of the unknown token: one edit away, or two letters added."""
+        if len(typed) < TWO_EDITS_FROM or not typed.isalpha():
+            return {}
         logs, offset = self.lexicon
-        if not logs or len(typed) < TWO_EDITS_FROM or not typed.isalpha():
+        if not logs:
             return {}
         index, found = self.index, {}
         for variant in one_edit(typed, string.ascii_lowercase):
