@@ -73,9 +73,8 @@ def network_distributions(step, state_size):
 
 
 def mixed_distributions(network, predictor):
-    """The network's distributions mixed with the model's n-gram model as nextword mixes."""
-    from nextword.ngram.mixture import mix
-
+    """The network's distributions mixed with the model's n-gram model as nextword mixes
+    (KneserNey.mix_rows: the linear mixture, or the log-linear one of today's models)."""
     table = predictor.ngram
     keep = table.order - 1
 
@@ -85,13 +84,11 @@ def mixed_distributions(network, predictor):
         padded = np.concatenate([np.full((lines, keep), -1), inputs], axis=1)
         history = np.lib.stride_tricks.sliding_window_view(padded, keep, axis=1)[:, 1:]
         history = history.reshape(-1, keep)
-        lengths = (history >= 0).sum(axis=1)
         rows = probabilities.reshape(lines * width, -1)
         out = np.empty_like(rows)
         for begin in range(0, len(rows), 1024):
             part = slice(begin, begin + 1024)
-            ngram, buckets = table.distributions(np.maximum(history[part], 0), lengths[part])
-            out[part] = mix(rows[part], ngram, buckets, predictor.mixture)
+            out[part] = table.mix_rows(rows[part], history[part], predictor.mixture, False)
         return out.reshape(probabilities.shape)
     return distributions
 
