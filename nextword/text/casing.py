@@ -77,11 +77,14 @@ def count_forms(surface: list[str]) -> tuple[Counter, Counter, Counter]:
     AFTER_CAPITALS) right after a word in capitals, with (token, AFTER) counting every
     occurrence after a word in capitals. Also keyed (place, PLACE) the words after a
     punctuation mark (place: the mark, or the word before it and the mark: "said ,"), and
-    ("place\tword", TITLED) those of them capitalised. With the folded totals, these give
-    every word's forms (SurfaceForms.build)."""
+    (place, TITLED) those of them capitalised; names are left out (words this text writes
+    capitalised more often than not after a word), as they say nothing of the place. With
+    the folded totals, these give every word's forms (SurfaceForms.build)."""
     forms, first, capitals = Counter(), Counter(), Counter()
+    starts = sentence_starts(surface)
+    names = _names(surface, starts)
     previous = before = ""
-    for token, start in zip(surface, sentence_starts(surface)):
+    for token, start in zip(surface, starts):
         folded = token.lower()
         if start:
             first[folded] += 1
@@ -93,13 +96,30 @@ def count_forms(surface: list[str]) -> tuple[Counter, Counter, Counter]:
             capitals[folded, AFTER] += 1
             if in_capitals(token):
                 capitals[folded, AFTER_CAPITALS] += 1
-        if _a_mark(previous) and token[:1].isalpha() and not in_capitals(token):
+        if _a_mark(previous) and token[:1].isalpha() and not in_capitals(token) \
+                and folded not in names:
             for place in _places(before, previous):
                 capitals[place, PLACE] += 1
                 if token[:1].isupper():
-                    capitals[f"{place}\t{folded}", TITLED] += 1
+                    capitals[place, TITLED] += 1
         before, previous = previous, token
     return forms, first, capitals
+
+
+def _names(surface: list[str], starts: list[bool]) -> set:
+    """The folded words `surface` writes capitalised more often than not right after a word
+    (away from a sentence's start and from marks): names, "I", "God". Counted in the text
+    at hand (a block of the corpus, a learned line), so no table of every word is kept."""
+    titled, lower = Counter(), Counter()
+    previous = ""
+    for token, start in zip(surface, starts):
+        if not start and previous[:1].isalnum() and token[:1].isalpha():
+            if token[:1].isupper():
+                titled[token.lower()] += not in_capitals(token)
+            else:
+                lower[token] += 1
+        previous = token
+    return {word for word, count in titled.items() if count > lower[word]}
 
 
 def _a_mark(token: str) -> bool:
@@ -158,16 +178,8 @@ class SurfaceForms:
                 kept[word] = _ranked(written)
         places, after_marks = {}, {}
         for (word, place), count in (capitals or {}).items():
-            if place == PLACE:
-                after_marks.setdefault(word, [0, 0])[1] += count
-            elif place == TITLED:
-                where, _, titled = word.partition("\t")
-                counts = after_marks.setdefault(where, [0, 0])
-                if _best(titled, kept, by_word, totals, first)[:1].isupper():
-                    # a name, capitalised anywhere: says nothing of the place
-                    counts[1] -= count
-                else:
-                    counts[0] += count
+            if place in (TITLED, PLACE):
+                after_marks.setdefault(word, [0, 0])[place == PLACE] += count
             elif place != AFTER:
                 places.setdefault(word, Counter())[place] = count
         vocabulary = set(words)
@@ -295,18 +307,6 @@ def _deciding(places: dict, least: int) -> dict:
     return {place: counts for place, counts in sorted(seen.items())
             if " " not in place or place.rpartition(" ")[2] not in seen
             or capital(counts) != capital(seen[place.rpartition(" ")[2]])}
-
-
-def _best(word: str, kept: dict, by_word: dict, totals: Counter, first: Counter) -> str:
-    """The most frequent form of a folded word, for words outside the vocabulary too."""
-    if word in kept:
-        return kept[word][0][0]
-    written = by_word.get(word)
-    if not written:
-        return word
-    form, count = max(written.items(), key=lambda pair: (pair[1], pair[0]))
-    return form if count > totals.get(word, 0) - first.get(word, 0) - sum(written.values()) \
-        else word
 
 
 def _ranked(counts: Counter) -> list:
