@@ -81,10 +81,10 @@ def count_forms(surface: list[str]) -> tuple[Counter, Counter, Counter]:
     capitalised more often than not after a word), as they say nothing of the place. With
     the folded totals, these give every word's forms (SurfaceForms.build)."""
     forms, first, capitals = Counter(), Counter(), Counter()
-    starts = sentence_starts(surface)
-    names = _names(surface, starts)
+    titled = Counter()  # words capitalised right after a word: names, "I"
+    after_marks = []  # (the word before the mark, the mark, the word, capitalised)
     previous = before = ""
-    for token, start in zip(surface, starts):
+    for token, start in zip(surface, sentence_starts(surface)):
         folded = token.lower()
         if start:
             first[folded] += 1
@@ -92,39 +92,26 @@ def count_forms(surface: list[str]) -> tuple[Counter, Counter, Counter]:
                 capitals[folded, START_CAPITALS] += 1
         elif token != folded:
             forms[token] += 1
+            if previous[:1].isalnum() and not in_capitals(token):
+                titled[folded] += 1
         if in_capitals(previous) and folded != token.upper():  # a word after capitals
             capitals[folded, AFTER] += 1
             if in_capitals(token):
                 capitals[folded, AFTER_CAPITALS] += 1
-        if _a_mark(previous) and token[:1].isalpha() and not in_capitals(token) \
-                and folded not in names:
-            for place in _places(before, previous):
-                capitals[place, PLACE] += 1
-                if token[:1].isupper():
-                    capitals[place, TITLED] += 1
+        if previous and not previous[:1].isalnum() and previous not in LINE_ENDS \
+                and token[:1].isalpha() and not in_capitals(token):
+            after_marks.append((before, previous, folded, token != folded))
         before, previous = previous, token
+    if after_marks:  # names (written capitalised more often than not) say nothing of a place
+        written = Counter(surface)
+        names = {word for word, count in titled.items() if count > written[word]}
+        for before, mark, folded, capital in after_marks:
+            if folded not in names:
+                for place in _places(before, mark):
+                    capitals[place, PLACE] += 1
+                    if capital:
+                        capitals[place, TITLED] += 1
     return forms, first, capitals
-
-
-def _names(surface: list[str], starts: list[bool]) -> set:
-    """The folded words `surface` writes capitalised more often than not right after a word
-    (away from a sentence's start and from marks): names, "I", "God". Counted in the text
-    at hand (a block of the corpus, a learned line), so no table of every word is kept."""
-    titled, lower = Counter(), Counter()
-    previous = ""
-    for token, start in zip(surface, starts):
-        if not start and previous[:1].isalnum() and token[:1].isalpha():
-            if token[:1].isupper():
-                titled[token.lower()] += not in_capitals(token)
-            else:
-                lower[token] += 1
-        previous = token
-    return {word for word, count in titled.items() if count > lower[word]}
-
-
-def _a_mark(token: str) -> bool:
-    """A punctuation mark (not a word, a number or an end of line)."""
-    return bool(token) and not token[:1].isalnum() and token not in LINE_ENDS
 
 
 def _places(before: str, mark: str) -> tuple[str, ...]:
@@ -256,7 +243,8 @@ class SurfaceForms:
         """Whether the word after `tokens` (a text's tokens so far, as written) begins with a
         capital: as the corpus mostly writes it after the same mark (and the word before it:
         "said ,"), where it has seen that MIN_PLACE times; else at a sentence's start."""
-        if len(tokens) > 0 and self.places and _a_mark(tokens[-1]):
+        if tokens and self.places and tokens[-1][:1] and not tokens[-1][:1].isalnum() \
+                and tokens[-1] not in LINE_ENDS:
             for place in reversed(_places(tokens[-2] if len(tokens) > 1 else "", tokens[-1])):
                 counts = self.places.get(place)
                 if counts is not None and counts[1] >= MIN_PLACE:
