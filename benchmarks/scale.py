@@ -40,7 +40,7 @@ def child_scan(path):
     from nextword.text.scan import scan_corpus
 
     started = time.perf_counter()
-    scan = scan_corpus([path])
+    scan = scan_corpus([path], forms=False)  # as `nextword preprocess` reads it
     seconds = time.perf_counter() - started
     words = scan.tokens - scan.counts.get("<eol>", 0)
     return {"seconds": seconds, "tokens": scan.tokens, "words_per_second": words / seconds,

@@ -43,7 +43,7 @@ def preprocess(corpus, tokenizer, max_vocab, min_count, lowercase, encoding, voc
         chosen = ""
     with byte_progress("reading", found.files) as update:
         scan = scan_corpus(corpus, config.lowercase, config.encoding, on_bytes=update,
-                           found=found, tokenizer=config.tokenizer)
+                           found=found, tokenizer=config.tokenizer, forms=False)
     vocabulary = Vocabulary.build(scan.counts, config.max_vocab, config.min_count,
                                   spell=config.spells)
     for path in scan.skipped:

@@ -106,7 +106,7 @@ def evaluate(predictor, specs, on_bytes=None, on_tokens=None, found=None) -> Eva
     with tempfile.TemporaryDirectory(prefix="nextword-") as scratch:
         scan = scan_corpus(specs, config.lowercase, config.encoding, tokenizer=config.tokenizer,
                            ids_path=os.path.join(scratch, "raw.ids"), on_bytes=on_bytes,
-                           found=found)
+                           found=found, forms=False)
         ids = encode_scan(scan, predictor.vocabulary, os.path.join(scratch, "vocab.ids"))
         result = score_ids(predictor, np.array(ids), on_tokens=on_tokens)
     characters = scan.characters

@@ -45,14 +45,16 @@ class CorpusScan:
 PARALLEL_BYTES = 16 << 20  # corpora at least this big are tokenised by a pool of processes
 
 
-def encode_block(block: str, lowercase: bool, tokenizer: str = "words") -> tuple:
+def encode_block(block: str, lowercase: bool, tokenizer: str = "words",
+                 forms: bool = True) -> tuple:
     """Tokenise one block of text: (its distinct tokens, each token as an index into them,
-    and when folding case, casing.count_forms's counters of how its words are written).
+    and when folding case (and `forms`), casing.count_forms's counters of how its words are
+    written).
 
     Runs in worker processes; the main process maps the few distinct tokens to global ids,
     so its own work per block is small.
     """
-    if lowercase:
+    if lowercase and forms:
         surface = surface_tokens(block, newlines=True, tokenizer=tokenizer)
         tokens = fold(surface)
         forms, first, capitals = count_forms(surface)
@@ -65,17 +67,17 @@ def encode_block(block: str, lowercase: bool, tokenizer: str = "words") -> tuple
     return words, ids, forms, first, capitals
 
 
-def _encoded_blocks(blocks, lowercase, workers, tokenizer="words"):
+def _encoded_blocks(blocks, lowercase, workers, tokenizer="words", forms=True):
     """encode_block's answer for every block, in order; in `workers` processes if > 1."""
     if workers <= 1:
         for block in blocks:
-            yield encode_block(block, lowercase, tokenizer)
+            yield encode_block(block, lowercase, tokenizer, forms)
         return
     context = multiprocessing.get_context("spawn")  # no fork of a process running TensorFlow
     with context.Pool(workers) as pool:
         waiting: deque = deque()
         for block in blocks:
-            waiting.append(pool.apply_async(encode_block, (block, lowercase, tokenizer)))
+            waiting.append(pool.apply_async(encode_block, (block, lowercase, tokenizer, forms)))
             if len(waiting) >= 2 * workers:  # bounded: never more than a few blocks in flight
                 yield waiting.popleft().get()
         while waiting:
@@ -84,12 +86,14 @@ def _encoded_blocks(blocks, lowercase, workers, tokenizer="words"):
 
 def scan_corpus(specs, lowercase: bool = True, encoding: str = "utf-8", ids_path: str | None = None,
                 on_bytes=None, workers: int | None = None,
-                found: CorpusFiles | None = None, tokenizer: str = "words") -> CorpusScan:
+                found: CorpusFiles | None = None, tokenizer: str = "words",
+                forms: bool = True) -> CorpusScan:
     """Tokenise every file once, counting tokens and optionally writing provisional ids.
 
     Memory stays proportional to the number of distinct tokens: ids go to `ids_path` block by
     block. Corpora over PARALLEL_BYTES are tokenised by one process per core (`workers`).
     `found` is find_files(specs) when the caller has it already (for a progress bar).
+    forms=False skips counting how the words are written (the vocabulary alone is wanted).
     Raises NextwordError when the corpus holds no words.
     """
     found = found or find_files(specs)
@@ -103,7 +107,8 @@ def scan_corpus(specs, lowercase: bool = True, encoding: str = "utf-8", ids_path
     sink = open(ids_path, "wb") if ids_path else None
     try:
         for words, local_ids, forms, first, capitals in _encoded_blocks(
-                _counted_blocks(scan, encoding, on_bytes), lowercase, workers, tokenizer):
+                _counted_blocks(scan, encoding, on_bytes), lowercase, workers, tokenizer,
+                forms):
             scan.forms.update(forms)
             scan.first.update(first)
             scan.capitals.update(capitals)
