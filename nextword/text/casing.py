@@ -98,6 +98,7 @@ def count_forms(surface: list[str]) -> tuple[Counter, Counter, Counter]:
             capitals[folded, AFTER] += 1
             if in_capitals(token):
                 capitals[folded, AFTER_CAPITALS] += 1
+        # _a_mark(previous), inlined: this loop runs over every token of the corpus
         if previous and not previous[:1].isalnum() and previous not in LINE_ENDS \
                 and token[:1].isalpha() and not in_capitals(token):
             after_marks.append((before, previous, folded, token != folded))
@@ -112,6 +113,16 @@ def count_forms(surface: list[str]) -> tuple[Counter, Counter, Counter]:
                     if capital:
                         capitals[place, TITLED] += 1
     return forms, first, capitals
+
+
+def _a_mark(token: str) -> bool:
+    """A punctuation mark (not a word, a number or an end of line)."""
+    return bool(token) and not token[:1].isalnum() and token not in LINE_ENDS
+
+
+def _capital_after(counts: list) -> bool:
+    """Whether a place's [words capitalised, words] say a capital follows it."""
+    return 2 * counts[0] > counts[1]
 
 
 def _places(before: str, mark: str) -> tuple[str, ...]:
@@ -243,23 +254,23 @@ class SurfaceForms:
         """Whether the word after `tokens` (a text's tokens so far, as written) begins with a
         capital: as the corpus mostly writes it after the same mark (and the word before it:
         "said ,"), where it has seen that MIN_PLACE times; else at a sentence's start."""
-        if tokens and self.places and tokens[-1][:1] and not tokens[-1][:1].isalnum() \
-                and tokens[-1] not in LINE_ENDS:
+        if tokens and self.places and _a_mark(tokens[-1]):
             for place in reversed(_places(tokens[-2] if len(tokens) > 1 else "", tokens[-1])):
                 counts = self.places.get(place)
                 if counts is not None and counts[1] >= MIN_PLACE:
-                    return 2 * counts[0] > counts[1]
+                    return _capital_after(counts)
         return begins_sentence(tokens)
 
     def write(self, tokens: list[str], start: bool = True, after: str = "") -> list[str]:
         """Tokens of generated text as written: each word's form, a sentence's (or a speech's)
         first word capitalised. start: whether the first token begins a sentence; after:
         the token before the first, as written."""
-        written = [after] if after else []
+        history, written = [after] if after else [], []
         for i, token in enumerate(tokens):
-            first = start if i == 0 else self.begins_here(written)
-            written.append(self.cased(token, start=first, after=written[-1] if written else ""))
-        return written[1:] if after else written
+            first = start if i == 0 else self.begins_here(history)
+            written.append(self.cased(token, start=first, after=history[-1] if history else ""))
+            history.append(written[-1])
+        return written
 
     def to_bytes(self) -> bytes:
         saved = {"forms": self.forms, "capitals": self.capitals, "places": self.places} \
@@ -288,13 +299,9 @@ def _deciding(places: dict, least: int) -> dict:
     seen = {place: counts for place, counts in places.items() if counts[1] >= least}
     if least <= 1:  # learned text: kept whole, to be added to a model's
         return dict(sorted(seen.items()))
-
-    def capital(counts):
-        return 2 * counts[0] > counts[1]
-
     return {place: counts for place, counts in sorted(seen.items())
             if " " not in place or place.rpartition(" ")[2] not in seen
-            or capital(counts) != capital(seen[place.rpartition(" ")[2]])}
+            or _capital_after(counts) != _capital_after(seen[place.rpartition(" ")[2]])}
 
 
 def _ranked(counts: Counter) -> list:
