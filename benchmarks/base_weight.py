@@ -57,7 +57,7 @@ def main():
         windows = Windows(ids, config.sequence_length, config.validation_split, config.seed)
         for weight in args.weights:
             started = time.perf_counter()
-            table, mixture, held_out, counts = fit_ngram(
+            table, mixture, held_out, counts, _ = fit_ngram(
                 core, windows, len(vocabulary), config.ngram_order, config.ngram_max_entries,
                 config.ngram_max_tokens, log=lambda line: None, base_counts=base.counts,
                 base_weight=weight)

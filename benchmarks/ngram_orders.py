@@ -43,7 +43,7 @@ def main():
     for spec in specs:
         order, _, cap = spec.partition(":")
         cap = int(cap or config.ngram_max_entries)
-        table, mixture, held_out, counts = fit_ngram(core, windows, len(vocabulary),
+        table, mixture, held_out, counts, _ = fit_ngram(core, windows, len(vocabulary),
                                                      int(order), cap, config.ngram_max_tokens,
                                                      quiet)
         output = os.path.join(scratch, f"order{order}.keras")

@@ -32,11 +32,19 @@ class TrainingResult:
     interrupted: bool
     history: dict  # {"loss": [per epoch], "val_loss": [...], ...}, the whole run
     ngram_validation_perplexity: float | None = None  # with an n-gram model only
+    # The phrase threshold calibrated on the held-out text (engine/phrases.py calibrate), the
+    # share of phrases offered there at it that were exact, and the share of word starts
+    # offered one; None where the held-out text was too short to tell.
+    phrase_threshold: float | None = None
+    phrase_precision: float | None = None
+    phrase_rate: float | None = None
 
     def to_dict(self) -> dict:
         values = dataclasses.asdict(self)
-        if values["ngram_validation_perplexity"] is None:
-            del values["ngram_validation_perplexity"]
+        for optional in ("ngram_validation_perplexity", "phrase_threshold", "phrase_precision",
+                         "phrase_rate"):
+            if values[optional] is None:
+                del values[optional]
         return values
 
     @classmethod

@@ -198,3 +198,74 @@ def test_the_page_shows_a_phrase_and_tab_takes_it(phrasal):
         box.press("Tab")  # the rest of it (six words on from here, or what was left)
         page.wait_for_function("() => document.getElementById('text').value.startsWith("
                                "'the quick brown fox jumps over the lazy ')", timeout=10_000)
+
+
+def test_a_threshold_with_too_few_phrases_is_passed_over_in_calibration():
+    measured = phrases.Measured(400, {0.5: 60, 0.8: 30, 0.9: 5}, {0.5: 45, 0.8: 28, 0.9: 1},
+                                {0.5: 0, 0.8: 0, 0.9: 0}, {0.5: {}, 0.8: {}, 0.9: {}})
+    assert measured.calibrated(0.7) == 0.5  # 0.9's one exact phrase in five tells nothing
+    assert measured.calibrated(0.95) is None and measured.most_precise() == 0.8
+
+
+def test_calibration_reads_the_held_out_text_at_word_starts_after_their_line():
+    from nextword.text.vocab import EOL_ID
+    from nextword.training.calibration import held_out_cases
+    from nextword.training.windows import Windows
+
+    # Lines of seven tokens, 10 + n % 9 first: "2 10 20 30 31 32 33 34 2 11 20 ..."
+    text = [EOL_ID] + [t for n in range(300) for t in (10 + n % 9, 20, 30, 31, 32, 33, 34, EOL_ID)]
+    windows = Windows(np.array(text), 6, 0.25, seed=3)
+    is_word = np.ones(40, dtype=bool)
+    cases = held_out_cases(windows, is_word)
+    held = set(windows.held_out_targets().tolist())
+    assert len(cases) > 50
+    for context, truth in cases:
+        # Somewhere in the text: the context from its line's start, the truth right after it,
+        # to the line's end or the word after the longest phrase, all of it held out.
+        assert context[0] == EOL_ID and EOL_ID not in context[1:] and EOL_ID not in truth[:-1]
+        assert truth[-1] == EOL_ID or len(truth) == phrases.MAX_WORDS  # every token a word
+        at = next(i for i in range(len(text)) if text[i - len(context):i] == context
+                  and text[i:i + len(truth)] == truth and set(range(i, i + len(truth))) <= held)
+        assert at > 0
+    fewer = held_out_cases(windows, is_word, max_word_starts=10)
+    assert len(fewer) == 10 and fewer[0] == cases[0]
+
+
+def test_training_calibrates_the_phrase_threshold_on_held_out_text(tmp_path, monkeypatch):
+    from nextword.config import Config
+    from nextword.training import calibration
+    from nextword.training.pipeline import train
+
+    monkeypatch.setattr(calibration, "MIN_WORD_STARTS", 40)  # the tiny corpus's held-out text
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text("the quick brown fox jumps over the lazy dog .\n" * 200
+                      + "".join(f"i saw the {a} today .\n" for a in ANIMALS * 20))
+    path = str(tmp_path / "calibrated.keras")
+    config = Config(units=32, embedding_dim=16, sequence_length=8, batch_size=16, epochs=6,
+                    learning_rate=0.01, max_minutes=0, ngram_order=3, min_count=1, dropout=0.0,
+                    mixed_precision=False, seed=1)
+    logged = []
+    result = train([str(corpus)], config, path, verbose=0, log=logged.append)
+    # The phrases after "the quick" and "i saw" are certain and right: the lowest threshold
+    # of the grid keeps 70% exact.
+    assert result.phrase_threshold == phrases.CALIBRATION_THRESHOLDS[0], logged
+    assert result.phrase_precision >= phrases.TARGET_PRECISION and result.phrase_rate > 0
+    assert any(line.startswith("phrases: threshold 0.20") for line in logged)
+    model = nextword.load(path)
+    assert model.phrase_threshold == result.phrase_threshold
+    assert model.describe()["phrase threshold"] == result.phrase_threshold
+    info = run("info", "-m", path).stdout
+    assert "phrase threshold\t0.2" in info and "phrases exact on held-out text\t" in info
+
+
+def test_where_no_threshold_is_precise_enough_only_the_surest_phrases_are_offered(model):
+    context = model.encode("the quick")
+    right = [(context, model.encode("brown fox jumps over the lazy dog .")[1:])] * 30
+    wrong = [(context, model.encode("brown dog today .")[1:])] * 30
+    found = phrases.calibrate(model, right)
+    assert found.reached and found.threshold == phrases.CALIBRATION_THRESHOLDS[0]
+    assert found.precision == 1.0 and found.rate == 1.0
+    found = phrases.calibrate(model, wrong)  # "brown fox ..." offered, and never right
+    assert not found.reached and found.threshold == max(phrases.CALIBRATION_THRESHOLDS)
+    assert found.best[1] == 0.0
+    assert phrases.calibrate(model, [(model.encode("i saw the"), [2])] * 30) is None  # none

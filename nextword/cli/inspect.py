@@ -138,8 +138,11 @@ def info(model_path):
     shown = {"training seconds": lambda v: ("training time", f"{v:.0f} s"),
              "validation perplexity": lambda v: ("validation perplexity", f"{v:.2f}"),
              "validation accuracy": lambda v: ("validation accuracy", f"{100 * v:.2f}%"),
-             "n-gram order": lambda v: ("n-gram order", v or "none")}
+             "n-gram order": lambda v: ("n-gram order", v or "none"),
+             "phrases exact on held-out text": lambda v: ("phrases exact on held-out text",
+                                                          f"{100 * v:.1f}%")}
     rows = [shown[name](value) if name in shown and value is not None else (name, value)
-            for name, value in described.items()]
+            for name, value in described.items()
+            if value is not None or name != "phrases exact on held-out text"]
     for name, value in rows:
         click.echo(f"{name}\t{value}")

@@ -8,10 +8,12 @@ whose probability (the product of its tokens', from the model's own distribution
 model's threshold.
 
 The threshold trades how often a phrase is offered against how often it is right: the higher
-it is, the fewer phrases, and the more of them exact to their last word. DEFAULT_THRESHOLD was
-calibrated on held-out text for TARGET_PRECISION (the share of offered phrases that are the
-text's next words to the last); `nextword evaluate TEXT --phrases` reports the threshold that
-reaches it on other text, and `--phrase-threshold` (`predictor.phrase_threshold`) sets one.
+it is, the fewer phrases, and the more of them exact to their last word. Training calibrates
+it on the model's held-out text for TARGET_PRECISION (the share of offered phrases that are
+the text's next words to the last; `calibrate`) and saves it with the model; a model saved
+without one uses DEFAULT_THRESHOLD, calibrated so on held-out KJV. `nextword evaluate TEXT
+--phrases` reports the threshold that reaches it on other text, and `--phrase-threshold`
+(`predictor.phrase_threshold`) sets one.
 A phrase's length-normalised probability (its tokens' geometric mean) was tried as the score
 too: at the same precision it offers fewer exact words (docs/experiments/phrases.md).
 """
@@ -68,14 +70,17 @@ class Phrase:
         return Phrase(self.ids[:best], self.probabilities[:best], self.is_word[:best])
 
 
-def continuation(predictor, ids: list, max_words: int = MAX_WORDS, first=None) -> Phrase:
+def continuation(predictor, ids: list, max_words: int = MAX_WORDS, first=None,
+                 floor: float = 0.0) -> Phrase:
     """The model's likeliest continuation of ids (token ids from a start of line), word by
     word, to max_words words, a line's end or a sentence's end. first: (id, probability) of
-    a first token already chosen (the word being typed)."""
+    a first token already chosen (the word being typed). floor: stop once the continuation's
+    probability is below it (no cut at a threshold of floor or more reaches further)."""
     vocabulary, blocked = predictor.vocabulary, predictor.blocked
     phrase = Phrase([], [], [])
     ids = list(ids)
-    while phrase.words < max_words:
+    probability_so_far = 1.0
+    while phrase.words < max_words and probability_so_far >= floor:
         if first is not None:
             token, probability = first
             first = None
@@ -87,6 +92,7 @@ def continuation(predictor, ids: list, max_words: int = MAX_WORDS, first=None) -
             break
         phrase.ids.append(token)
         phrase.probabilities.append(probability)
+        probability_so_far *= probability
         phrase.is_word.append(bool(WORD_START.match(vocabulary.tokens[token])))
         ids.append(token)
         if vocabulary.tokens[token] in SENTENCE_END:
@@ -112,8 +118,8 @@ def offered(predictor, context: list, written: list, typed: tuple | None = None,
     the word being typed, when it is nearly certain: the phrase begins with it."""
     ids = predictor.encode_tokens(context)
     first = typed[:2] if typed is not None else None
-    phrase = continuation(predictor, ids, first=first).cut(
-        predictor.phrase_threshold if limit is None else limit)
+    limit = predictor.phrase_threshold if limit is None else limit
+    phrase = continuation(predictor, ids, first=first, floor=limit).cut(limit)
     if phrase is None:
         return None
     return written_phrase(predictor, phrase, written, typed[2] if typed else None), \
@@ -137,6 +143,9 @@ def written_phrase(predictor, phrase: Phrase, written: list, typed: str | None =
 
 
 THRESHOLDS = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+# Training calibrates on a finer grid (calibrate); a threshold needs LEAST phrases to count.
+CALIBRATION_THRESHOLDS = tuple(round(0.2 + 0.05 * i, 2) for i in range(16))  # 0.2 ... 0.95
+LEAST = 20
 
 
 @dataclass
@@ -158,26 +167,36 @@ class Measured:
         offered, right = self.exact_at[limit].get(n, (0, 0))
         return right / offered if offered else None
 
-    def calibrated(self, target: float = TARGET_PRECISION, least: int = 20) -> float | None:
-        """The lowest threshold whose phrases (at least `least` of them) are exact at least
-        `target` of the time, and of every higher one too; None when none is."""
+    def calibrated(self, target: float = TARGET_PRECISION, least: int = LEAST) -> float | None:
+        """The lowest threshold whose phrases are exact at least `target` of the time, and
+        those of every higher one too; None when none is. A threshold with fewer than `least`
+        phrases offered tells nothing either way: it is passed over."""
         found = None
         for limit in sorted(self.offered, reverse=True):
-            if self.offered[limit] < least or self.precision(limit) < target:
+            if self.offered[limit] < least:
+                continue
+            if self.precision(limit) < target:
                 break
             found = limit
         return found
 
+    def most_precise(self, least: int = LEAST) -> float | None:
+        """The highest threshold with at least `least` phrases offered (the most careful one
+        that says anything), or None."""
+        return max((limit for limit in self.offered if self.offered[limit] >= least),
+                   default=None)
 
-def continuations(predictor, lines):
-    """(the uncut continuation, the text's next ids) at every word start of each line (a
-    fresh line each, the text before it as context)."""
+
+def continuations(predictor, lines, floor: float = 0.0):
+    """(the continuation, the text's next ids) at every word start of each line (a fresh
+    line each, the text before it as context); floor: as continuation's, for measures at
+    thresholds of floor and more."""
     vocabulary = predictor.vocabulary
     for line in lines:
         ids = predictor.encode(line)
         for at in range(1, len(ids)):
             if WORD_START.match(vocabulary.tokens[ids[at]]):
-                found = continuation(predictor, ids[:at])
+                found = continuation(predictor, ids[:at], floor=floor)
                 yield found, ids[at:at + len(found.ids)]
 
 
@@ -188,7 +207,9 @@ def measure(predictor, lines, thresholds=THRESHOLDS, normalised: bool = False,
     (Phrase.cut). found: continuations(predictor, lines) already computed."""
     result = Measured(0, dict.fromkeys(thresholds, 0), dict.fromkeys(thresholds, 0),
                       dict.fromkeys(thresholds, 0), {limit: {} for limit in thresholds})
-    for whole, truth in (found if found is not None else continuations(predictor, lines)):
+    floor = 0.0 if normalised else min(thresholds)  # a mean may rise again: no floor
+    for whole, truth in (found if found is not None
+                         else continuations(predictor, lines, floor)):
         result.boundaries += 1
         for limit in thresholds:
             phrase = whole.cut(limit, normalised)
@@ -213,3 +234,32 @@ def tally_exact_at(exact_at: dict, offered: list, truth: list, is_word: list) ->
             counts = exact_at.setdefault(words, [0, 0])
             counts[0] += 1
             counts[1] += offered[:end + 1] == truth[:end + 1]
+
+
+@dataclass
+class Calibration:
+    """The threshold a model's own held-out text calls for, and how phrases fare there."""
+    threshold: float
+    precision: float | None  # of the phrases offered at it, the share exact (None: none)
+    rate: float  # the share of word starts offered one
+    reached: bool  # whether some threshold reached the target (else: the highest of the grid)
+    best: tuple | None = None  # (threshold, precision) of the most careful measured one
+
+
+def calibrate(predictor, cases, target: float = TARGET_PRECISION) -> Calibration | None:
+    """Measure phrases at word starts, cases of (context ids, the text's next ids), and
+    choose the lowest threshold at which `target` of them are exact. Where none is, the
+    highest threshold of the grid: phrases only where the model is all but certain, as those
+    it was less sure of were not right often enough. None when too few phrases are offered
+    at any threshold to tell."""
+    floor = min(CALIBRATION_THRESHOLDS)
+    found = ((continuation(predictor, context, floor=floor), truth) for context, truth in cases)
+    measured = measure(predictor, [], CALIBRATION_THRESHOLDS, found=found)
+    careful = measured.most_precise()
+    if careful is None:
+        return None
+    calibrated = measured.calibrated(target)
+    limit = max(CALIBRATION_THRESHOLDS) if calibrated is None else calibrated
+    precision = measured.precision(limit) if measured.offered[limit] else None
+    return Calibration(limit, precision, measured.rate(limit), calibrated is not None,
+                       (careful, measured.precision(careful)))

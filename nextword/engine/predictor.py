@@ -75,8 +75,10 @@ class Predictor:
         self._prefixes = self._speller = self._forms = self._punctuation = None
         self._speller_before = None  # the speller a learned line replaced (extended from)
         self.base_forms = SurfaceForms.from_bytes(arrays.forms)
-        # The least probability of a phrase offered by suggest(..., phrases=True).
-        self.phrase_threshold = phrases.DEFAULT_THRESHOLD
+        # The least probability of a phrase offered by suggest(..., phrases=True): the one
+        # training calibrated on the model's held-out text, if it could (phrases.calibrate).
+        self.phrase_threshold = self.training.get("phrase_threshold") \
+            or phrases.DEFAULT_THRESHOLD
         self._cache = ContextCache(cache_size)
         # One change (learning, blocking, saving, taking in another process's) at a time;
         # re-entrant: saving may replay changes, which learns.
@@ -138,6 +140,9 @@ class Predictor:
             "validation accuracy": result.validation_accuracy,
             "n-gram order": self.ngram.order if self.ngram is not None else 0,
             "n-gram entries": self.ngram.entries if self.ngram is not None else 0,
+            # calibrated on the held-out text (the share exact there), or the default
+            "phrase threshold": self.phrase_threshold,
+            "phrases exact on held-out text": result.phrase_precision,
             "nextword version": versions.get("nextword"),
             "keras version": versions.get("keras"),
             "blocked words": len(self.blocked) + len(self.blocked_outside),

@@ -183,9 +183,11 @@ def fit_ngram(core, windows: Windows, vocab_size: int, order: int, max_entries: 
     a higher order helps repetitive text (KJV: -0.2 perplexity from 5 to 7) and costs
     about 20 bytes an entry, and pruned to --ngram-max-entries it can do worse than a lower one.
     exponents: correct the linear mixture by per-bucket exponents (loglinear.py; fit_exponents).
-    Returns (table, mixture weights, results, counts): results hold the network's held-out
-    perplexity and accuracy and, with an n-gram model, the mixture's (which predictions use);
-    counts are what the table was estimated from, kept in the model file.
+    Returns (table, mixture weights, results, counts, held-out table): results hold the
+    network's held-out perplexity and accuracy and, with an n-gram model, the mixture's (which
+    predictions use); counts are what the table was estimated from, kept in the model file;
+    the held-out table is the n-gram model before the held-out text was counted (what
+    measures on the held-out text, as phrase calibration, must use), or None.
     """
     chosen = held_out_windows(windows)
     forward = network_probabilities(core)
@@ -217,7 +219,7 @@ def fit_ngram(core, windows: Windows, vocab_size: int, order: int, max_entries: 
     results["validation_perplexity"] = results["network_validation_perplexity"]
     results["validation_accuracy"] = results["network_validation_accuracy"]
     if not tables:
-        return None, None, results, None
+        return None, None, results, None, None
     network_p = np.concatenate([p for p, _ in parts])
     fitted = []  # (mixture weights, mixed nll, n-gram probabilities) per table
     for i, table in enumerate(tables):
@@ -252,6 +254,7 @@ def fit_ngram(core, windows: Windows, vocab_size: int, order: int, max_entries: 
         f"network {results['network_validation_perplexity']:.2f}, n-gram "
         f"{results['ngram_validation_perplexity']:.2f}, mixed "
         f"{results['validation_perplexity']:.2f}")
+    unseen = table
     if len(windows.validation):
         # The weights are fitted; the model's n-gram now counts the held-out text too.
         held_out_counts = NGramCounts.count(windows.ids, counts.order, keep=~keep,
@@ -261,7 +264,7 @@ def fit_ngram(core, windows: Windows, vocab_size: int, order: int, max_entries: 
         results["ngram_entries"] = table.entries
         log(f"n-gram model with the held-out text's n-grams added, for the model file: "
             f"{table.entries:,} entries")
-    return table, mixture, results, counts
+    return table, mixture, results, counts, unseen
 
 
 def fit_exponents(forward, windows: Windows, table: NGramTable, weights: np.ndarray,

@@ -27,6 +27,7 @@ from ..text.scan import CorpusScan, encode_scan, scan_corpus
 from ..text.segment import choose as choose_tokenizer, reserved_characters
 from ..text.casing import SurfaceForms
 from ..text.vocab import SPECIALS, Vocabulary
+from .calibration import calibrate_phrases, phrase_cases
 from .continuing import BASE_WEIGHT, Base, check_architecture, grow_vocabulary
 from .distribute import is_chief, make_strategy, task
 from .outputs import RunPaths, read_history, trim_history
@@ -211,7 +212,8 @@ def export(core, config: Config, vocabulary: Vocabulary, windows: Windows, ngram
 
     base_counts: a base model's n-gram counts, added times base_weight to the corpus's.
     ngram_lowest: the n-gram order is chosen from this one to config.ngram_order (fit_ngram).
-    Returns (predictor model, held-out results of fit_ngram, the n-gram counts or None).
+    Returns (predictor model, held-out results of fit_ngram, the n-gram counts or None, the
+    n-gram model before the held-out text was counted or None).
     """
     from ..network.model import build_model, build_predictor_model
     from .mixing import fit_ngram
@@ -219,33 +221,50 @@ def export(core, config: Config, vocabulary: Vocabulary, windows: Windows, ngram
     # Export in float32 whatever the training precision: predictions stay exact.
     export_core = build_model(config, len(vocabulary))
     export_core.set_weights(core.get_weights())
-    table, mixture, held_out, counts = fit_ngram(export_core, windows, len(vocabulary),
-                                         config.ngram_order if ngram else 0,
-                                         config.ngram_max_entries, config.ngram_max_tokens,
-                                         log, base_counts=base_counts,
-                                         base_weight=base_weight, lowest=ngram_lowest)
-    return build_predictor_model(export_core, vocabulary, table, mixture), held_out, counts
+    table, mixture, held_out, counts, unseen = fit_ngram(
+        export_core, windows, len(vocabulary), config.ngram_order if ngram else 0,
+        config.ngram_max_entries, config.ngram_max_tokens, log, base_counts=base_counts,
+        base_weight=base_weight, lowest=ngram_lowest)
+    return (build_predictor_model(export_core, vocabulary, table, mixture), held_out, counts,
+            unseen)
 
 
 def save(model, config: Config, result: TrainingResult, paths: RunPaths, backup_folder: str,
-         counts=None, continued_from: dict | None = None, forms: SurfaceForms | None = None):
+         counts=None, continued_from: dict | None = None, forms: SurfaceForms | None = None,
+         calibrate=None, scratch: str | None = None):
     """Phase 5: the model file, its training-curve picture, and the backup no longer needed.
 
     counts: the n-gram counts (counts.py), kept in the file so `train --from` can add to them.
     continued_from: what a continued run started from (Base.record), kept in the metadata.
     forms: how the corpus writes the words (text/casing.py), for suggestions as written.
+    calibrate: path -> phrases.Calibration or None, given the model written to scratch
+        first; what it finds is saved in the results (the model file is written once).
     """
     import keras
 
-    meta = {"config": config.to_dict(), "training": result.to_dict(),
-            "versions": {"nextword": __version__, "keras": keras.__version__}}
-    if continued_from is not None:
-        meta[CONTINUED_FROM] = continued_from
+    def meta():
+        values = {"config": config.to_dict(), "training": result.to_dict(),
+                  "versions": {"nextword": __version__, "keras": keras.__version__}}
+        if continued_from is not None:
+            values[CONTINUED_FROM] = continued_from
+        return values
+
     extra = {storage.COUNTS_ENTRY: counts.to_bytes() if counts is not None else None,
              storage.FORMS_ENTRY: forms.to_bytes() if forms is not None else None}
     with storage.writing(paths.model):  # one writer at a time, and never a followed file
         storage.check_not_followed(paths.model)
-        storage.save(model, meta, paths.model, extra)
+        if calibrate is None or scratch is None:
+            storage.save(model, meta(), paths.model, extra)
+        else:
+            draft = os.path.join(scratch, "calibrating.keras")
+            storage.save(model, meta(), draft, extra)
+            found = calibrate(draft)
+            if found is not None:
+                result.phrase_threshold = found.threshold
+                result.phrase_precision = None if found.precision is None \
+                    else round(found.precision, 4)
+                result.phrase_rate = round(found.rate, 4)
+            storage.rewrite_meta(draft, meta(), paths.model)
     if paths.picture and result.history:
         from .plot import plot_history
 
@@ -377,9 +396,9 @@ def train(corpus, config: Config, output: str, verbose: int | str = "auto", log=
                 and config.ngram_order >= 2:
             log(f"{base.path} does not hold its n-gram counts (written before nextword kept "
                 "them): the n-gram model is counted on the new corpus alone")
-        model, held_out, counts = export(fitted.core, config, vocabulary, windows, ngram=chief,
-                                         log=log, base_counts=base_counts,
-                                         base_weight=base_weight, ngram_lowest=ngram_lowest)
+        model, held_out, counts, unseen = export(
+            fitted.core, config, vocabulary, windows, ngram=chief, log=log,
+            base_counts=base_counts, base_weight=base_weight, ngram_lowest=ngram_lowest)
         if ngram_lowest and held_out["ngram_order"]:  # the saved config names the order kept
             config.ngram_order = held_out["ngram_order"]
         result = TrainingResult(
@@ -392,5 +411,9 @@ def train(corpus, config: Config, output: str, verbose: int | str = "auto", log=
         if chief:
             record = None if base is None else \
                 base.record(len(vocabulary) - len(base.vocabulary), base_weight)
-            save(model, config, result, paths, backup.folder, counts, record, forms)
+            cases = phrase_cases(windows, vocabulary)
+            calibrate = (lambda draft: calibrate_phrases(draft, unseen, cases, log)) \
+                if cases else None
+            save(model, config, result, paths, backup.folder, counts, record, forms,
+                 calibrate, scratch)
     return result
