@@ -26,18 +26,19 @@ def main():
     import keras
 
     import nextword  # noqa: F401  registers nextword's layers
-    from nextword import storage, training
+    from nextword import storage
     from nextword.config import Config
     from nextword.network.model import build_predictor_model
     from nextword.training.mixing import fit_ngram
+    from nextword.training.pipeline import make_windows, read_corpus
 
     meta = storage.read_meta(path)
     config = Config.from_dict(meta["config"])
     core = keras.saving.load_model(path).get_layer("language_model")
     scratch = tempfile.mkdtemp()
     quiet = lambda *args: None  # noqa: E731
-    scan = training.read_corpus(config.corpus, config, scratch, None, quiet)
-    vocabulary, windows = training.make_windows(scan, config, scratch, quiet)
+    scan = read_corpus(config.corpus, config, scratch, None, quiet)
+    vocabulary, windows = make_windows(scan, config, scratch, quiet)
     print("| n-gram model | entries | file MB | held-out mixed | perplexity | top-1 | top-5 |")
     print("|---|---|---|---|---|---|---|")
     for spec in specs:

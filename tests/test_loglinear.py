@@ -128,3 +128,24 @@ def test_scoring_the_fitted_rows_from_their_logs_equals_mixing_them():
     mixed = mix(network, ngram, buckets, mixture, UNIGRAM, lowers)
     assert total / 700 == pytest.approx(nll(mixed, targets), rel=1e-5)
     assert hits == int((mixed.argmax(axis=1) == targets).sum())
+
+
+def test_log_factors_held_in_float16_fit_as_float32_ones_do():
+    rng = np.random.default_rng(3)
+    network, ngram, targets = sample(rng, 600)
+    buckets = rng.integers(0, 2, 600)
+    weights = np.array([0.3, 0.7], np.float32)
+    lowers = [normalised(ngram + 0.1), normalised(ngram + 0.3)]
+    exact = loglinear.log_features(network, ngram, lowers, weights, buckets)
+    half = np.empty(exact.shape, np.float16)
+    assert loglinear.log_features(network, ngram, lowers, weights, buckets, out=half) is half
+    assert np.abs(half.astype(np.float32) - exact).max() < 0.03  # never log(0): floored first
+    fitted = [loglinear.fit_logs(logs, LOG_UNIGRAM, 2, buckets, targets, min_rows=50)
+              for logs in (exact, half)]
+    # The exponents differ a little (the two lower orders are nearly collinear here); how
+    # well they fit, scored on the exact logs, does not, nor does a score from the half logs.
+    scores = [loglinear.score_logs(exact, LOG_UNIGRAM, buckets, targets, e)[0] for e in fitted]
+    assert abs(scores[0] - scores[1]) < 1e-3 * abs(scores[0])
+    assert np.abs(fitted[0] - fitted[1]).max() < 0.05
+    half_score = loglinear.score_logs(half, LOG_UNIGRAM, buckets, targets, fitted[0])[0]
+    assert abs(half_score - scores[0]) < 1e-3 * abs(scores[0])

@@ -110,15 +110,19 @@ def log_features(network: np.ndarray, ngram: np.ndarray, lowers: list, weights: 
     [log network, log n-gram, log linear mixture, log lower...] (the unigram, the same for
     every row, is kept apart). weights: the linear mixture's per bucket; out: where to write."""
     rows, vocab = np.shape(network)
-    if out is None:
-        out = np.empty((rows, 3 + len(lowers), vocab), dtype=np.float32)
+    work = out if out is not None and out.dtype == np.float32 \
+        else np.empty((rows, 3 + len(lowers), vocab), dtype=np.float32)
     w = np.asarray(weights, dtype=np.float32)[buckets][:, None]
-    out[:, 0], out[:, 1] = network, ngram
-    out[:, 2] = w * out[:, 0] + (1 - w) * out[:, 1]
+    work[:, 0], work[:, 1] = network, ngram
+    work[:, 2] = w * work[:, 0] + (1 - w) * work[:, 1]
     for k, lower in enumerate(lowers, start=3):
-        out[:, k] = lower
-    np.maximum(out, FLOOR, out=out)
-    return np.log(out, out=out)
+        work[:, k] = lower
+    np.maximum(work, FLOOR, out=work)
+    np.log(work, out=work)
+    if out is not None and out is not work:  # a float16 store: logs, never probabilities
+        out[...] = work
+        return out
+    return work
 
 
 def _pass(logs, unigram_log, buckets, targets, exponents, bucket_count):
@@ -134,7 +138,7 @@ def _pass(logs, unigram_log, buckets, targets, exponents, bucket_count):
     step = max(1, CHUNK_VALUES // logs.shape[2])
     for begin in range(0, len(targets), step):
         rows = slice(begin, begin + step)
-        chunk, b, t = logs[rows], buckets[rows], targets[rows]
+        chunk, b, t = np.asarray(logs[rows], np.float32), buckets[rows], targets[rows]
         scores = _scores(chunk, unigram_log, exponents[b])
         top = scores.max(axis=1, keepdims=True)
         at = np.arange(len(t))
@@ -228,7 +232,8 @@ def score_logs(logs: np.ndarray, unigram_log: np.ndarray, buckets: np.ndarray,
     for begin in range(0, len(targets), step):
         rows = slice(begin, begin + step)
         t = np.asarray(targets[rows])
-        scores = _scores(logs[rows], unigram_log, exponents[buckets[rows]])
+        scores = _scores(np.asarray(logs[rows], np.float32), unigram_log,
+                         exponents[buckets[rows]])
         top = scores.max(axis=1)
         at = np.arange(len(t))
         log_z = top + np.log(np.exp(scores - top[:, None]).sum(axis=1, dtype=np.float64))

@@ -35,10 +35,15 @@ MAX_WINDOWS = 2000  # held-out windows used (evenly spread), bounding the time o
 # (KJV: 23.71 / 23.61 / 23.57 / 23.57 for orders 5-8 keeps 7).
 CLOSE = 0.001
 # Positions x vocabulary the exponents are fitted on; their five log factors are held while it
-# fits, 4 bytes each (KJV: about 32,000 positions of 8,261 words, 5.4 GB; with 2 ** 27, half
-# the positions, fit_ngram took 100 s against 166 and scored 22.03 against 21.91 on
-# kjv.valid.txt, measured 2026-12-01).
+# fits, LOG_DTYPE each (KJV: about 32,000 positions of 8,261 words, 2.7 GB; 5.4 GB in float32;
+# with 2 ** 27, half the positions, fit_ngram took 100 s against 166 and scored 22.03 against
+# 21.91 on kjv.valid.txt, measured 2026-12-01).
 FIT_VALUES = 1 << 28
+# The held log factors' type: float16 halves their memory; a log probability in [-69, 0]
+# keeps 11 significant bits, within 0.03 of itself. On the default KJV model the fit gave the
+# same held-out perplexity (23.8209 against 23.8210) and a peak RSS of 5.17 GB against 7.71
+# (2026-12-07, benchmarks/README.md).
+LOG_DTYPE = np.float16
 
 
 def held_out_windows(windows: Windows, max_windows: int = MAX_WINDOWS) -> np.ndarray:
@@ -279,9 +284,9 @@ def fit_exponents(forward, windows: Windows, table: NGramTable, weights: np.ndar
     orders = loglinear.LOWER_ORDERS
     chosen = fit_windows(windows, table.vocab_size, windows_used)
     # The log factors of every row, written batch by batch: the (rows, vocab) probabilities
-    # themselves are never all held (loglinear.fit_logs).
+    # themselves are never all held (loglinear.fit_logs), and their logs in LOG_DTYPE.
     logs = np.empty((len(chosen) * windows.sequence_length, 3 + len(orders), table.vocab_size),
-                    dtype=np.float32)
+                    dtype=LOG_DTYPE)
     buckets, targets, filled = [], [], 0
     for network, ngrams, batch_targets in held_out_batches(forward, windows, chosen,
                                                            _scoring_tables(table, orders)):
