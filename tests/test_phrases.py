@@ -269,3 +269,25 @@ def test_where_no_threshold_is_precise_enough_only_the_surest_phrases_are_offere
     assert not found.reached and found.threshold == max(phrases.CALIBRATION_THRESHOLDS)
     assert found.best[1] == 0.0
     assert phrases.calibrate(model, [(model.encode("i saw the"), [2])] * 30) is None  # none
+
+
+def test_a_calibration_that_fails_or_is_interrupted_never_costs_the_model(tmp_path, monkeypatch):
+    from nextword.config import Config
+    from nextword.training import calibration, pipeline
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(calibration, "MIN_WORD_STARTS", 40)
+    monkeypatch.setattr(pipeline, "calibrate_phrases", interrupted)
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text("the quick brown fox jumps over the lazy dog .\n" * 300)
+    path = str(tmp_path / "kept.keras")
+    logged = []
+    result = pipeline.train([str(corpus)], Config(units=16, embedding_dim=8, sequence_length=8,
+                                                  epochs=1, max_minutes=0, ngram_order=2,
+                                                  min_count=1, mixed_precision=False),
+                            path, verbose=0, log=logged.append)
+    assert result.phrase_threshold is None and os.path.exists(path)
+    assert any("not calibrated (KeyboardInterrupt)" in line for line in logged), logged
+    assert nextword.load(path).phrase_threshold == phrases.DEFAULT_THRESHOLD

@@ -231,7 +231,7 @@ def export(core, config: Config, vocabulary: Vocabulary, windows: Windows, ngram
 
 def save(model, config: Config, result: TrainingResult, paths: RunPaths, backup_folder: str,
          counts=None, continued_from: dict | None = None, forms: SurfaceForms | None = None,
-         calibrate=None, scratch: str | None = None):
+         calibrate=None, scratch: str | None = None, log=print):
     """Phase 5: the model file, its training-curve picture, and the backup no longer needed.
 
     counts: the n-gram counts (counts.py), kept in the file so `train --from` can add to them.
@@ -239,6 +239,7 @@ def save(model, config: Config, result: TrainingResult, paths: RunPaths, backup_
     forms: how the corpus writes the words (text/casing.py), for suggestions as written.
     calibrate: path -> phrases.Calibration or None, given the model written to scratch
         first; what it finds is saved in the results (the model file is written once).
+        Should it fail or be interrupted, the model is written without it.
     """
     import keras
 
@@ -258,7 +259,13 @@ def save(model, config: Config, result: TrainingResult, paths: RunPaths, backup_
         else:
             draft = os.path.join(scratch, "calibrating.keras")
             storage.save(model, meta(), draft, extra)
-            found = calibrate(draft)
+            try:
+                found = calibrate(draft)
+            except (Exception, KeyboardInterrupt) as error:  # the trained model is kept
+                log(f"phrases: the threshold was not calibrated ({type(error).__name__}"
+                    f"{': ' + str(error).splitlines()[0] if str(error) else ''}); the "
+                    "default stays")
+                found = None
             if found is not None:
                 result.phrase_threshold = found.threshold
                 result.phrase_precision = None if found.precision is None \
@@ -415,5 +422,5 @@ def train(corpus, config: Config, output: str, verbose: int | str = "auto", log=
             calibrate = (lambda draft: calibrate_phrases(draft, unseen, cases, log)) \
                 if cases else None
             save(model, config, result, paths, backup.folder, counts, record, forms,
-                 calibrate, scratch)
+                 calibrate, scratch, log)
     return result
