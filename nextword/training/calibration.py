@@ -48,17 +48,15 @@ def held_out_cases(windows: Windows, is_word: np.ndarray,
         begin, end = first * length + 1, last * length + length + 1  # targets: begin..end-1
         origin = max(0, begin - CONTEXT)
         text = np.asarray(ids[origin:end]).tolist()
-        for at in range(begin - origin, end - origin):
-            if not is_word[text[at]]:
-                continue
-            truth = _truth(text, at, is_word, MAX_WORDS)
-            if truth is None:
-                continue  # the phrase's text goes on past the held-out text
-            line = at - 1
-            while line >= 0 and text[line] != EOL_ID:
-                line -= 1
-            context = text[max(line, 0, at - CONTEXT):at]
-            cases.append((context, truth))
+        before = text[:begin - origin]
+        line = len(before) - 1 - before[::-1].index(EOL_ID) if EOL_ID in before else -1
+        for at in range(begin - origin, end - origin):  # line: the last end of line before at
+            if text[at] == EOL_ID:
+                line = at
+            elif is_word[text[at]]:
+                truth = _truth(text, at, is_word, MAX_WORDS)
+                if truth is not None:  # else the phrase's text goes on past the held-out text
+                    cases.append((text[max(line, 0, at - CONTEXT):at], truth))
     if len(cases) > max_word_starts:
         every = len(cases) / max_word_starts
         cases = [cases[int(i * every)] for i in range(max_word_starts)]
