@@ -41,8 +41,9 @@ CLOSE = 0.001
 FIT_VALUES = 1 << 28
 # The held log factors' type: float16 halves their memory; a log probability in [-69, 0]
 # keeps 11 significant bits, within 0.03 of itself. On the default KJV model the fit gave the
-# same held-out perplexity (23.8209 against 23.8210) and a peak RSS of 5.17 GB against 7.71
-# (2026-12-07, benchmarks/README.md).
+# same held-out perplexity (23.8209 against 23.8210) and a peak RSS of 5.17 GB against 7.71;
+# with the network's kept probabilities held as such logs too (HeldOutNetwork), 23.8210 and
+# 4.62 GB (2026-12-07, benchmarks/README.md).
 LOG_DTYPE = np.float16
 
 
@@ -130,13 +131,14 @@ class HeldOutNetwork:
     fit_ngram reads the held-out windows up to three times: for the linear weights, for the
     exponents' fit, and to score the windows that fit did not use. The network's forward
     pass is the dearest part of each (on KJV about 40% of fit_ngram's time): the fit's
-    windows are kept from the first, len(keep) x window x vocabulary float32 (fit_windows
-    bounds them by FIT_VALUES, 1 GB)."""
+    windows are kept from the first, len(keep) x window x vocabulary log probabilities in
+    LOG_DTYPE (fit_windows bounds them by FIT_VALUES: 0.5 GB), as the fit, the only reader
+    of what is kept, holds them anyway."""
 
     def __init__(self, forward, keep: np.ndarray, window: int, vocab_size: int):
         self.forward = forward
         self.slots = {int(w): i for i, w in enumerate(keep)}
-        self.held = np.empty((len(keep), window, vocab_size), dtype=np.float32)
+        self.held = np.empty((len(keep), window, vocab_size), dtype=LOG_DTYPE)
         self.filled = np.zeros(len(keep), dtype=bool)
 
     def rows(self, inputs: np.ndarray, window_ids: np.ndarray, context: int) -> np.ndarray:
@@ -144,10 +146,11 @@ class HeldOutNetwork:
         scored positions are those of window_ids, run by run."""
         slots = np.array([self.slots.get(int(w), -1) for w in window_ids])
         if (slots >= 0).all() and self.filled[slots].all():
-            return self.held[slots].reshape(-1, self.held.shape[2])
+            return np.exp(self.held[slots].reshape(-1, self.held.shape[2]), dtype=np.float32)
         network = _forward(self.forward, inputs, context)
         kept = slots >= 0
-        self.held[slots[kept]] = network.reshape(len(slots), -1, network.shape[1])[kept]
+        self.held[slots[kept]] = np.log(np.maximum(network, loglinear.FLOOR)).reshape(
+            len(slots), -1, network.shape[1])[kept]
         self.filled[slots[kept]] = True
         return network
 
