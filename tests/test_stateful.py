@@ -140,7 +140,8 @@ def test_mixture_fitting_reads_each_held_out_run_as_one_text():
 
 def test_held_out_windows_read_again_come_from_memory():
     """fit_ngram reads the exponents' windows a second time: HeldOutNetwork hands back what
-    the first read computed, the same rows in the new batches' order, without the network."""
+    the first read computed (kept as float16 logs: within their rounding, a floored zero
+    aside), the same rows in the new batches' order, without the network."""
     from nextword.training.mixing import HeldOutNetwork, fit_windows, held_out_batches
     from nextword.training.windows import Windows
 
@@ -166,5 +167,5 @@ def test_held_out_windows_read_again_come_from_memory():
     plain = [(n, t) for n, _, t in held_out_batches(forward, windows, keep, [])]
     assert len(calls) == reads + len(plain)  # the second read called nothing
     for (n, t), (m, u) in zip(again, plain):
-        assert np.array_equal(t, u) and np.array_equal(n, m)
+        assert np.array_equal(t, u) and np.allclose(n, m, rtol=0.04, atol=1e-12)
     assert len(np.concatenate([t for _, t in first])) == 8 * len(windows.validation)
