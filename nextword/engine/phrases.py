@@ -192,12 +192,22 @@ def continuations(predictor, lines, floor: float = 0.0):
     line each, the text before it as context); floor: as continuation's, for measures at
     thresholds of floor and more."""
     vocabulary = predictor.vocabulary
-    for line in lines:
-        ids = predictor.encode(line)
-        for at in range(1, len(ids)):
-            if WORD_START.match(vocabulary.tokens[ids[at]]):
-                found = continuation(predictor, ids[:at], floor=floor)
-                yield found, ids[at:at + len(found.ids)]
+
+    def cases():
+        for line in lines:
+            ids = predictor.encode(line)
+            for at in range(1, len(ids)):
+                if WORD_START.match(vocabulary.tokens[ids[at]]):
+                    yield ids[:at], ids[at:]
+
+    return continuations_of(predictor, cases(), floor)
+
+
+def continuations_of(predictor, cases, floor: float = 0.0):
+    """continuations at cases of (context ids, the text's next ids)."""
+    for context, truth in cases:
+        found = continuation(predictor, context, floor=floor)
+        yield found, truth[:len(found.ids)]
 
 
 def measure(predictor, lines, thresholds=THRESHOLDS, normalised: bool = False,
@@ -252,9 +262,8 @@ def calibrate(predictor, cases, target: float = TARGET_PRECISION) -> Calibration
     highest threshold of the grid: phrases only where the model is all but certain, as those
     it was less sure of were not right often enough. None when too few phrases are offered
     at any threshold to tell."""
-    floor = min(CALIBRATION_THRESHOLDS)
-    found = ((continuation(predictor, context, floor=floor), truth) for context, truth in cases)
-    measured = measure(predictor, [], CALIBRATION_THRESHOLDS, found=found)
+    measured = measure(predictor, [], CALIBRATION_THRESHOLDS,
+                       found=continuations_of(predictor, cases, min(CALIBRATION_THRESHOLDS)))
     careful = measured.most_precise()
     if careful is None:
         return None

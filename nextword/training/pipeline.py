@@ -252,25 +252,29 @@ def save(model, config: Config, result: TrainingResult, paths: RunPaths, backup_
 
     extra = {storage.COUNTS_ENTRY: counts.to_bytes() if counts is not None else None,
              storage.FORMS_ENTRY: forms.to_bytes() if forms is not None else None}
+    draft = None
+    if calibrate is not None and scratch is not None:
+        # Measured before the model's path is locked: its other writers (learn, a server)
+        # need not wait the half minute this takes.
+        draft = os.path.join(scratch, "calibrating.keras")
+        storage.save(model, meta(), draft, extra)
+        try:
+            found = calibrate(draft)
+        except (Exception, KeyboardInterrupt) as error:  # the trained model is kept
+            log(f"phrases: the threshold was not calibrated ({type(error).__name__}"
+                f"{': ' + str(error).splitlines()[0] if str(error) else ''}); the "
+                "default stays")
+            found = None
+        if found is not None:
+            result.phrase_threshold = found.threshold
+            result.phrase_precision = None if found.precision is None \
+                else round(found.precision, 4)
+            result.phrase_rate = round(found.rate, 4)
     with storage.writing(paths.model):  # one writer at a time, and never a followed file
         storage.check_not_followed(paths.model)
-        if calibrate is None or scratch is None:
+        if draft is None:
             storage.save(model, meta(), paths.model, extra)
         else:
-            draft = os.path.join(scratch, "calibrating.keras")
-            storage.save(model, meta(), draft, extra)
-            try:
-                found = calibrate(draft)
-            except (Exception, KeyboardInterrupt) as error:  # the trained model is kept
-                log(f"phrases: the threshold was not calibrated ({type(error).__name__}"
-                    f"{': ' + str(error).splitlines()[0] if str(error) else ''}); the "
-                    "default stays")
-                found = None
-            if found is not None:
-                result.phrase_threshold = found.threshold
-                result.phrase_precision = None if found.precision is None \
-                    else round(found.precision, 4)
-                result.phrase_rate = round(found.rate, 4)
             storage.rewrite_meta(draft, meta(), paths.model)
     if paths.picture and result.history:
         from .plot import plot_history
